@@ -1,0 +1,33 @@
+"""Evaluate every rule of a scheme on one call: the unit of work a batch streams and parallelises."""
+from __future__ import annotations
+
+from .model import Call, CallResult, Finding
+from .rules import CallContext, NotApplicable
+from .scheme import Scheme
+from .score import score_call
+from .segment import get_segmenter
+
+__all__ = ["audit_call", "evaluate_call"]
+
+
+def evaluate_call(call: Call, scheme: Scheme, segmenter: str | None = None) -> tuple[list[Finding], tuple[str, ...]]:
+    """All findings in turn order, and the ids of the rules that could not be judged."""
+    ctx = CallContext(call, scheme.book, get_segmenter(segmenter or scheme.segmenter))
+    findings: list[Finding] = []
+    not_applicable: list[str] = []
+    for rule in scheme.rules:
+        if not rule.applies(call):
+            continue
+        try:
+            findings.extend(rule.evaluate(ctx))
+        except NotApplicable:
+            not_applicable.append(rule.id)
+    # Turn order first, call-level findings last; the rule order of the scheme breaks ties.
+    order = {r.id: i for i, r in enumerate(scheme.rules)}
+    findings.sort(key=lambda f: (f.turn is None, f.turn or 0, f.span or (0, 0), order[f.rule_id]))
+    return findings, tuple(not_applicable)
+
+
+def audit_call(call: Call, scheme: Scheme, segmenter: str | None = None) -> CallResult:
+    findings, not_applicable = evaluate_call(call, scheme, segmenter)
+    return score_call(call, findings, scheme, not_applicable)

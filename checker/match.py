@@ -1,0 +1,136 @@
+"""Find phrases in a turn: candidates on characters, word boundaries judged by segmentation.
+
+Every phrase of a scheme goes into one Aho-Corasick automaton, built once; each turn is scanned
+once whatever the number of rules or phrases. Only the spans the automaton reports are checked
+against jieba's boundaries (see `segment`), and only when a rule asks for them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from .normalise import NormalText, normalise, normalise_phrase
+from .segment import Segmenter
+
+__all__ = ["PhraseBook", "TurnView", "Match", "Phrase", "find_phrases"]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase as a rule uses it: what the user wrote, its lookup key, and its suggestion."""
+
+    text: str
+    key: str  # compact normalised form
+    suggest: str | None = None
+    weight: float = 1.0
+    exceptions: tuple[str, ...] = ()  # keys of phrases that hide this one where they overlap
+
+
+@dataclass(frozen=True)
+class Match:
+    phrase: Phrase
+    begin: int  # span in the normalised text of the turn
+    end: int
+
+    def overlaps(self, begin: int, end: int) -> bool:
+        return self.begin < end and begin < self.end
+
+
+class PhraseBook:
+    """All phrase keys of a scheme, compiled into one automaton."""
+
+    def __init__(self) -> None:
+        self._keys: set[str] = set()
+        self._automaton: ahocorasick.Automaton | None = None
+
+    def add(self, text: str) -> str:
+        """Register a phrase; returns its key. Raises ValueError when nothing is left to match."""
+        key = normalise_phrase(text)
+        if not key:
+            raise ValueError(f"phrase {text!r} has nothing to match once spaces and punctuation are ignored")
+        self._keys.add(key)
+        self._automaton = None
+        return key
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def build(self) -> None:
+        automaton = ahocorasick.Automaton()
+        for key in sorted(self._keys):
+            automaton.add_word(key, key)
+        if self._keys:
+            automaton.make_automaton()
+        self._automaton = automaton
+
+    def scan(self, compact: str) -> dict[str, list[tuple[int, int]]]:
+        """Every occurrence of every key in `compact`, as [begin, end) compact offsets."""
+        if self._automaton is None:
+            self.build()
+        hits: dict[str, list[tuple[int, int]]] = {}
+        if not self._keys or not compact:
+            return hits
+        for end, key in self._automaton.iter(compact):  # type: ignore[union-attr]
+            hits.setdefault(key, []).append((end + 1 - len(key), end + 1))
+        return hits
+
+
+@dataclass
+class TurnView:
+    """One turn's text, normalised and scanned once; boundary checks done on demand and kept."""
+
+    text: str
+    book: PhraseBook
+    segmenter: Segmenter
+    norm: NormalText = field(init=False)
+    _hits: dict[str, list[tuple[int, int]]] = field(init=False)
+    _words: dict[str, list[tuple[int, int]]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.norm = normalise(self.text)
+        self._hits = self.book.scan(self.norm.compact)
+
+    def occurrences(self, key: str) -> list[tuple[int, int]]:
+        """Spans (normalised text) where the key occurs as characters, boundaries not judged."""
+        return [self.norm.text_span(b, e) for b, e in self._hits.get(key, ())]
+
+    def words(self, key: str) -> list[tuple[int, int]]:
+        """Spans (normalised text) where the key occurs on word boundaries."""
+        found = self._words.get(key)
+        if found is None:
+            found = [
+                span
+                for span in self.occurrences(key)
+                if self.segmenter.is_word(self.norm.text, span[0], span[1])
+            ]
+            self._words[key] = found
+        return found
+
+    def original(self, begin: int, end: int) -> tuple[int, int]:
+        return self.norm.original_span(begin, end)
+
+
+def find_phrases(view: TurnView, phrases: tuple[Phrase, ...], exceptions: tuple[str, ...] = ()) -> list[Match]:
+    """Non-overlapping word matches of `phrases` in a turn, longest first, then leftmost.
+
+    An occurrence of an exception (on characters: an exception only ever hides) that overlaps a
+    match hides it, whether the exception is the rule's or the phrase's own.
+    """
+    candidates: list[Match] = []
+    for phrase in phrases:
+        for begin, end in view.words(phrase.key):
+            hidden = any(
+                b < end and begin < e
+                for key in exceptions + phrase.exceptions
+                for b, e in view.occurrences(key)
+            )
+            if not hidden:
+                candidates.append(Match(phrase, begin, end))
+    candidates.sort(key=lambda m: (-(m.end - m.begin), m.begin, m.phrase.text))
+    chosen: list[Match] = []
+    for m in candidates:
+        if not any(c.overlaps(m.begin, m.end) for c in chosen):
+            chosen.append(m)
+    chosen.sort(key=lambda m: (m.begin, m.end))
+    return chosen

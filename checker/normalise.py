@@ -1,0 +1,118 @@
+"""Normalise text for matching while keeping the way back to the original characters.
+
+Matching runs on NFKC (full/half width), traditional→simplified, lower-case text, and phrases
+ignore spaces and punctuation. Findings must still quote the transcript as written, so every
+normalised character remembers which original character it came from.
+"""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = ["NormalText", "normalise", "normalise_phrase", "is_ignorable"]
+
+
+@dataclass(frozen=True)
+class NormalText:
+    """A text in three views: original, normalised (same punctuation), compact (no punctuation)."""
+
+    original: str
+    text: str  # normalised; segmentation and regexes run on this
+    source: tuple[int, ...] | None  # original index of each normalised char; None = identity
+    compact: str  # `text` without spaces and punctuation; phrases are matched on this
+    compact_pos: tuple[int, ...]  # index in `text` of each compact char
+
+    def original_span(self, begin: int, end: int) -> tuple[int, int]:
+        """Map a [begin, end) span of `text` to the original string."""
+        if self.source is None:
+            return begin, end
+        return self.source[begin], self.source[end - 1] + 1
+
+    def text_span(self, cbegin: int, cend: int) -> tuple[int, int]:
+        """Map a [cbegin, cend) span of `compact` to `text`."""
+        return self.compact_pos[cbegin], self.compact_pos[cend - 1] + 1
+
+
+def normalise(original: str) -> NormalText:
+    table = _char_table()
+    mapped = original.translate(table)
+    if len(mapped) == len(original):
+        source = None
+    else:
+        # Rare: a character whose NFKC form is several characters (e.g. ㈱ → (株)).
+        pieces = [ch.translate(table) for ch in original]
+        mapped = "".join(pieces)
+        source = tuple(i for i, piece in enumerate(pieces) for _ in piece)
+    converted = _t2s(mapped)
+    if len(converted) != len(mapped):
+        # OpenCC converted a phrase to one of another length: convert char by char to keep offsets.
+        converted = "".join(_t2s(ch) if len(_t2s(ch)) == 1 else ch for ch in mapped)
+    ignorable = _ignorable_set()
+    keep = [
+        i
+        for i, ch in enumerate(converted)
+        if ch not in ignorable and not (ch > "\uffff" and _ignorable_astral(ch))
+    ]
+    compact = "".join(converted[i] for i in keep)
+    return NormalText(original, converted, source, compact, tuple(keep))
+
+
+@functools.lru_cache(maxsize=65536)
+def normalise_phrase(phrase: str) -> str:
+    """The compact normalised form of a phrase or marker, as it is looked up in `compact`."""
+    return normalise(phrase).compact
+
+
+def is_ignorable(ch: str) -> bool:
+    return ch in _ignorable_set() or (ch > "\uffff" and _ignorable_astral(ch))
+
+
+def _ignorable_category(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat[0] in "PZS" or cat in ("Cc", "Cf")
+
+
+def _ignorable_astral(ch: str) -> bool:
+    # Emoji and other symbols outside the BMP are rare; look them up instead of tabling them.
+    return _ignorable_category(ch)
+
+
+@functools.lru_cache(maxsize=1)
+def _char_table() -> dict[int, str]:
+    """NFKC + lower-case for every BMP character where that changes it (built once, ~50 ms)."""
+    table: dict[int, str] = {}
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        mapped = unicodedata.normalize("NFKC", ch).lower()
+        if mapped != ch:
+            table[cp] = mapped
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _ignorable_set() -> frozenset[str]:
+    """Characters a phrase match skips: white space, punctuation, symbols, format characters."""
+    out = set()
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        if _ignorable_category(ch):
+            out.add(ch)
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def _t2s(text: str) -> str:
+    if text.isascii():
+        return text
+    return _converter().convert(text)

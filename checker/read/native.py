@@ -1,0 +1,69 @@
+"""Native JSON (one call or a list of calls) and JSON Lines (one call a line)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..model import Call, InputError
+from .records import build_call
+from .roles import RecordError, RoleMap
+
+__all__ = ["read_json", "read_jsonl"]
+
+
+def read_jsonl(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
+    with path.open(encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield InputError(str(path), lineno, f"broken JSON at column {exc.colno}: {exc.msg}")
+                continue
+            yield _call(record, roles, path, lineno)
+
+
+def read_json(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        yield InputError(str(path), exc.lineno, f"broken JSON at column {exc.colno}: {exc.msg}")
+        return
+    if isinstance(data, dict) and "calls" in data and "turns" not in data:
+        data = data["calls"]  # {"calls": [...]} wrapper
+    if isinstance(data, list):
+        lines = _element_lines(text)
+        for i, record in enumerate(data):
+            yield _call(record, roles, path, lines[i] if i < len(lines) else None)
+    else:
+        yield _call(data, roles, path, 1, default_id=path.stem)
+
+
+def _call(record, roles: RoleMap, path: Path, line: int | None, default_id: str | None = None) -> Call | InputError:
+    try:
+        return build_call(record, roles, str(path), line, default_id)
+    except RecordError as exc:
+        call_id = record.get("call_id") if isinstance(record, dict) else None
+        return InputError(str(path), exc.line or line, str(exc), call_id=str(call_id) if call_id is not None else None)
+
+
+def _element_lines(text: str) -> list[int]:
+    """The 1-based line where each element of a top-level JSON array starts."""
+    decoder = json.JSONDecoder()
+    lines: list[int] = []
+    i = text.index("[") + 1
+    n = len(text)
+    line, counted = 1, 0
+    while i < n:
+        while i < n and text[i] in " \t\r\n,":
+            i += 1
+        if i >= n or text[i] == "]":
+            break
+        line += text.count("\n", counted, i)
+        counted = i
+        lines.append(line)
+        _, i = decoder.raw_decode(text, i)
+    return lines

@@ -1,0 +1,112 @@
+"""Build a Call from a plain record (dict), checking each field and saying what is wrong."""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from ..model import Call, Turn
+from .roles import RecordError, RoleMap
+
+__all__ = ["build_call", "build_turn", "check_started_at"]
+
+_CALL_KEYS = ("call_id", "agent_id", "agent_name", "team", "started_at", "direction", "metadata", "turns")
+DIRECTIONS = ("inbound", "outbound")
+
+
+def build_call(
+    record: Any,
+    roles: RoleMap,
+    source: str,
+    line: int | None,
+    default_id: str | None = None,
+    turn_lines: list[int] | None = None,
+) -> Call:
+    if not isinstance(record, dict):
+        raise RecordError(f"a call record is a JSON object, got {type(record).__name__}", line)
+    call_id = record.get("call_id", default_id)
+    if call_id is None or (isinstance(call_id, str) and not call_id.strip()):
+        raise RecordError("record has no call_id", line)
+    if not isinstance(call_id, (str, int)):
+        raise RecordError(f"call_id must be a string, got {type(call_id).__name__}", line)
+    turns_raw = record.get("turns")
+    if not isinstance(turns_raw, list) or not turns_raw:
+        what = "no turns" if not turns_raw else f"turns must be a list, got {type(turns_raw).__name__}"
+        raise RecordError(f"call {call_id}: {what}", line)
+    turns = tuple(
+        build_turn(t, roles, line, i, turn_lines[i] if turn_lines else None) for i, t in enumerate(turns_raw)
+    )
+    metadata = record.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise RecordError(f"call {call_id}: metadata must be an object", line)
+    # Extra top-level keys (e.g. a `source` column) are kept as metadata rather than dropped.
+    metadata = {**{k: v for k, v in record.items() if k not in _CALL_KEYS}, **metadata}
+    return Call(
+        call_id=str(call_id),
+        turns=turns,
+        agent_id=_optional_str(record.get("agent_id"), "agent_id", line),
+        agent_name=_optional_str(record.get("agent_name"), "agent_name", line),
+        team=_optional_str(record.get("team"), "team", line),
+        started_at=check_started_at(record.get("started_at"), line),
+        direction=check_direction(record.get("direction", metadata.get("direction")), line),
+        metadata=metadata,
+        source=source,
+        line=line,
+    )
+
+
+def build_turn(raw: Any, roles: RoleMap, line: int | None, index: int, turn_line: int | None = None) -> Turn:
+    where = f"turn {index}"
+    if not isinstance(raw, dict):
+        raise RecordError(f"{where}: a turn is an object with speaker and text", turn_line or line)
+    text = raw.get("text")
+    if not isinstance(text, str):
+        raise RecordError(f"{where}: text must be a string, got {type(text).__name__}", turn_line or line)
+    speaker = roles.role(raw.get("speaker", raw.get("role")), turn_line or line)
+    start = _seconds(raw.get("start"), f"{where}: start", turn_line or line)
+    end = _seconds(raw.get("end"), f"{where}: end", turn_line or line)
+    if start is not None and end is not None and end < start:
+        raise RecordError(f"{where}: end {end} is before start {start}", turn_line or line)
+    return Turn(speaker=speaker, text=text, start=start, end=end, line=turn_line)
+
+
+def check_started_at(value: Any, line: int | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"started_at must be an ISO 8601 string, got {value!r}", line)
+    try:
+        datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise RecordError(f"started_at {value!r} is not an ISO 8601 date-time", line) from None
+    return value.strip()
+
+
+def check_direction(value: Any, line: int | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if str(value).lower() not in DIRECTIONS:
+        raise RecordError(f"direction must be inbound or outbound, got {value!r}", line)
+    return str(value).lower()
+
+
+def _seconds(value: Any, what: str, line: int | None) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RecordError(f"{what} must be a number of seconds, got {value!r}", line)
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise RecordError(f"{what} must be a number of seconds, got {value!r}", line) from None
+    if math.isnan(out) or out < 0:
+        raise RecordError(f"{what} must be a non-negative number of seconds, got {value!r}", line)
+    return out
+
+
+def _optional_str(value: Any, what: str, line: int | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (str, int)):
+        return str(value)
+    raise RecordError(f"{what} must be a string, got {type(value).__name__}", line)

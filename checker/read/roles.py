@@ -1,0 +1,43 @@
+"""Speaker labels to roles: the SPEC defaults plus the scheme's `roles:`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_ROLES: dict[str, list[str]] = {
+    "agent": ["坐席", "座席", "客服", "话务员", "agent", "A"],
+    "customer": ["客户", "用户", "顾客", "来电人", "customer", "C"],
+    "system": ["系统", "机器人", "IVR", "system", "bot"],
+}
+
+
+class RecordError(ValueError):
+    """A record that cannot become a Call; `line` is 1-based within the file when known."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(reason)
+        self.line = line
+
+
+@dataclass(frozen=True)
+class RoleMap:
+    labels: dict[str, str] = field(default_factory=dict)  # lower-case label -> role
+
+    @classmethod
+    def build(cls, extra: dict[str, list[str]] | None = None) -> "RoleMap":
+        labels = {label.lower(): role for role, names in DEFAULT_ROLES.items() for label in names}
+        for role, names in (extra or {}).items():
+            for label in names:
+                labels[str(label).lower()] = role
+        return cls(labels)
+
+    def role(self, label: object, line: int | None = None) -> str:
+        if not isinstance(label, str) or not label.strip():
+            raise RecordError(f"turn has no speaker label (got {label!r})", line)
+        role = self.labels.get(label.strip().lower())
+        if role is None:
+            known = "、".join(sorted({k for k in self.labels}))
+            raise RecordError(
+                f"unknown speaker label {label.strip()!r}; known labels: {known} (add it under `roles:` in the scheme)",
+                line,
+            )
+        return role

@@ -1,0 +1,86 @@
+"""The writer interface and the atomic output folder.
+
+Writers stream: each gets every CallResult as it is produced and writes it out, so memory stays
+flat however big the batch. They write into a temporary folder beside the target, which replaces
+the target only when every writer has finished: an interrupted run leaves the last good report.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ClassVar
+
+from ..model import CallResult, InputError
+
+__all__ = ["ReportWriter", "WRITERS", "register", "write_reports", "atomic_folder"]
+
+
+class ReportWriter:
+    """Subclasses set `name` and override what they need; `folder` is the temporary output folder."""
+
+    name: ClassVar[str]
+
+    def __init__(self, folder: Path, scheme) -> None:
+        self.folder = folder
+        self.scheme = scheme
+
+    def add(self, result: CallResult) -> None:  # pragma: no cover - interface
+        pass
+
+    def add_error(self, error: InputError) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+WRITERS: dict[str, type[ReportWriter]] = {}
+
+
+def register(cls: type[ReportWriter]) -> type[ReportWriter]:
+    WRITERS[cls.name] = cls
+    return cls
+
+
+@contextmanager
+def atomic_folder(target: Path):
+    """Yield a fresh temporary folder that replaces `target` when the block exits cleanly."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_reports(
+    target: Path,
+    scheme,
+    items: Iterable[CallResult | InputError],
+    writers: Iterable[str] | None = None,
+) -> None:
+    """Feed every item to every writer inside an atomic folder."""
+    with atomic_folder(target) as folder:
+        active = [WRITERS[name](folder, scheme) for name in (writers or WRITERS)]
+        for item in items:
+            if isinstance(item, InputError):
+                for w in active:
+                    w.add_error(item)
+            else:
+                for w in active:
+                    w.add(item)
+        for w in active:
+            w.close()

@@ -1,0 +1,285 @@
+"""What every rule kind shares: its YAML keys, its scope in a call, and how it reports.
+
+A kind is one module holding a pydantic `Config` (its YAML keys) and a `Rule` subclass that turns
+one call into findings. `register` puts it in the table that the scheme loader reads, so a new
+kind is one new module and one import line in `rules/__init__.py`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..match import Phrase, PhraseBook, TurnView
+from ..model import AGENT, Call, Finding, Turn
+from ..segment import Segmenter
+
+__all__ = [
+    "RuleConfig",
+    "Window",
+    "Example",
+    "PhraseSpec",
+    "Rule",
+    "CallContext",
+    "CompileContext",
+    "NotApplicable",
+    "KINDS",
+    "register",
+]
+
+Speaker = Literal["agent", "customer", "any"]
+Severity = Literal["error", "warning", "info"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Window(Strict):
+    first_turns: int | None = Field(None, ge=1)
+    last_turns: int | None = Field(None, ge=1)
+    first_seconds: float | None = Field(None, gt=0)
+    last_seconds: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_window(self) -> "Window":
+        set_keys = [k for k, v in self.model_dump().items() if v is not None]
+        if len(set_keys) != 1:
+            raise ValueError("a window takes exactly one of first_turns, last_turns, first_seconds, last_seconds")
+        return self
+
+    @property
+    def needs_timestamps(self) -> bool:
+        return self.first_seconds is not None or self.last_seconds is not None
+
+
+class Example(Strict):
+    fires: bool
+    transcript: str
+    count: int | None = Field(None, ge=0)  # exact number of findings expected
+    matched: Union[str, list[str], None] = None  # the quoted text of the findings, in order
+    suggest: str | None = None  # the suggestion the first finding must carry
+    turn: int | None = None  # the turn the first finding must point at
+    name: str | None = None
+
+
+class PhraseSpec(Strict):
+    phrase: str
+    suggest: str | None = None
+
+
+PhraseItem = Union[str, PhraseSpec]
+
+
+class RuleConfig(Strict):
+    """The keys every rule takes (SPEC "Rules in")."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    kind: str
+    section: str = Field(min_length=1)
+    message: str = Field(min_length=1)
+    speaker: Speaker = AGENT
+    window: Window | None = None
+    when_meta: dict[str, Any] = Field(default_factory=dict)
+    deduct: float = Field(0, ge=0)
+    per: Literal["call", "occurrence"] = "call"
+    max_deduct: float | None = Field(None, ge=0)
+    fatal: bool = False
+    severity: Severity = "error"
+    suggest: str | None = None
+    examples: list[Example] = Field(default_factory=list)
+    enabled: bool = True
+    description: str | None = None
+
+    @field_validator("when_meta")
+    @classmethod
+    def _plain_values(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key, value in v.items():
+            if isinstance(value, (dict,)):
+                raise ValueError(f"when_meta {key!r} must be a value or a list of values")
+        return v
+
+
+class NotApplicable(Exception):
+    """The rule cannot be judged on this call (e.g. it needs timestamps the call lacks)."""
+
+
+@dataclass
+class CompileContext:
+    """What compiling a rule may use: the shared phrase book and the scheme's named lists."""
+
+    book: PhraseBook
+    lexicons: dict[str, list[Any]]
+    dialects: Any  # dialect.DialectLibrary, resolved lazily by the dialect kind
+
+    def phrases(self, items: list[Any]) -> tuple[Phrase, ...]:
+        """Turn `phrases:` items (strings, {phrase, suggest}, "@lexicon") into Phrases."""
+        out: list[Phrase] = []
+        for item in self.expand(items):
+            text, suggest = (item, None) if isinstance(item, str) else (item.phrase, item.suggest)
+            out.append(Phrase(text, self.book.add(text), suggest))
+        return tuple(out)
+
+    def expand(self, items: list[Any]) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, str) and item.startswith("@"):
+                out.extend(self.lexicons[item[1:]])  # names were checked when the scheme loaded
+            else:
+                out.append(item)
+        return out
+
+
+@dataclass
+class CallContext:
+    """One call being evaluated: its turns, viewed (normalised and scanned) at most once each."""
+
+    call: Call
+    book: PhraseBook
+    segmenter: Segmenter
+
+    def __post_init__(self) -> None:
+        self._views: dict[int, TurnView] = {}
+
+    def view(self, index: int) -> TurnView:
+        view = self._views.get(index)
+        if view is None:
+            view = self._views[index] = TurnView(self.call.turns[index].text, self.book, self.segmenter)
+        return view
+
+    def turn_indexes(self, speaker: str) -> list[int]:
+        if speaker == "any":
+            return list(range(len(self.call.turns)))
+        return [i for i, t in enumerate(self.call.turns) if t.speaker == speaker]
+
+
+class Rule:
+    """A compiled rule. Subclasses set `kind` and `Config` and implement `findings`."""
+
+    kind: ClassVar[str]
+    Config: ClassVar[type[RuleConfig]]
+    needs_timestamps: ClassVar[bool] = False
+    lints_text: ClassVar[bool] = False  # applies to script files without speakers (`qa-check lint`)
+
+    def __init__(self, config: RuleConfig, ctx: CompileContext):
+        self.config = config
+        self.id = config.id
+
+    # -- evaluation -----------------------------------------------------------------------
+    def applies(self, call: Call) -> bool:
+        """`enabled` and `when_meta`: whether this call is in the rule's population at all."""
+        if not self.config.enabled:
+            return False
+        for key, wanted in self.config.when_meta.items():
+            value = call.field_value(key)
+            options = wanted if isinstance(wanted, list) else [wanted]
+            if not any(_same(value, option) for option in options):
+                return False
+        return True
+
+    def evaluate(self, ctx: CallContext) -> list[Finding]:
+        """Findings for one call; raises NotApplicable when the call lacks what the rule needs."""
+        if self.needs_timestamps and not ctx.call.has_timestamps:
+            raise NotApplicable("needs timestamps")
+        return self.findings(ctx)
+
+    def findings(self, ctx: CallContext) -> list[Finding]:
+        raise NotImplementedError
+
+    def scope(self, ctx: CallContext, speaker: str | None = None) -> list[int]:
+        """Indexes of the turns the rule looks at: its speaker's turns, cut by its window."""
+        indexes = ctx.turn_indexes(speaker or self.config.speaker)
+        window = self.config.window
+        if window is None:
+            return indexes
+        if window.first_turns is not None:
+            return indexes[: window.first_turns]
+        if window.last_turns is not None:
+            return indexes[-window.last_turns :]
+        turns = ctx.call.turns
+        if not ctx.call.has_timestamps:
+            raise NotApplicable("window in seconds needs timestamps")
+        if window.first_seconds is not None:
+            origin = turns[0].start
+            return [i for i in indexes if turns[i].start < origin + window.first_seconds]  # type: ignore[operator]
+        last_end = max(t.end for t in turns)  # type: ignore[type-var]
+        return [i for i in indexes if turns[i].end > last_end - window.last_seconds]  # type: ignore[operator]
+
+    # -- reporting ------------------------------------------------------------------------
+    def finding(
+        self,
+        ctx: CallContext,
+        turn: int | None = None,
+        span: tuple[int, int] | None = None,
+        suggest: str | None = None,
+        message: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> Finding:
+        """A finding of this rule; `span` is in the turn's normalised text and is quoted as written."""
+        call = ctx.call
+        t: Turn | None = call.turns[turn] if turn is not None else None
+        matched = excerpt = ""
+        orig_span = None
+        if t is not None:
+            if span is not None:
+                orig_span = ctx.view(turn).original(*span)  # type: ignore[arg-type]
+                matched = t.text[orig_span[0] : orig_span[1]]
+            excerpt = make_excerpt(t.text, orig_span)
+        return Finding(
+            call_id=call.call_id,
+            agent_id=call.agent_id,
+            rule_id=self.id,
+            kind=self.kind,
+            section=self.config.section,
+            severity=self.config.severity,
+            message=message or self.config.message,
+            turn=turn,
+            speaker=t.speaker if t else None,
+            start=t.start if t else None,
+            matched=matched,
+            span=orig_span,
+            excerpt=excerpt,
+            suggest=suggest if suggest is not None else self.config.suggest,
+            deduct=self.config.deduct,
+            fatal=self.config.fatal,
+            details=details or {},
+        )
+
+
+EXCERPT_CONTEXT = 20
+
+
+def make_excerpt(text: str, span: tuple[int, int] | None, context: int = EXCERPT_CONTEXT) -> str:
+    """The turn text around a match, marked 【like this】, trimmed to `context` chars each side."""
+    text = text.strip() if span is None else text
+    if span is None:
+        return text if len(text) <= 2 * context + 10 else text[: 2 * context + 10] + "…"
+    b, e = span
+    left = text[max(0, b - context) : b]
+    right = text[e : e + context]
+    return (
+        ("…" if b > context else "")
+        + left
+        + "【"
+        + text[b:e]
+        + "】"
+        + right
+        + ("…" if e + context < len(text) else "")
+    ).strip()
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    if value is None:
+        return wanted is None
+    if isinstance(wanted, bool) or isinstance(value, bool):
+        return str(value).lower() == str(wanted).lower()
+    return str(value) == str(wanted)
+
+
+KINDS: dict[str, type[Rule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    KINDS[cls.kind] = cls
+    return cls

@@ -1,0 +1,110 @@
+"""`dialect`: a turn holding enough distinct markers of a dialect; `mode: switch` only when the
+customer speaks that dialect too (the agent followed the customer out of Mandarin)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..dialects import DialectLexicon, Marker
+from ..match import Match, Phrase, find_phrases
+from ..model import Finding
+from .base import CallContext, CompileContext, register, Rule, RuleConfig
+
+CUSTOM = "custom"
+
+
+class DialectConfig(RuleConfig):
+    kind: Literal["dialect"]
+    dialects: list[str] = Field(default_factory=list)
+    markers: list[str] = Field(default_factory=list)
+    min_markers: float = Field(2, gt=0)
+    mode: Literal["any", "switch"] = "any"
+
+    @model_validator(mode="after")
+    def _something_to_find(self) -> "DialectConfig":
+        if not self.dialects and not self.markers:
+            raise ValueError("a dialect rule needs `dialects` or `markers`")
+        return self
+
+
+@dataclass(frozen=True)
+class CompiledDialect:
+    name: str
+    title: str
+    markers: tuple[Phrase, ...]
+
+    def found(self, ctx: CallContext, turn: int) -> list[Match]:
+        return find_phrases(ctx.view(turn), self.markers)
+
+    @staticmethod
+    def strength(matches: list[Match]) -> float:
+        """Distinct markers, weighted: a weak marker counts for its weight."""
+        weights: dict[str, float] = {}
+        for m in matches:
+            weights[m.phrase.key] = max(weights.get(m.phrase.key, 0.0), m.phrase.weight)
+        return sum(weights.values())
+
+
+def compile_dialect(lexicon: DialectLexicon, ctx: CompileContext) -> CompiledDialect:
+    return CompiledDialect(lexicon.name, lexicon.title, tuple(_phrase(m, ctx) for m in lexicon.markers))
+
+
+def _phrase(marker: Marker, ctx: CompileContext) -> Phrase:
+    return Phrase(
+        marker.text,
+        ctx.book.add(marker.text),
+        marker.suggest,
+        marker.weight,
+        tuple(ctx.book.add(e) for e in marker.exceptions),
+    )
+
+
+@register
+class DialectRule(Rule):
+    kind = "dialect"
+    Config = DialectConfig
+    lints_text = True
+
+    def __init__(self, config: DialectConfig, ctx: CompileContext):
+        super().__init__(config, ctx)
+        self.dialects = [compile_dialect(ctx.dialects.get(name), ctx) for name in config.dialects]
+        if config.markers:
+            custom = DialectLexicon(CUSTOM, "方言", tuple(Marker(m) for m in ctx.expand(config.markers)))
+            self.dialects.append(compile_dialect(custom, ctx))
+
+    def findings(self, ctx: CallContext) -> list[Finding]:
+        need = self.config.min_markers
+        out: list[Finding] = []
+        scope = self.scope(ctx)
+        for dialect in self.dialects:
+            if self.config.mode == "switch":
+                customer = [m for i in ctx.turn_indexes("customer") for m in dialect.found(ctx, i)]
+                if dialect.strength(customer) < need:
+                    continue
+            for i in scope:
+                matches = dialect.found(ctx, i)
+                if matches and dialect.strength(matches) >= need:
+                    out.append(self._finding(ctx, i, dialect, matches))
+        out.sort(key=lambda f: f.sort_key)
+        return out
+
+    def _finding(self, ctx: CallContext, turn: int, dialect: CompiledDialect, matches: list[Match]) -> Finding:
+        text = ctx.call.turns[turn].text
+        view = ctx.view(turn)
+        quoted: dict[str, str | None] = {}  # marker as written -> its Mandarin wording
+        for m in matches:
+            b, e = view.original(m.begin, m.end)
+            quoted.setdefault(text[b:e], m.phrase.suggest)
+        suggestions = [f"{q}→{s}" for q, s in quoted.items() if s]
+        finding = self.finding(
+            ctx,
+            turn=turn,
+            span=(matches[0].begin, matches[0].end),
+            suggest="；".join(suggestions) or None,
+            message=f"{self.config.message}（{dialect.title}：{'、'.join(quoted)}）",
+            details={"dialect": dialect.name, "markers": list(quoted)},
+        )
+        # `matched` quotes every marker found, not only the first one the span points at.
+        return replace(finding, matched="、".join(quoted))

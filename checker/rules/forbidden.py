@@ -1,0 +1,30 @@
+"""`forbidden`: one finding for each occurrence of a phrase or regex in the rule's scope."""
+from __future__ import annotations
+
+from typing import Literal
+
+from ..model import Finding
+from .base import CallContext, CompileContext, register, Rule
+from .phrases import PhraseMatcher, PhraseRuleConfig
+
+
+class ForbiddenConfig(PhraseRuleConfig):
+    kind: Literal["forbidden"]
+
+
+@register
+class ForbiddenRule(Rule):
+    kind = "forbidden"
+    Config = ForbiddenConfig
+    lints_text = True
+
+    def __init__(self, config: ForbiddenConfig, ctx: CompileContext):
+        super().__init__(config, ctx)
+        self.matcher = PhraseMatcher(config, ctx)
+
+    def findings(self, ctx: CallContext) -> list[Finding]:
+        return [
+            self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest)
+            for i in self.scope(ctx)
+            for hit in self.matcher.hits(ctx, i)
+        ]

@@ -1,0 +1,70 @@
+"""Phrase-based kinds share one way of naming what to look for: phrases, regexes, exceptions."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Union
+
+from pydantic import Field, field_validator, model_validator
+
+from ..match import Phrase, find_phrases
+from .base import CallContext, CompileContext, PhraseItem, RuleConfig
+
+__all__ = ["PhraseRuleConfig", "PhraseMatcher", "Hit"]
+
+
+class PhraseRuleConfig(RuleConfig):
+    phrases: list[PhraseItem] = Field(default_factory=list)
+    regex: Union[str, list[str]] = Field(default_factory=list)
+    exceptions: list[str] = Field(default_factory=list)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: Union[str, list[str]]) -> list[str]:
+        patterns = [v] if isinstance(v, str) else v
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+        return patterns
+
+    @model_validator(mode="after")
+    def _something_to_find(self) -> "PhraseRuleConfig":
+        if not self.phrases and not self.regex:
+            raise ValueError(f"a {self.kind} rule needs `phrases` or `regex`")
+        return self
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A phrase or regex match in one turn; span in the turn's normalised text."""
+
+    turn: int
+    begin: int
+    end: int
+    suggest: str | None = None
+
+
+class PhraseMatcher:
+    """The compiled `phrases` + `regex` + `exceptions` of one rule."""
+
+    def __init__(self, config: PhraseRuleConfig, ctx: CompileContext):
+        self.phrases: tuple[Phrase, ...] = ctx.phrases(config.phrases)
+        self.exceptions: tuple[str, ...] = tuple(ctx.book.add(e) for e in ctx.expand(config.exceptions))
+        self.regexes = tuple(re.compile(p) for p in config.regex)  # type: ignore[union-attr]
+
+    def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
+        view = ctx.view(turn)
+        out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in find_phrases(view, self.phrases, self.exceptions)]
+        for regex in self.regexes:
+            for m in regex.finditer(view.norm.text):
+                if m.end() > m.start() and not self._hidden(ctx, turn, m.start(), m.end()):
+                    if not any(h.begin < m.end() and m.start() < h.end for h in out):
+                        out.append(Hit(turn, m.start(), m.end()))
+        out.sort(key=lambda h: (h.begin, h.end))
+        return out
+
+    def _hidden(self, ctx: CallContext, turn: int, begin: int, end: int) -> bool:
+        view = ctx.view(turn)
+        return any(b < end and begin < e for key in self.exceptions for b, e in view.occurrences(key))

@@ -1,0 +1,212 @@
+"""Load a scheme (one YAML file, or a folder of them), check all of it, compile it once.
+
+Every problem is collected and reported as `file:line:col: message` before any transcript is
+read: unknown keys and kinds, wrong types, duplicate ids, bad regexes, unknown lexicons and
+dialects, phrases with nothing left to match.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+from pydantic import Field, ValidationError
+
+from .dialects import SHIPPED_LEXICONS, DialectLibrary, LexiconExtension
+from .match import PhraseBook
+from .read.roles import RoleMap
+from .rules import KINDS, CompileContext, Rule
+from .rules.base import PhraseItem, Strict
+from .segment import SEGMENTERS
+from .yamlpos import validation_problems, Located, SchemeError, load_located
+
+__all__ = ["Scheme", "Scoring", "load_scheme", "load_scheme_text"]
+
+
+class SectionScoring(Strict):
+    max_deduct: float | None = Field(None, ge=0)
+
+
+class Scoring(Strict):
+    full: float = Field(100, gt=0)
+    pass_: float = Field(85, alias="pass", ge=0)
+    sections: dict[str, SectionScoring] = Field(default_factory=dict)
+
+
+class SchemeFile(Strict):
+    scheme: str | None = None
+    title: str | None = None
+    description: str | None = None
+    scoring: Scoring | None = None
+    roles: dict[str, list[str]] = Field(default_factory=dict)
+    lexicons: dict[str, list[PhraseItem]] = Field(default_factory=dict)
+    dialect_lexicons: dict[str, LexiconExtension] = Field(default_factory=dict)
+    segmenter: str | None = None
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+
+
+@dataclass
+class Scheme:
+    """A compiled scheme: rules ready to run, scoring, and the speaker-label table."""
+
+    name: str
+    title: str
+    scoring: Scoring
+    rules: list[Rule]
+    book: PhraseBook
+    roles: RoleMap
+    segmenter: str = "rjieba"
+    files: list[str] = field(default_factory=list)
+    rule_positions: dict[str, str] = field(default_factory=dict)  # rule id -> file:line:col
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None) -> Scheme:
+    """Load, validate and compile a scheme file or folder; raises SchemeError listing every problem."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise SchemeError([f"{path}:1:1: no scheme files (*.yaml) in this folder"])
+        dirs = [path / "lexicons"]
+    elif path.is_file():
+        files = [path]
+        dirs = [path.parent / "lexicons"]
+    else:
+        raise SchemeError([f"{path}:1:1: no such scheme file or folder"])
+    located = []
+    problems: list[str] = []
+    for f in files:
+        try:
+            located.append(load_located(f))
+        except SchemeError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise SchemeError(problems)
+    return _compile(located, (lexicon_dirs or []) + dirs + [SHIPPED_LEXICONS], default_name=path.stem)
+
+
+def load_scheme_text(text: str, name: str = "<scheme>", lexicon_dirs: list[Path] | None = None) -> Scheme:
+    """A scheme from a YAML string (tests, examples)."""
+    return _compile([load_located(name, text)], (lexicon_dirs or []) + [SHIPPED_LEXICONS], default_name=name)
+
+
+def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) -> Scheme:
+    problems: list[str] = []
+    parsed: list[tuple[Located, SchemeFile]] = []
+    for loc in files:
+        if loc.data is None:
+            continue
+        if not isinstance(loc.data, dict):
+            problems.append(f"{loc.where(())}: a scheme file is a mapping with `rules:` and other keys")
+            continue
+        try:
+            parsed.append((loc, SchemeFile.model_validate(loc.data)))
+        except ValidationError as exc:
+            problems.extend(validation_problems(exc, loc))
+    if problems:
+        raise SchemeError(problems)
+
+    name = title = segmenter = None
+    scoring: Scoring | None = None
+    roles: dict[str, list[str]] = {}
+    lexicons: dict[str, list[Any]] = {}
+    extensions: dict[str, LexiconExtension] = {}
+    for loc, spec in parsed:
+        name, title, segmenter = name or spec.scheme, title or spec.title, segmenter or spec.segmenter
+        if spec.scoring is not None:
+            if scoring is not None and spec.scoring != scoring:
+                problems.append(f"{loc.where(('scoring',))}: `scoring` is set in more than one file, differently")
+            scoring = spec.scoring
+        for role, labels in spec.roles.items():
+            roles.setdefault(role, []).extend(str(label) for label in labels)
+        for key, items in spec.lexicons.items():
+            if key in lexicons:
+                problems.append(f"{loc.where(('lexicons', key))}: lexicon {key!r} is defined twice")
+            lexicons[key] = items
+        for key, ext in spec.dialect_lexicons.items():
+            if key in extensions:
+                problems.append(f"{loc.where(('dialect_lexicons', key))}: dialect lexicon {key!r} is extended twice")
+            extensions[key] = ext
+    if segmenter is not None and segmenter not in SEGMENTERS:
+        problems.append(f"{files[0].file}:1:1: unknown segmenter {segmenter!r}; use one of {', '.join(SEGMENTERS)}")
+
+    library = DialectLibrary(lexicon_dirs, extensions)
+    book = PhraseBook()
+    ctx = CompileContext(book, lexicons, library)
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for loc, spec in parsed:
+        for i, raw in enumerate(spec.rules):
+            path = ("rules", i)
+            rule = _compile_rule(raw, loc, path, ctx, seen, problems)
+            if rule is not None:
+                seen[rule.id] = str(loc.where(path + ("id",)))
+                rules.append(rule)
+    if problems:
+        raise SchemeError(problems)
+    book.build()
+    return Scheme(
+        name=name or default_name,
+        title=title or name or default_name,
+        scoring=scoring or Scoring(),
+        rules=rules,
+        book=book,
+        roles=RoleMap.build(roles),
+        segmenter=segmenter or "rjieba",
+        files=[loc.file for loc in files],
+        rule_positions=seen,
+    )
+
+
+def _compile_rule(
+    raw: dict[str, Any], loc: Located, path: tuple, ctx: CompileContext, seen: dict[str, str], problems: list[str]
+) -> Rule | None:
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        where = loc.positions.get(path + ("kind", "__value__")) or loc.where(path)
+        what = f"unknown rule kind {kind!r}" if kind is not None else "rule has no `kind`"
+        problems.append(f"{where}: {what}; valid kinds: {', '.join(sorted(KINDS))}")
+        return None
+    cls = KINDS[kind]
+    try:
+        config = cls.Config.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(validation_problems(exc, loc, prefix=path))
+        return None
+    if config.id in seen:
+        problems.append(f"{loc.where(path + ('id', '__value__'))}: duplicate rule id {config.id!r} (first at {seen[config.id]})")
+        return None
+    before = len(problems)
+    _check_references(raw, loc, path, ctx, problems)
+    if len(problems) > before:
+        return None
+    try:
+        return cls(config, ctx)
+    except ValueError as exc:  # a phrase with nothing to match
+        problems.append(f"{loc.where(path)}: rule {config.id!r}: {exc}")
+        return None
+
+
+def _check_references(raw: dict[str, Any], loc: Located, path: tuple, ctx: CompileContext, problems: list[str]) -> None:
+    """Unknown `@lexicon` names and unknown dialects, each at its own position."""
+    for key in ("phrases", "exceptions", "markers"):
+        for j, item in enumerate(raw.get(key) or []):
+            if isinstance(item, str) and item.startswith("@") and item[1:] not in ctx.lexicons:
+                known = ", ".join(sorted(ctx.lexicons)) or "none defined"
+                problems.append(f"{loc.where(path + (key, j))}: unknown lexicon {item!r} (known: {known})")
+    for j, name in enumerate(raw.get("dialects") or []):
+        try:
+            ctx.dialects.get(name)
+        except KeyError:
+            problems.append(
+                f"{loc.where(path + ('dialects', j))}: unknown dialect {name!r} "
+                f"(known: {', '.join(ctx.dialects.names()) or 'none'})"
+            )
+        except SchemeError as exc:
+            problems.extend(exc.problems)
