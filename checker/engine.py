@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .model import Call, CallResult, Finding
 from .rules import CallContext, NotApplicable
+from .rules.dialect import detect_dialect
 from .scheme import Scheme
 from .score import score_call
 from .segment import get_segmenter
@@ -10,8 +11,11 @@ from .segment import get_segmenter
 __all__ = ["audit_call", "evaluate_call"]
 
 
-def evaluate_call(call: Call, scheme: Scheme, segmenter: str | None = None) -> tuple[list[Finding], tuple[str, ...]]:
-    """All findings in turn order, and the ids of the rules that could not be judged."""
+def evaluate_call(
+    call: Call, scheme: Scheme, segmenter: str | None = None
+) -> tuple[list[Finding], tuple[str, ...], CallContext]:
+    """All findings in turn order, the ids of the rules that could not be judged, and the
+    evaluated call's context (its turns already normalised and scanned)."""
     ctx = CallContext(call, scheme.book, get_segmenter(segmenter or scheme.segmenter))
     findings: list[Finding] = []
     not_applicable: list[str] = []
@@ -25,9 +29,10 @@ def evaluate_call(call: Call, scheme: Scheme, segmenter: str | None = None) -> t
     # Turn order first, call-level findings last; the rule order of the scheme breaks ties.
     order = {r.id: i for i, r in enumerate(scheme.rules)}
     findings.sort(key=lambda f: (f.turn is None, f.turn or 0, f.span or (0, 0), order[f.rule_id]))
-    return findings, tuple(not_applicable)
+    return findings, tuple(not_applicable), ctx
 
 
 def audit_call(call: Call, scheme: Scheme, segmenter: str | None = None) -> CallResult:
-    findings, not_applicable = evaluate_call(call, scheme, segmenter)
-    return score_call(call, findings, scheme, not_applicable)
+    findings, not_applicable, ctx = evaluate_call(call, scheme, segmenter)
+    extra = {"customer_dialect": detect_dialect(ctx, scheme.dialects)}
+    return score_call(call, findings, scheme, not_applicable, extra)

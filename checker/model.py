@@ -19,6 +19,9 @@ class Turn:
     start: float | None = None  # seconds from call start
     end: float | None = None
     line: int | None = None  # 1-based line in the source file, for error messages and lint
+    # Facts a source gives per turn beyond the text, e.g. ASR `channel`, `speech_rate` (chars/min),
+    # `emotion`, `silence_before` (s). Not part of equality: two turns are the same turn without it.
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

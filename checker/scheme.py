@@ -17,6 +17,7 @@ from .match import PhraseBook
 from .read.roles import RoleMap
 from .rules import KINDS, CompileContext, Rule
 from .rules.base import PhraseItem, Strict
+from .rules.dialect import compile_dialect
 from .segment import SEGMENTERS
 from .yamlpos import validation_problems, Located, SchemeError, load_located
 
@@ -56,6 +57,7 @@ class Scheme:
     book: PhraseBook
     roles: RoleMap
     segmenter: str = "rjieba"
+    dialects: list = field(default_factory=list)  # every known dialect, for `customer_dialect`
     files: list[str] = field(default_factory=list)
     rule_positions: dict[str, str] = field(default_factory=dict)  # rule id -> file:line:col
 
@@ -150,6 +152,8 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
                 rules.append(rule)
     if problems:
         raise SchemeError(problems)
+    # Every known dialect, for calls.csv `customer_dialect`; a broken lexicon file raises here.
+    dialects = [compile_dialect(library.get(n), ctx) for n in library.names()]
     book.build()
     return Scheme(
         name=name or default_name,
@@ -157,6 +161,7 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
         scoring=scoring or Scoring(),
         rules=rules,
         book=book,
+        dialects=dialects,
         roles=RoleMap.build(roles),
         segmenter=segmenter or "rjieba",
         files=[loc.file for loc in files],

@@ -9,7 +9,13 @@ from .scheme import Scheme
 __all__ = ["score_call"]
 
 
-def score_call(call: Call, findings: list[Finding], scheme: Scheme, not_applicable: tuple[str, ...] = ()) -> CallResult:
+def score_call(
+    call: Call,
+    findings: list[Finding],
+    scheme: Scheme,
+    not_applicable: tuple[str, ...] = (),
+    extra: dict | None = None,
+) -> CallResult:
     """Each finding's `deduct` becomes what it actually costs; the CallResult sums them.
 
     A rule with `per: call` (the default) costs its deduction once however often it fires; with
@@ -48,4 +54,5 @@ def score_call(call: Call, findings: list[Finding], scheme: Scheme, not_applicab
         passed=not fatal and score >= scoring.pass_,
         fatal=fatal,
         not_applicable=not_applicable,
+        extra=extra or {},
     )

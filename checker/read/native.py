@@ -1,4 +1,8 @@
-"""Native JSON (one call or a list of calls) and JSON Lines (one call a line)."""
+"""Native JSON (one call or a list of calls) and JSON Lines (one call a line).
+
+A record that is an ASR vendor result (Alibaba, Tencent, iFlytek) rather than a native call is
+handed to `asr`; `asr.detect_vendor` is the one place that tells them apart, by content.
+"""
 from __future__ import annotations
 
 import json
@@ -6,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..model import Call, InputError
+from .asr import asr_call, detect_vendor
 from .records import build_call
 from .roles import RecordError, RoleMap
 
@@ -39,11 +44,22 @@ def read_json(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
         for i, record in enumerate(data):
             yield _call(record, roles, path, lines[i] if i < len(lines) else None)
     else:
-        yield _call(data, roles, path, 1, default_id=path.stem)
+        yield _call(data, roles, path, 1, default_id=path.stem, text=text)
 
 
-def _call(record, roles: RoleMap, path: Path, line: int | None, default_id: str | None = None) -> Call | InputError:
+def _call(
+    record, roles: RoleMap, path: Path, line: int | None, default_id: str | None = None, text: str | None = None
+) -> Call | InputError:
     try:
+        vendor = detect_vendor(record)
+        if vendor is not None:
+            return asr_call(record, vendor, roles, str(path), line, default_id, text)
+        if isinstance(record, dict) and "turns" not in record and default_id is not None:
+            raise RecordError(
+                "call record has no turns, and it is not an ASR result this checker reads either "
+                "(Alibaba `Sentences`, Tencent `ResultDetail`, iFlytek `orderResult`)",
+                line,
+            )
         return build_call(record, roles, str(path), line, default_id)
     except RecordError as exc:
         call_id = record.get("call_id") if isinstance(record, dict) else None

@@ -21,14 +21,17 @@ class RecordError(ValueError):
 @dataclass(frozen=True)
 class RoleMap:
     labels: dict[str, str] = field(default_factory=dict)  # lower-case label -> role
+    # ASR results label speakers by number, not name: the 0-based channel/speaker index that is the
+    # agent (every other index is the customer). Scheme `asr: {agent_channel: N}`, `--agent-channel N`.
+    agent_channel: int = 0
 
     @classmethod
-    def build(cls, extra: dict[str, list[str]] | None = None) -> "RoleMap":
+    def build(cls, extra: dict[str, list[str]] | None = None, agent_channel: int = 0) -> "RoleMap":
         labels = {label.lower(): role for role, names in DEFAULT_ROLES.items() for label in names}
         for role, names in (extra or {}).items():
             for label in names:
                 labels[str(label).lower()] = role
-        return cls(labels)
+        return cls(labels, agent_channel)
 
     def role(self, label: object, line: int | None = None) -> str:
         if not isinstance(label, str) or not label.strip():

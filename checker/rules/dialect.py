@@ -108,3 +108,15 @@ class DialectRule(Rule):
         )
         # `matched` quotes every marker found, not only the first one the span points at.
         return replace(finding, matched="、".join(quoted))
+
+
+def detect_dialect(ctx: CallContext, dialects: list[CompiledDialect], min_strength: float = 2) -> str | None:
+    """The dialect the customer speaks: the one whose markers, over all the customer's turns
+    taken together, weigh most, if they reach `min_strength`; None for Mandarin."""
+    turns = ctx.turn_indexes("customer")
+    best: tuple[float, str] | None = None
+    for dialect in dialects:
+        strength = dialect.strength([m for i in turns for m in dialect.found(ctx, i)])
+        if strength >= min_strength and (best is None or strength > best[0]):
+            best = (strength, dialect.name)
+    return best[1] if best else None

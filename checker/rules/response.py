@@ -1,0 +1,155 @@
+"""`response`: a trigger (`when`) must be answered (`expect`) within so many turns or seconds.
+
+    - id: complaint-apology
+      kind: response
+      when:   {speaker: customer, phrases: ["@complaint_trigger"]}
+      expect: {speaker: agent, phrases: ["@apology"], within_turns: 2}
+
+One finding for each trigger turn left unanswered, pointing at the trigger phrase in that turn.
+
+Counting: `within_turns: N` looks at the N turns that follow the trigger's turn, whoever speaks
+them (N = 2: the next two turns); `within_seconds: S` looks at the later turns that start at most
+S seconds after the trigger's turn ends (needs timestamps). Only later turns count: an apology
+before the complaint, or a thanks in the very turn that announces the hold, answers nothing.
+A trigger in the call's last turn is not judged: nobody had a turn in which to answer it.
+
+`when.speaker` defaults to the rule's `speaker`, and the rule's `window` (counted over the
+trigger speaker's turns) limits which triggers count; `expect.speaker` defaults to `agent`.
+
+`PhraseSet` and `compile_phrases` are the nested phrase lists (`when`, `expect`, sequence
+`steps`, silence `except_after`): the same `phrases` / `regex` / `exceptions` as a phrase rule,
+matched by the same PhraseMatcher.
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal, Union
+
+from pydantic import Field, field_validator, model_validator
+
+from ..model import Finding
+from .base import CallContext, CompileContext, NotApplicable, PhraseItem, Rule, RuleConfig, Speaker, Strict, register
+from .phrases import Hit, PhraseMatcher
+
+__all__ = ["PhraseSet", "compile_phrases", "ResponseConfig", "ResponseRule"]
+
+
+class PhraseSet(Strict):
+    """What to look for, nested inside a rule: phrases and/or regex, with exceptions."""
+
+    phrases: list[PhraseItem] = Field(default_factory=list)
+    regex: Union[str, list[str]] = Field(default_factory=list)
+    exceptions: list[str] = Field(default_factory=list)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: Union[str, list[str]]) -> list[str]:
+        patterns = [v] if isinstance(v, str) else v
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+        return patterns
+
+    @model_validator(mode="after")
+    def _something_to_find(self) -> "PhraseSet":
+        if not self.phrases and not self.regex:
+            raise ValueError("needs `phrases` or `regex`")
+        return self
+
+    def label(self) -> str:
+        """A short human name: the first phrase or regex as written."""
+        first = self.phrases[0] if self.phrases else self.regex[0]  # type: ignore[index]
+        text = first if isinstance(first, str) else first.phrase
+        return text[1:] if text.startswith("@") else text
+
+
+def compile_phrases(spec: PhraseSet, ctx: CompileContext, where: str) -> PhraseMatcher:
+    """A PhraseMatcher for a nested phrase set; unknown `@lexicon` names are a scheme error.
+
+    The scheme loader checks `@names` of a rule's top-level keys only, so nested ones are
+    checked here (ValueError is reported at the rule's position, naming the key path).
+    """
+    for key in ("phrases", "exceptions"):
+        for j, item in enumerate(getattr(spec, key)):
+            if isinstance(item, str) and item.startswith("@") and item[1:] not in ctx.lexicons:
+                known = ", ".join(sorted(ctx.lexicons)) or "none defined"
+                raise ValueError(f"{where}.{key}[{j}]: unknown lexicon {item!r} (known: {known})")
+    # PhraseMatcher reads only .phrases / .regex / .exceptions, which a PhraseSet has.
+    return PhraseMatcher(spec, ctx)  # type: ignore[arg-type]
+
+
+class Trigger(PhraseSet):
+    speaker: Speaker | None = None  # default: the rule's `speaker`
+
+
+class Expect(PhraseSet):
+    speaker: Speaker = "agent"
+    within_turns: int | None = Field(None, ge=1)
+    within_seconds: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> "Expect":
+        if (self.within_turns is None) == (self.within_seconds is None):
+            raise ValueError("`expect` takes exactly one of within_turns, within_seconds")
+        return self
+
+
+class ResponseConfig(RuleConfig):
+    kind: Literal["response"]
+    when: Trigger
+    expect: Expect
+
+
+@register
+class ResponseRule(Rule):
+    kind = "response"
+    Config = ResponseConfig
+
+    def __init__(self, config: ResponseConfig, ctx: CompileContext):
+        super().__init__(config, ctx)
+        self.trigger = compile_phrases(config.when, ctx, "when")
+        self.reply = compile_phrases(config.expect, ctx, "expect")
+        self.trigger_speaker = config.when.speaker or config.speaker
+
+    def findings(self, ctx: CallContext) -> list[Finding]:
+        cfg: ResponseConfig = self.config  # type: ignore[assignment]
+        expect = cfg.expect
+        if expect.within_seconds is not None and not ctx.call.has_timestamps:
+            raise NotApplicable("within_seconds needs timestamps")
+        out: list[Finding] = []
+        for i in self.scope(ctx, self.trigger_speaker):
+            hits = self.trigger.hits(ctx, i)
+            if not hits or i == len(ctx.call.turns) - 1:
+                continue
+            candidates = self._reply_turns(ctx, i)
+            if any(self.reply.hits(ctx, j) for j in candidates):
+                continue
+            out.append(self._finding(ctx, hits[0], candidates))
+        return out
+
+    def _reply_turns(self, ctx: CallContext, trigger: int) -> list[int]:
+        """The later turns of the expected speaker in which an answer counts."""
+        expect = self.config.expect  # type: ignore[attr-defined]
+        turns = ctx.call.turns
+        if expect.within_turns is not None:
+            following = range(trigger + 1, min(len(turns), trigger + 1 + expect.within_turns))
+        else:
+            deadline = turns[trigger].end + expect.within_seconds
+            following = [j for j in range(trigger + 1, len(turns)) if turns[j].start <= deadline + 1e-6]
+        return [j for j in following if expect.speaker == "any" or turns[j].speaker == expect.speaker]
+
+    def _finding(self, ctx: CallContext, hit: Hit, candidates: list[int]) -> Finding:
+        expect = self.config.expect  # type: ignore[attr-defined]
+        limit = (
+            {"within_turns": expect.within_turns}
+            if expect.within_turns is not None
+            else {"within_seconds": expect.within_seconds}
+        )
+        return self.finding(
+            ctx,
+            turn=hit.turn,
+            span=(hit.begin, hit.end),
+            details={**limit, "looked_at_turns": candidates},
+        )

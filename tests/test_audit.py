@@ -1,0 +1,130 @@
+"""`qa-check audit` end to end: outputs, exit codes, rejected input, parallel determinism."""
+import csv
+import json
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import main
+
+SCHEME = """
+scheme: mini
+scoring: {full: 100, pass: 90, sections: {服务禁语: {max_deduct: 8}}}
+rules:
+  - id: greet
+    kind: required
+    section: 开场白
+    window: {first_turns: 1}
+    phrases: [您好]
+    deduct: 5
+    message: 开场未问候
+  - id: taboo
+    kind: forbidden
+    section: 服务禁语
+    phrases: [说吧, {phrase: 我不能, suggest: 我看看能为您做些什么}]
+    per: occurrence
+    deduct: 5
+    message: 使用服务禁语
+  - id: abuse
+    kind: forbidden
+    section: 服务禁语
+    phrases: [神经病]
+    fatal: true
+    message: 辱骂客户
+"""
+
+
+def read_csv(path):
+    with path.open(encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    (tmp_path / "rules.yaml").write_text(textwrap.dedent(SCHEME), encoding="utf-8")
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    (calls / "a.txt").write_text("# call_id: good\n# agent_id: A1\n坐席: 您好，请讲\n客户: 查话费\n", encoding="utf-8")
+    (calls / "b.jsonl").write_text(
+        "\n".join([
+            json.dumps({"call_id": "bad", "agent_id": "A2", "turns": [
+                {"speaker": "agent", "text": "喂，说吧"}, {"speaker": "customer", "text": "你们怎么回事"},
+                {"speaker": "agent", "text": "我不能帮你，说吧"}]}, ensure_ascii=False),
+            "{broken",
+            json.dumps({"call_id": "rude", "agent_id": "A2", "turns": [
+                {"speaker": "agent", "text": "您好，你是不是神经病"}]}, ensure_ascii=False),
+        ]) + "\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def run(args):
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def test_audit_writes_every_report_and_exit_2_on_rejected_input(workspace):
+    out = workspace / "out"
+    result = run(["audit", str(workspace / "calls"), "--rules", str(workspace / "rules.yaml"), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 2
+    assert "4 call(s) in: 3 audited, 1 rejected" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "agents.csv", "calls.csv", "errors.csv", "findings.csv", "findings.jsonl"
+    ]
+    calls = {r["call_id"]: r for r in read_csv(out / "calls.csv")}
+    assert calls["good"]["score"] == "100.0" and calls["good"]["passed"] == "true"
+    # greet 5 + taboo capped by its section at 8 → 87; fails pass 90
+    assert calls["bad"]["score"] == "87.0" and calls["bad"]["passed"] == "false"
+    assert calls["rude"]["score"] == "0.0" and calls["rude"]["fatal"] == "true"
+    findings = [json.loads(line) for line in (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    bad = [(f["rule_id"], f["turn"], f["matched"], f["deduct"]) for f in findings if f["call_id"] == "bad"]
+    assert bad == [("greet", 0, "", 5.0), ("taboo", 0, "说吧", 5.0), ("taboo", 2, "我不能", 3.0), ("taboo", 2, "说吧", 0.0)]
+    assert read_csv(out / "findings.csv")[2]["suggest"] == "我看看能为您做些什么"
+    (err,) = read_csv(out / "errors.csv")
+    assert err["file"].endswith("b.jsonl") and err["line"] == "2" and err["reason"].startswith("broken JSON")
+    agents = {r["agent_id"]: r for r in read_csv(out / "agents.csv")}
+    assert agents["A2"]["calls"] == "2" and agents["A2"]["pass_rate"] == "0.0"
+
+
+def test_invalid_scheme_exits_3_before_reading_and_keeps_old_report(workspace):
+    out = workspace / "out"
+    out.mkdir()
+    (out / "calls.csv").write_text("previous", encoding="utf-8")
+    (workspace / "rules.yaml").write_text("rules:\n  - id: x\n    kind: nope\n", encoding="utf-8")
+    result = run(["audit", str(workspace / "calls"), "--rules", str(workspace / "rules.yaml"), "--out", str(out)])
+    assert result.exit_code == 3
+    assert "rules.yaml:3:11: unknown rule kind 'nope'" in result.output
+    assert (out / "calls.csv").read_text(encoding="utf-8") == "previous"
+
+
+def test_all_good_input_exits_0(workspace):
+    result = run(["audit", str(workspace / "calls" / "a.txt"), "--rules", str(workspace / "rules.yaml"),
+                  "--out", str(workspace / "o"), "--jobs", "1"])
+    assert result.exit_code == 0
+
+
+def test_parallel_output_is_identical_to_serial(workspace):
+    calls = workspace / "calls"
+    lines = []
+    for i in range(150):
+        text = ["喂，说吧", "您好，请讲", "您好，这个我不能办"][i % 3]
+        lines.append(json.dumps({"call_id": f"p{i}", "agent_id": f"A{i % 4}", "turns": [
+            {"speaker": "agent", "text": text}, {"speaker": "customer", "text": "好的"}]}, ensure_ascii=False))
+    (calls / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outs = []
+    for jobs in ("1", "2"):
+        out = workspace / f"out{jobs}"
+        run(["audit", str(calls), "--rules", str(workspace / "rules.yaml"), "--out", str(out), "--jobs", jobs])
+        outs.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert outs[0] == outs[1]
+
+
+def test_duplicate_call_ids_are_rejected_not_audited_twice(workspace):
+    calls = workspace / "calls"
+    (calls / "c.txt").write_text("# call_id: good\n坐席: 您好\n", encoding="utf-8")
+    out = workspace / "out"
+    result = run(["audit", str(calls), "--rules", str(workspace / "rules.yaml"), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 2
+    reasons = [r["reason"] for r in read_csv(out / "errors.csv")]
+    assert any("duplicate call_id 'good'" in r for r in reasons)
