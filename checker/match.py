@@ -6,14 +6,15 @@ against jieba's boundaries (see `segment`), and only when a rule asks for them.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import ahocorasick
 
 from .normalise import NormalText, normalise, normalise_phrase
-from .segment import Segmenter
+from .segment import Segmenter, TextBoundaries
 
-__all__ = ["PhraseBook", "TurnView", "Match", "Phrase", "find_phrases"]
+__all__ = ["PhraseBook", "PhraseList", "TurnView", "Match", "Phrase", "find_phrases"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,19 @@ class Phrase:
     suggest: str | None = None
     weight: float = 1.0
     exceptions: tuple[str, ...] = ()  # keys of phrases that hide this one where they overlap
+    contiguous: bool = False  # True: may not span skipped spaces/punctuation (dialect markers)
+
+
+class PhraseList(tuple):
+    """Phrases of one rule (or one dialect), indexed by key so that a turn is matched by looking
+    up the keys the automaton found in it: the cost follows the hits, not the list's length."""
+
+    @functools.cached_property
+    def by_key(self) -> dict[str, tuple[Phrase, ...]]:
+        index: dict[str, list[Phrase]] = {}
+        for phrase in self:
+            index.setdefault(phrase.key, []).append(phrase)
+        return {k: tuple(v) for k, v in index.items()}
 
 
 @dataclass(frozen=True)
@@ -86,10 +100,15 @@ class TurnView:
     norm: NormalText = field(init=False)
     _hits: dict[str, list[tuple[int, int]]] = field(init=False)
     _words: dict[str, list[tuple[int, int]]] = field(init=False, default_factory=dict)
+    _bounds: TextBoundaries | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.norm = normalise(self.text)
         self._hits = self.book.scan(self.norm.compact)
+
+    def keys(self):
+        """The keys the automaton found in this turn."""
+        return self._hits.keys()
 
     def occurrences(self, key: str) -> list[tuple[int, int]]:
         """Spans (normalised text) where the key occurs as characters, boundaries not judged."""
@@ -99,27 +118,31 @@ class TurnView:
         """Spans (normalised text) where the key occurs on word boundaries."""
         found = self._words.get(key)
         if found is None:
-            found = [
-                span
-                for span in self.occurrences(key)
-                if self.segmenter.is_word(self.norm.text, span[0], span[1])
-            ]
-            self._words[key] = found
+            spans = self.occurrences(key)
+            if spans:
+                if self._bounds is None:
+                    self._bounds = self.segmenter.boundaries(self.norm.text)
+                spans = [span for span in spans if self._bounds.is_word(*span)]
+            found = self._words[key] = spans
         return found
 
     def original(self, begin: int, end: int) -> tuple[int, int]:
         return self.norm.original_span(begin, end)
 
 
-def find_phrases(view: TurnView, phrases: tuple[Phrase, ...], exceptions: tuple[str, ...] = ()) -> list[Match]:
+def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()) -> list[Match]:
     """Non-overlapping word matches of `phrases` in a turn, longest first, then leftmost.
 
     An occurrence of an exception (on characters: an exception only ever hides) that overlaps a
     match hides it, whether the exception is the rule's or the phrase's own.
     """
+    index = (phrases if isinstance(phrases, PhraseList) else PhraseList(phrases)).by_key
     candidates: list[Match] = []
-    for phrase in phrases:
+    present = [p for key in view.keys() for p in index.get(key, ())]
+    for phrase in present:
         for begin, end in view.words(phrase.key):
+            if phrase.contiguous and end - begin != len(phrase.key):
+                continue
             hidden = any(
                 b < end and begin < e
                 for key in exceptions + phrase.exceptions

@@ -11,6 +11,7 @@ Two segmenters share jieba's dictionary and algorithm: `jieba` (the reference) a
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -45,42 +46,12 @@ class Segmenter:
         return out
 
     def is_word(self, text: str, begin: int, end: int) -> bool:
-        """True when [begin, end) of `text` starts and ends on word boundaries (SPEC "Matching").
+        """True when [begin, end) of `text` starts and ends on word boundaries (SPEC "Matching")."""
+        return self.boundaries(text).is_word(begin, end)
 
-        Either both ends are token boundaries, or the span lies inside one token and both ends are
-        boundaries of that token's best division into smaller dictionary words.
-        """
-        b_start, b_bounds = self._locate(text, begin)
-        e_start, e_bounds = self._locate(text, end - 1)
-        start_ok = b_bounds is None or (begin - b_start) in b_bounds
-        end_ok = e_bounds is None or (end - e_start) in e_bounds
-        if start_ok and end_ok:
-            return True
-        if b_bounds is None or b_start != e_start:
-            return False
-        # Both ends in one block: find the token holding the span.
-        bounds = sorted(b_bounds)
-        lo, hi = begin - b_start, end - b_start
-        tok_start = max(b for b in bounds if b <= lo)
-        tok_end = min(b for b in bounds if b >= hi)
-        if not all(b <= lo or b >= hi for b in bounds):
-            return False  # the span crosses a token boundary but does not end on one
-        token = text[b_start + tok_start : b_start + tok_end]
-        sub = self._subdivision(token)
-        return (lo - tok_start) in sub and (hi - tok_start) in sub
-
-    def _locate(self, text: str, index: int) -> tuple[int, frozenset[int] | None]:
-        """The block holding text[index]: its start and boundary offsets, None outside blocks."""
-        ch = text[index]
-        if not _BLOCK.fullmatch(ch):
-            return index, None
-        start = index
-        while start > 0 and _BLOCK.fullmatch(text[start - 1]):
-            start -= 1
-        end = index + 1
-        while end < len(text) and _BLOCK.fullmatch(text[end]):
-            end += 1
-        return start, self._block_boundaries(text[start:end])
+    def boundaries(self, text: str) -> "TextBoundaries":
+        """Boundary judge for one text; its blocks are found once and segmented on demand."""
+        return TextBoundaries(self, text)
 
     def _boundaries_uncached(self, block: str) -> frozenset[int]:
         bounds = {0}
@@ -92,6 +63,51 @@ class Segmenter:
 
     def _subdivision_uncached(self, token: str) -> frozenset[int]:
         return frozenset(best_subdivision(token))
+
+
+class TextBoundaries:
+    """Word boundaries of one text, segmenting only the blocks that are asked about."""
+
+    def __init__(self, segmenter: Segmenter, text: str):
+        self.segmenter = segmenter
+        self.text = text
+        spans = [m.span() for m in _BLOCK.finditer(text)]
+        self._starts = [b for b, _ in spans]
+        self._spans = spans
+
+    def is_word(self, begin: int, end: int) -> bool:
+        """Both ends on token boundaries, or the span inside one token on the boundaries of that
+        token's best division into smaller dictionary words."""
+        b_block = self._block(begin)
+        e_block = self._block(end - 1)
+        b_bounds = self._bounds(b_block)
+        e_bounds = self._bounds(e_block)
+        start_ok = b_block is None or (begin - b_block[0]) in b_bounds
+        end_ok = e_block is None or (end - e_block[0]) in e_bounds
+        if start_ok and end_ok:
+            return True
+        if b_block is None or b_block != e_block:
+            return False
+        lo, hi = begin - b_block[0], end - b_block[0]
+        if any(lo < b < hi for b in b_bounds):
+            return False  # the span crosses a token boundary without ending on one
+        tok_start = max(b for b in b_bounds if b <= lo)
+        tok_end = min(b for b in b_bounds if b >= hi)
+        token = self.text[b_block[0] + tok_start : b_block[0] + tok_end]
+        sub = self.segmenter._subdivision(token)
+        return (lo - tok_start) in sub and (hi - tok_start) in sub
+
+    def _block(self, index: int) -> tuple[int, int] | None:
+        """The block (start, end) holding text[index]; None when it is a lone character."""
+        i = bisect.bisect_right(self._starts, index) - 1
+        if i >= 0 and index < self._spans[i][1]:
+            return self._spans[i]
+        return None
+
+    def _bounds(self, block: tuple[int, int] | None) -> frozenset[int]:
+        if block is None:
+            return frozenset()
+        return self.segmenter._block_boundaries(self.text[block[0] : block[1]])
 
 
 def best_subdivision(token: str) -> list[int]:

@@ -1,7 +1,10 @@
 """Speaker labels to roles: the SPEC defaults plus the scheme's `roles:`."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+
+from ..normalise import normalise
 
 DEFAULT_ROLES: dict[str, list[str]] = {
     "agent": ["坐席", "座席", "客服", "话务员", "agent", "A"],
@@ -36,7 +39,7 @@ class RoleMap:
     def role(self, label: object, line: int | None = None) -> str:
         if not isinstance(label, str) or not label.strip():
             raise RecordError(f"turn has no speaker label (got {label!r})", line)
-        role = self.labels.get(label.strip().lower())
+        role = self.labels.get(_key(label))
         if role is None:
             known = "、".join(sorted({k for k in self.labels}))
             raise RecordError(
@@ -44,3 +47,9 @@ class RoleMap:
                 line,
             )
         return role
+
+
+@functools.lru_cache(maxsize=4096)
+def _key(label: str) -> str:
+    """Labels compare normalised: 客戶 is 客户, ＡＧＥＮＴ is agent."""
+    return normalise(label).compact or label.strip().lower()

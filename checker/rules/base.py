@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..match import Phrase, PhraseBook, TurnView
+from ..match import Phrase, PhraseBook, PhraseList, TurnView
 from ..model import AGENT, Call, Finding, Turn
 from ..segment import Segmenter
 
@@ -113,13 +113,13 @@ class CompileContext:
     lexicons: dict[str, list[Any]]
     dialects: Any  # dialect.DialectLibrary, resolved lazily by the dialect kind
 
-    def phrases(self, items: list[Any]) -> tuple[Phrase, ...]:
+    def phrases(self, items: list[Any]) -> PhraseList:
         """Turn `phrases:` items (strings, {phrase, suggest}, "@lexicon") into Phrases."""
         out: list[Phrase] = []
         for item in self.expand(items):
             text, suggest = (item, None) if isinstance(item, str) else (item.phrase, item.suggest)
             out.append(Phrase(text, self.book.add(text), suggest))
-        return tuple(out)
+        return PhraseList(out)
 
     def expand(self, items: list[Any]) -> list[Any]:
         out: list[Any] = []

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..dialects import DialectLexicon, Marker
-from ..match import Match, Phrase, find_phrases
+from ..match import Match, Phrase, PhraseList, find_phrases
 from ..model import Finding
 from .base import CallContext, CompileContext, register, Rule, RuleConfig
 
@@ -48,7 +48,7 @@ class CompiledDialect:
 
 
 def compile_dialect(lexicon: DialectLexicon, ctx: CompileContext) -> CompiledDialect:
-    return CompiledDialect(lexicon.name, lexicon.title, tuple(_phrase(m, ctx) for m in lexicon.markers))
+    return CompiledDialect(lexicon.name, lexicon.title, PhraseList(_phrase(m, ctx) for m in lexicon.markers))
 
 
 def _phrase(marker: Marker, ctx: CompileContext) -> Phrase:
@@ -58,6 +58,8 @@ def _phrase(marker: Marker, ctx: CompileContext) -> Phrase:
         marker.suggest,
         marker.weight,
         tuple(ctx.book.add(e) for e in marker.exceptions),
+        # A marker is a word of the dialect: 唔，好的 is not 唔好.
+        contiguous=True,
     )
 
 

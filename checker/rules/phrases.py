@@ -7,7 +7,7 @@ from typing import Union
 
 from pydantic import Field, field_validator, model_validator
 
-from ..match import Phrase, find_phrases
+from ..match import PhraseList, find_phrases
 from .base import CallContext, CompileContext, PhraseItem, RuleConfig
 
 __all__ = ["PhraseRuleConfig", "PhraseMatcher", "Hit"]
@@ -50,7 +50,7 @@ class PhraseMatcher:
     """The compiled `phrases` + `regex` + `exceptions` of one rule."""
 
     def __init__(self, config: PhraseRuleConfig, ctx: CompileContext):
-        self.phrases: tuple[Phrase, ...] = ctx.phrases(config.phrases)
+        self.phrases: PhraseList = ctx.phrases(config.phrases)
         self.exceptions: tuple[str, ...] = tuple(ctx.book.add(e) for e in ctx.expand(config.exceptions))
         self.regexes = tuple(re.compile(p) for p in config.regex)  # type: ignore[union-attr]
 

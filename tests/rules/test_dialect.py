@@ -107,3 +107,14 @@ def test_customer_dialect_is_reported_per_call(scheme):
     assert result.extra["customer_dialect"] == "cantonese"
     result = audit_call(call_from("客户: 我的手机没有信号\n坐席: 好的", scheme), scheme)
     assert result.extra["customer_dialect"] is None
+
+
+def test_markers_do_not_span_punctuation():
+    scheme = scheme_from("""
+    dialect_lexicons:
+      testese: {markers: [{marker: 唔好}]}
+    rules:
+      - {id: any, kind: dialect, section: 方言, dialects: [testese], min_markers: 1, message: 方言}
+    """)
+    assert hits(scheme, "坐席: 唔，好的，我帮您看一下", "any") == []
+    assert [f.matched for f in hits(scheme, "坐席: 你唔好走啦", "any")] == ["唔好"]

@@ -1,0 +1,188 @@
+"""Speed and scale figures for the audit, measured in one run on the same calls.
+
+    python benchmarks/run.py [--calls 4000] [--quick]
+
+Prints: full-audit throughput (calls/s, MB/s of turn text, per core) against the naive baseline
+(jieba.lcut over every turn and nothing else) and their ratio; the cost of a 10,000-phrase scheme
+against a 50-phrase one; scheme compilation time; --jobs 2 against --jobs 1; peak RSS for 1,000
+against 100,000 calls; the same throughput on the shared real corpus when present.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from synth import write_jsonl  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "real_cs_dialogues.jsonl"
+QA = [sys.executable, "-m", "checker"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=4000, help="synthetic calls for throughput (45 turns each)")
+    ap.add_argument("--memory-calls", type=int, default=100_000, help="calls for the memory figure")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    args = ap.parse_args()
+    if args.quick:
+        args.calls, args.memory_calls = 600, 10_000
+
+    tmp = Path(tempfile.mkdtemp(prefix="qa-bench-"))
+    calls_path = tmp / "calls.jsonl"
+    text_bytes = write_jsonl(calls_path, args.calls, seed=7)
+    mb = text_bytes / 1e6
+    print(f"# qa-check benchmark — {args.calls} synthetic calls × 45 turns, {mb:.2f} MB of turn text")
+    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
+
+    naive = naive_baseline(calls_path)
+    audit_s = time_audit([calls_path], ROOT / "qa_rules", tmp / "out1", jobs=1)
+    print("## Throughput, one core (shipped scheme, reports written)")
+    row("naive baseline: jieba.lcut over every turn", args.calls / naive, mb / naive)
+    row("qa-check audit --jobs 1", args.calls / audit_s, mb / audit_s)
+    print(f"  ratio audit / naive: {naive / audit_s:.1f}×\n")
+
+    print("## Rule-set size (same calls, --jobs 1)")
+    small, big = tmp / "s50.yaml", tmp / "s10000.yaml"
+    phrases = dictionary_words(10_000)
+    write_scheme(small, phrases[:50])
+    write_scheme(big, phrases)
+    for path in (small, big):
+        compile_s = time_compile(path)
+        print(f"  compile {path.stem[1:]:>6} phrases: {compile_s * 1000:.0f} ms")
+    s50 = time_audit([calls_path], small, tmp / "o50", jobs=1)
+    s10k = time_audit([calls_path], big, tmp / "o10k", jobs=1)
+    row("50 phrases", args.calls / s50, mb / s50)
+    row("10,000 phrases", args.calls / s10k, mb / s10k)
+    print(f"  cost 10,000 / 50 phrases: {s10k / s50:.2f}×\n")
+
+    print("## Parallel")
+    j2 = time_audit([calls_path], ROOT / "qa_rules", tmp / "out2", jobs=2)
+    row("qa-check audit --jobs 2", args.calls / j2, mb / j2)
+    print(f"  speed-up --jobs 2 / --jobs 1: {audit_s / j2:.2f}×")
+    same = all((tmp / "out1" / n).read_bytes() == (tmp / "out2" / n).read_bytes()
+               for n in ("findings.jsonl", "calls.csv"))
+    print(f"  output identical to --jobs 1: {same}\n")
+
+    print("## Memory (peak RSS of the audit process, --jobs 1)")
+    small_calls, big_calls = tmp / "m1k.jsonl", tmp / "mbig.jsonl"
+    write_jsonl(small_calls, 1000, seed=11)
+    write_jsonl(big_calls, args.memory_calls, seed=11)
+    rss_small = peak_rss([small_calls], tmp / "m1")
+    rss_big = peak_rss([big_calls], tmp / "m2")
+    print(f"  1,000 calls: {rss_small:.0f} MB; {args.memory_calls:,} calls: {rss_big:.0f} MB; "
+          f"ratio {rss_big / rss_small:.2f}\n")
+
+    if CORPUS.is_file():
+        print("## Real corpus (shared/corpus, 1,384 chat dialogues)")
+        size = sum(len(t["text"].encode()) for line in CORPUS.open(encoding="utf-8")
+                   for t in json.loads(line)["turns"]) / 1e6
+        naive_c = naive_baseline(CORPUS)
+        audit_c = time_audit([CORPUS], ROOT / "qa_rules", tmp / "oc", jobs=1)
+        row("naive baseline", 1384 / naive_c, size / naive_c)
+        row("qa-check audit --jobs 1", 1384 / audit_c, size / audit_c)
+        print(f"  ratio audit / naive: {naive_c / audit_c:.1f}×")
+    else:
+        print("## Real corpus: not present, skipped")
+
+
+def row(label: str, calls_s: float, mb_s: float) -> None:
+    print(f"  {label:<45} {calls_s:>9.0f} calls/s  {mb_s:>7.2f} MB/s")
+
+
+def naive_baseline(path: Path) -> float:
+    """Seconds for jieba.lcut over every turn of the file (dictionary loaded beforehand)."""
+    code = (
+        "import json, sys, time, jieba\n"
+        "jieba.setLogLevel(60); jieba.initialize()\n"
+        "t = time.perf_counter()\n"
+        f"for line in open({str(path)!r}, encoding='utf-8'):\n"
+        "    for turn in json.loads(line)['turns']:\n"
+        "        jieba.lcut(turn['text'])\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
+def time_audit(paths: list[Path], rules: Path, out: Path, jobs: int) -> float:
+    """Seconds for the whole audit (read, evaluate, score, write) after start-up, in-process."""
+    code = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from pathlib import Path\n"
+        "from checker.audit import run_audit\n"
+        "from checker.scheme import load_scheme\n"
+        f"scheme = load_scheme(Path({str(rules)!r}))\n"
+        "import io\n"
+        "t = time.perf_counter()\n"
+        f"run_audit([Path(p) for p in {[str(p) for p in paths]!r}], Path({str(rules)!r}), Path({str(out)!r}),"
+        f" jobs={jobs}, scheme=scheme, log=io.StringIO())\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if res.returncode != 0:
+        raise SystemExit(res.stderr)
+    return float(res.stdout.strip().splitlines()[-1])
+
+
+def time_compile(rules: Path) -> float:
+    code = (
+        "import sys, time\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from checker.scheme import load_scheme\n"
+        "from checker.normalise import normalise\n"
+        "normalise('预热')\n"  # the character tables are built once per process, not per scheme
+        f"t = time.perf_counter(); load_scheme({str(rules)!r}); print(time.perf_counter() - t)\n"
+    )
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
+def peak_rss(paths: list[Path], out: Path) -> float:
+    """Peak RSS in MB of a `qa-check audit --jobs 1` process."""
+    code = (
+        "import resource, subprocess, sys\n"
+        f"subprocess.run({QA + ['audit', *map(str, paths), '--jobs', '1', '--out', str(out)]!r},"
+        " stderr=subprocess.DEVNULL)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    return int(res.stdout) / 1024
+
+
+def dictionary_words(n: int) -> list[str]:
+    """`n` distinct 2–4 character words drawn (seeded) from jieba's dictionary: a large list of
+    real words, most of them rare, as a big forbidden-word list is."""
+    import jieba
+
+    dict_path = Path(jieba.__file__).parent / "dict.txt"
+    words = []
+    with dict_path.open(encoding="utf-8") as fh:
+        for line in fh:
+            word, freq = line.split()[:2]
+            if 2 <= len(word) <= 4 and all("\u4e00" <= c <= "\u9fff" for c in word):
+                words.append(word)
+    rng = random.Random(3)
+    return rng.sample(words, n)
+
+
+def write_scheme(path: Path, phrases: list[str]) -> None:
+    rules = [{
+        "id": "phrases", "kind": "forbidden", "section": "词表", "message": "命中词表", "deduct": 1,
+        "per": "occurrence", "phrases": phrases,
+    }]
+    path.write_text(json.dumps({"scheme": path.stem, "rules": rules}, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
