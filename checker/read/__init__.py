@@ -1,7 +1,9 @@
 """Readers: every transcript format becomes the same `Call` (SPEC "Transcripts in").
 
 Readers are plug-ins keyed by file suffix; each yields Calls and InputErrors in file order, so a
-bad record is reported where it stands and the rest of the file is still read.
+bad record is reported where it stands and the rest of the file is still read. ASR vendor results
+are `.json` too: `native.read_json` tells them from native calls by content (`asr.detect_vendor`).
+A `calls_meta.csv` side-car next to the transcripts (or `calls_meta=`) fills in call metadata.
 """
 from __future__ import annotations
 
@@ -13,8 +15,9 @@ from .roles import RoleMap
 from .native import read_json, read_jsonl
 from .text import parse_text, read_text
 from .table import read_csv
+from .sidecar import SIDECAR_NAME, CallsMeta, apply_calls_meta, load_calls_meta
 
-__all__ = ["read_paths", "read_file", "iter_files", "RoleMap", "parse_text", "READERS"]
+__all__ = ["read_paths", "read_file", "iter_files", "RoleMap", "parse_text", "READERS", "SIDECAR_NAME"]
 
 READERS = {
     ".json": read_json,
@@ -28,7 +31,9 @@ def iter_files(paths: Iterable[Path | str]) -> Iterator[Path]:
     """Transcript files under the given paths, in a stable order; folders are searched recursively."""
     for p in map(Path, paths):
         if p.is_dir():
-            yield from sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in READERS)
+            yield from sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in READERS and f.name != SIDECAR_NAME
+            )
         else:
             yield p
 
@@ -41,12 +46,44 @@ def read_file(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
     if not path.is_file():
         yield InputError(str(path), None, "no such file")
         return
+    if path.name == SIDECAR_NAME:
+        yield InputError(str(path), None, f"{SIDECAR_NAME} is a calls side-car, not a transcript: it is read "
+                         "for the transcripts in its folder, or pass it with --calls-meta")
+        return
     try:
         yield from reader(path, roles)
     except (OSError, UnicodeDecodeError) as exc:
         yield InputError(str(path), None, f"cannot read file: {exc}")
 
 
-def read_paths(paths: Iterable[Path | str], roles: RoleMap) -> Iterator[Call | InputError]:
+def read_paths(
+    paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None
+) -> Iterator[Call | InputError]:
+    """Every call under `paths`, with side-car metadata filled in (see `sidecar`)."""
+    loaded: dict[Path, CallsMeta] = {}
+
+    def sidecar(path: Path) -> Iterator[InputError]:
+        key = path.resolve()
+        if key not in loaded:
+            loaded[key] = load_calls_meta(path)
+            yield from loaded[key].errors
+
+    explicit: list[CallsMeta] = []
+    if calls_meta is not None:
+        yield from sidecar(Path(calls_meta))
+        explicit.append(loaded[Path(calls_meta).resolve()])
     for path in iter_files(paths):
-        yield from read_file(path, roles)
+        if calls_meta is not None and path.resolve() == Path(calls_meta).resolve():
+            continue  # the side-car given with --calls-meta, kept among the transcripts
+        near = path.parent / SIDECAR_NAME
+        sidecars = list(explicit)
+        if near.is_file():
+            yield from sidecar(near)
+            if loaded[near.resolve()] not in sidecars:
+                sidecars.append(loaded[near.resolve()])
+        for item in read_file(path, roles):
+            if sidecars and isinstance(item, Call):
+                item = apply_calls_meta(item, sidecars)
+            yield item
+    for meta in loaded.values():
+        yield from meta.unused_bad_rows()

@@ -124,7 +124,8 @@ def asr_call(
     spoken = [s for s in transcript.sentences if s.text.strip()]
     if not spoken:
         raise RecordError(f"{title} result has no recognised speech (no sentence with text)", line)
-    spoken.sort(key=lambda s: (s.start if s.start is not None else -1.0))  # stable: file order breaks ties
+    if all(s.start is not None for s in spoken):
+        spoken.sort(key=lambda s: s.start)  # type: ignore[arg-type,return-value]  # stable: file order breaks ties
     turns = tuple(
         Turn(
             speaker=AGENT if s.speaker == roles.agent_channel else CUSTOMER,
@@ -161,15 +162,12 @@ def asr_call(
 
 
 def _alibaba_detect(data: dict) -> bool:
-    if _get(data, "Sentences") is not None:
-        return True
+    if _get(data, "Sentences") is not None or _get(data, "StatusText") is not None:
+        return True  # the bare Result, or a whole response (a failed task's has no Result)
     result = _get(data, "Result")
     if isinstance(result, dict):
         return _get(result, "Sentences") is not None
-    if isinstance(result, str):
-        return "sentences" in result.lower() or _get(data, "StatusText") is not None
-    # a failed task: the response has a status but no result
-    return _get(data, "TaskId") is not None and _get(data, "StatusText") is not None
+    return isinstance(result, str) and "sentences" in result.lower()
 
 
 def _alibaba_parse(data: dict, text: str | None) -> Transcript:
@@ -264,7 +262,7 @@ def _tencent_parse(data: dict, text: str | None) -> Transcript:
     if status in (0, 1) or status_str.lower() in ("waiting", "doing"):
         raise RecordError(f"task {task_id or '?'} is not finished (StatusStr {status_str or status}): fetch the result again later", None)
     detail = data.get("ResultDetail")
-    if detail is None:
+    if not detail and (detail is None or data.get("Result")):  # ResTextFormat 0: only the Result text
         return Transcript("tencent", _tencent_result_text(data.get("Result")), task_id)
     if not isinstance(detail, list):
         raise RecordError(f"`ResultDetail` must be a list, got {type(detail).__name__}", None)
@@ -320,6 +318,8 @@ def _iflytek_detect(data: dict) -> bool:
     if isinstance(content, dict) and ("orderResult" in content or "orderInfo" in content):
         return True
     if "orderResult" in data or "lattice" in data or "lattice2" in data:
+        return True
+    if "code" in data and "descInfo" in data:  # a failed request: no content
         return True
     return "err_no" in data and "data" in data  # lfasr v1
 
