@@ -11,10 +11,8 @@ turn, this prints:
 
 and, for the other shipped lexicons, their false-positive rate on the same Mandarin corpus.
 
-Matching is a self-contained prototype of the engine's semantics, kept behind one function,
-``flag_turns(texts, lexicon_path) -> list[bool]``, so that the real engine can replace it later:
-text and markers are normalised (NFKC, OpenCC t2s, lowercase) and markers are looked up with
-spaces and punctuation ignored; a marker matches only on jieba word boundaries (both ends on
+Matching is the engine's own (``checker.dialects.flag_dialect``): text and markers are normalised
+(NFKC, OpenCC t2s, lowercase), a marker never spans spaces or punctuation, and it matches only on jieba word boundaries (both ends on
 token boundaries of ``jieba.lcut``, or the match lies inside one token and both ends fall on
 boundaries of that token's best division into smaller dictionary words); an occurrence of one of
 the marker's ``exceptions`` that overlaps a match hides it; overlapping matches are resolved
@@ -31,208 +29,50 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import unicodedata
-from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from checker.dialects import flag_dialect  # noqa: E402
+
 LEXICON_DIR = ROOT / "qa_rules" / "lexicons"
-MANDARIN_CORPUS = Path("/work/shared/corpus/real_cs_dialogues.jsonl")
+MANDARIN_CORPUS = ROOT.parent / "shared" / "corpus" / "real_cs_dialogues.jsonl"
 DIALECTS = ("cantonese", "wu", "sichuanese", "northeastern", "minnan")
 MIN_CHARS = 6
 
 
 # --------------------------------------------------------------------------------------------
-# The matching step (prototype of the engine; swap flag_turns for the real thing later)
+# The matching step: the engine itself, one `dialect` rule with mode any on one-turn calls
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Marker:
-    """One normalised lexicon entry."""
-
-    marker: str
-    weight: float
-    exceptions: tuple[str, ...] = ()
-    suggest: str | None = None
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """A dialect lexicon with its markers normalised."""
-
-    dialect: str
-    markers: tuple[Marker, ...] = field(default_factory=tuple)
 
 
 def flag_turns(texts: list[str], lexicon_path: str | Path, min_markers: float = 1.0) -> list[bool]:
     """Return, for each text, whether a mode-any dialect rule with this lexicon fires on it."""
-    matcher = _matcher_for(str(lexicon_path))
-    return [matcher.score(text) >= min_markers for text in texts]
+    return [bool(m) for m in _markers(texts, Path(lexicon_path), min_markers)]
 
 
 def explain_turn(text: str, lexicon_path: str | Path) -> list[str]:
-    """Markers (normalised) that count towards the score of one text, for diagnostics."""
-    return sorted(_matcher_for(str(lexicon_path)).found(text))
+    """Markers (as written) that a min_markers-0.5 rule finds in one text, for diagnostics."""
+    return _markers([text], Path(lexicon_path), 0.5)[0]
 
 
-@lru_cache(maxsize=None)
+def _markers(texts: list[str], lexicon_path: Path, min_markers: float) -> list[list[str]]:
+    return flag_dialect(texts, lexicon_path.stem, min_markers, lexicon_dirs=[lexicon_path.parent])
+
+
 def _converter():
     import opencc
 
     return opencc.OpenCC("t2s")
 
 
-def normalise(text: str) -> str:
-    """NFKC (full to half width), OpenCC t2s, lowercase."""
-    return _converter().convert(unicodedata.normalize("NFKC", text)).lower()
-
-
-def _compact(phrase: str) -> str:
-    """A marker or exception as it is looked up: normalised, spaces and punctuation dropped."""
-    return "".join(ch for ch in normalise(phrase) if not _ignorable(ch))
-
-
-def load_lexicon(path: str | Path) -> Lexicon:
-    """Read a lexicon YAML file and normalise its markers and exceptions."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    seen: dict[str, Marker] = {}
-    for entry in data["markers"]:
-        marker = _compact(str(entry["marker"]))
-        if marker in seen:
-            raise ValueError(f"{path}: duplicate marker after normalisation: {entry['marker']!r}")
-        weight = float(entry.get("weight", 1.0))
-        if not 0 < weight <= 1:
-            raise ValueError(f"{path}: weight out of range for {entry['marker']!r}")
-        exceptions = tuple(_compact(str(x)) for x in entry.get("exceptions", []) or [])
-        seen[marker] = Marker(marker, weight, exceptions, entry.get("suggest"))
-    return Lexicon(str(data["dialect"]), tuple(seen.values()))
-
-
-@lru_cache(maxsize=None)
-def _jieba():
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-@lru_cache(maxsize=200_000)
-def _inner_boundaries(token: str) -> frozenset[int]:
-    """Boundaries of the token's best division into smaller dictionary words.
-
-    Max-probability route over jieba's DAG for the token, with the whole-token edge removed.
-    """
-    n = len(token)
-    if n <= 1:
-        return frozenset({0, n})
-    dt = _jieba().dt
-    dag = dt.get_DAG(token)
-    dag[0] = [x for x in dag[0] if x != n - 1] or [0]
-    logtotal = math.log(dt.total)
-    route: dict[int, tuple[float, int]] = {n: (0.0, 0)}
-    for idx in range(n - 1, -1, -1):
-        route[idx] = max(
-            (math.log(dt.FREQ.get(token[idx : x + 1]) or 1) - logtotal + route[x + 1][0], x)
-            for x in dag[idx]
-        )
-    cuts = {0}
-    i = 0
-    while i < n:
-        i = route[i][1] + 1
-        cuts.add(i)
-    return frozenset(cuts)
-
-
-@lru_cache(maxsize=None)
-def _matcher_for(lexicon_path: str) -> "_Matcher":
-    return _Matcher(load_lexicon(lexicon_path))
-
-
-class _Matcher:
-    """Finds the lexicon's markers in a text under the engine's boundary semantics."""
-
-    def __init__(self, lexicon: Lexicon) -> None:
-        import ahocorasick
-
-        self.by_marker = {m.marker: m for m in lexicon.markers}
-        self.automaton = ahocorasick.Automaton()
-        for key in {m.marker for m in lexicon.markers} | {x for m in lexicon.markers for x in m.exceptions}:
-            self.automaton.add_word(key, key)
-        self.automaton.make_automaton()
-
-    def found(self, text: str) -> set[str]:
-        """Distinct markers (normalised) among the turn's chosen matches."""
-        norm = normalise(text)
-        keep = [i for i, ch in enumerate(norm) if not _ignorable(ch)]
-        compact = "".join(norm[i] for i in keep)
-        if not compact:
-            return set()
-        occurrences: dict[str, list[tuple[int, int]]] = {}
-        for end, key in self.automaton.iter(compact):
-            begin = end + 1 - len(key)
-            occurrences.setdefault(key, []).append((keep[begin], keep[end] + 1))
-        if not any(k in self.by_marker for k in occurrences):
-            return set()
-        tokens = _jieba().lcut(norm)
-        bounds = {0}
-        spans = []  # (start, end) of each token
-        pos = 0
-        for tok in tokens:
-            spans.append((pos, pos + len(tok)))
-            pos += len(tok)
-            bounds.add(pos)
-        candidates = []
-        for key, places in occurrences.items():
-            marker = self.by_marker.get(key)
-            if marker is None:
-                continue  # an exception phrase, not a marker
-            hiding = [span for exc in marker.exceptions for span in occurrences.get(exc, ())]
-            for begin, end in places:
-                if not _on_boundaries(norm, begin, end, bounds, spans):
-                    continue
-                if any(b < end and begin < e for b, e in hiding):
-                    continue
-                candidates.append((begin, end, key))
-        # Overlapping matches: longest first, then leftmost (the engine's order).
-        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
-        chosen: list[tuple[int, int, str]] = []
-        for c in candidates:
-            if not any(b < c[1] and c[0] < e for b, e, _ in chosen):
-                chosen.append(c)
-        return {key for _, _, key in chosen}
-
-    def score(self, text: str) -> float:
-        return sum(self.by_marker[m].weight for m in self.found(text))
-
-
-def _ignorable(ch: str) -> bool:
-    """Spaces, punctuation, symbols and control/format characters: skipped inside a phrase."""
-    cat = unicodedata.category(ch)
-    return cat[0] in "PZS" or cat in ("Cc", "Cf")
-
-
-def _on_boundaries(
-    norm: str, start: int, end: int, bounds: set[int], spans: list[tuple[int, int]]
-) -> bool:
-    """Both ends on token boundaries, or inside one token on its inner division's boundaries."""
-    if start in bounds and end in bounds:
-        return True
-    for ts, te in spans:
-        if ts <= start and end <= te:
-            inner = _inner_boundaries(norm[ts:te])
-            return (start - ts) in inner and (end - ts) in inner
-        if ts >= end:
-            break
-    return False
+def marker_count(path: Path) -> int:
+    return len(yaml.safe_load(path.read_text(encoding="utf-8"))["markers"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,8 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Mandarin corpus: {len(turns)} turns (all speakers) of {args.corpus}.")
 
     print(
-        "Matching: prototype of the engine (NFKC + OpenCC t2s + lowercase, punctuation and spaces "
-        "ignored inside a marker; markers only on jieba word boundaries; exceptions hide overlapping "
+        "Matching: the qa-check engine (NFKC + OpenCC t2s + lowercase; a marker never spans "
+        "spaces or punctuation; markers only on jieba word boundaries; exceptions hide overlapping "
         "matches; overlaps resolved longest first, then leftmost; score = sum of the weights of the "
         "distinct markers chosen; fires at score >= 1)."
     )
@@ -343,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     ours_trad = flag_turns(hk_trad, cantonese)
     ours_simp = flag_turns(hk_simp, cantonese)
     ours_fp = flag_turns(turns, cantonese) if turns is not None else None
-    n_markers = len(load_lexicon(cantonese).markers)
+    n_markers = marker_count(cantonese)
 
     print(f"\n{'Cantonese':36s}{'recall (traditional)':24s}{'recall (t2s)':24s}Mandarin FP")
     print(
@@ -370,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {dialect:14s} missing ({path})")
                 continue
             flags = flag_turns(turns, path)
-            print(f"  {f'{dialect} ({len(load_lexicon(path).markers)} markers)':34s}{_pct(flags)}")
+            print(f"  {f'{dialect} ({marker_count(path)} markers)':34s}{_pct(flags)}")
             if args.show:
                 _show(f"{dialect} false positives", turns, flags, True, args.show, path)
 

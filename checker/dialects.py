@@ -109,3 +109,26 @@ def load_lexicon(path: Path) -> DialectLexicon:
 
 def _marker(spec: MarkerSpec) -> Marker:
     return Marker(spec.marker, spec.weight, spec.suggest, tuple(spec.exceptions))
+
+
+def flag_dialect(
+    texts: list[str], dialect: str, min_markers: float = 1.0, lexicon_dirs: list[Path] | None = None
+) -> list[list[str]]:
+    """For each text, the markers (as written) of a `dialect` rule with mode any that fires on it
+    as one turn; an empty list where it does not fire. What benchmarks and tests measure."""
+    from .engine import evaluate_call
+    from .model import Call, Turn
+    from .scheme import load_scheme_text
+
+    scheme = load_scheme_text(
+        "rules:\n"
+        f"  - {{id: dialect, kind: dialect, section: 方言, message: 方言, speaker: any,"
+        f" mode: any, dialects: [{dialect}], min_markers: {min_markers}}}\n",
+        name=f"<{dialect}>",
+        lexicon_dirs=lexicon_dirs,
+    )
+    out = []
+    for i, text in enumerate(texts):
+        findings, _, _ = evaluate_call(Call(f"t{i}", (Turn("agent", text),)), scheme)
+        out.append([m for f in findings for m in f.details["markers"]])
+    return out

@@ -118,3 +118,17 @@ def test_markers_do_not_span_punctuation():
     """)
     assert hits(scheme, "坐席: 唔，好的，我帮您看一下", "any") == []
     assert [f.matched for f in hits(scheme, "坐席: 你唔好走啦", "any")] == ["唔好"]
+
+
+def test_scheme_extends_a_shipped_lexicon():
+    scheme = scheme_from("""
+    dialect_lexicons:
+      cantonese:
+        markers: [{marker: 执笠, suggest: 倒闭}]
+    rules:
+      - {id: any, kind: dialect, section: 方言, dialects: [cantonese], min_markers: 1, message: 方言}
+    """)
+    found = hits(scheme, "坐席: 嗰间铺头执笠咗", "any")
+    assert found and "执笠" in found[0].matched and "执笠→倒闭" in found[0].suggest
+    # the shipped markers are still there
+    assert hits(scheme, "坐席: 佢冇嚟", "any")
