@@ -7,7 +7,7 @@ against jieba's boundaries (see `segment`), and only when a rule asks for them.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import ahocorasick
 
@@ -90,21 +90,24 @@ class PhraseBook:
         return hits
 
 
-@dataclass
 class TurnView:
     """One turn's text, normalised and scanned once; boundary checks done on demand and kept."""
 
-    text: str
-    book: PhraseBook
-    segmenter: Segmenter
-    norm: NormalText = field(init=False)
-    _hits: dict[str, list[tuple[int, int]]] = field(init=False)
-    _words: dict[str, list[tuple[int, int]]] = field(init=False, default_factory=dict)
-    _bounds: TextBoundaries | None = field(init=False, default=None)
-
-    def __post_init__(self) -> None:
-        self.norm = normalise(self.text)
-        self._hits = self.book.scan(self.norm.compact)
+    def __init__(
+        self,
+        text: str,
+        book: PhraseBook,
+        segmenter: Segmenter,
+        norm: NormalText | None = None,
+        hits: dict[str, list[tuple[int, int]]] | None = None,
+    ):
+        self.text = text
+        self.book = book
+        self.segmenter = segmenter
+        self.norm = norm if norm is not None else normalise(text)
+        self._hits = hits if hits is not None else book.scan(self.norm.compact)
+        self._words: dict[str, list[tuple[int, int]]] = {}
+        self._bounds: TextBoundaries | None = None
 
     def keys(self):
         """The keys the automaton found in this turn."""

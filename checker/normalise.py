@@ -10,18 +10,37 @@ import functools
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["NormalText", "normalise", "normalise_phrase", "is_ignorable"]
+__all__ = ["NormalText", "normalise", "normalise_many", "normalise_phrase", "is_ignorable"]
 
 
 @dataclass(frozen=True)
 class NormalText:
-    """A text in three views: original, normalised (same punctuation), compact (no punctuation)."""
+    """A text in three views: original, normalised (same punctuation), compact (no punctuation).
+
+    The compact view and its offset table are built on first use: most turns are only ever
+    scanned (which needs `compact`) and never need an offset mapped back.
+    """
 
     original: str
     text: str  # normalised; segmentation and regexes run on this
     source: tuple[int, ...] | None  # original index of each normalised char; None = identity
-    compact: str  # `text` without spaces and punctuation; phrases are matched on this
-    compact_pos: tuple[int, ...]  # index in `text` of each compact char
+
+    @functools.cached_property
+    def compact(self) -> str:
+        """`text` without spaces and punctuation; phrases are matched on this."""
+        if self.text and max(self.text) > "\uffff":
+            return "".join(self.text[i] for i in self.compact_pos)
+        return self.text.translate(_delete_table())
+
+    @functools.cached_property
+    def compact_pos(self) -> tuple[int, ...]:
+        """Index in `text` of each compact character."""
+        ignorable = _ignorable_set()
+        return tuple(
+            i
+            for i, ch in enumerate(self.text)
+            if ch not in ignorable and not (ch > "\uffff" and _ignorable_astral(ch))
+        )
 
     def original_span(self, begin: int, end: int) -> tuple[int, int]:
         """Map a [begin, end) span of `text` to the original string."""
@@ -48,14 +67,31 @@ def normalise(original: str) -> NormalText:
     if len(converted) != len(mapped):
         # OpenCC converted a phrase to one of another length: convert char by char to keep offsets.
         converted = "".join(_t2s(ch) if len(_t2s(ch)) == 1 else ch for ch in mapped)
-    ignorable = _ignorable_set()
-    keep = [
-        i
-        for i, ch in enumerate(converted)
-        if ch not in ignorable and not (ch > "\uffff" and _ignorable_astral(ch))
-    ]
-    compact = "".join(converted[i] for i in keep)
-    return NormalText(original, converted, source, compact, tuple(keep))
+    return NormalText(original, converted, source)
+
+
+# Joins the turns of a call for one conversion pass. A private-use character: never in a
+# transcript's text in practice, and OpenCC converts no phrase across it.
+_SEPARATOR = "\ue000"
+
+
+def normalise_many(texts: list[str]) -> list[NormalText]:
+    """`[normalise(t) for t in texts]`, in one translate and one OpenCC pass where lengths allow.
+
+    Converting a call's turns together saves the per-call overhead of both passes; when any
+    character changes length, or a text holds the separator, each text goes its own way.
+    """
+    joined = _SEPARATOR.join(texts)
+    mapped = joined.translate(_char_table())
+    if len(mapped) == len(joined) and joined.count(_SEPARATOR) == len(texts) - 1:
+        converted = _t2s(mapped)
+        if len(converted) == len(mapped):
+            out, pos = [], 0
+            for text in texts:
+                out.append(NormalText(text, converted[pos : pos + len(text)], None))
+                pos += len(text) + 1
+            return out
+    return [normalise(t) for t in texts]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -90,6 +126,11 @@ def _char_table() -> dict[int, str]:
         if mapped != ch:
             table[cp] = mapped
     return table
+
+
+@functools.lru_cache(maxsize=1)
+def _delete_table() -> dict[int, None]:
+    return {ord(ch): None for ch in _ignorable_set()}
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..match import Phrase, PhraseBook, PhraseList, TurnView
+from ..normalise import NormalText, normalise_many
 from ..model import AGENT, Call, Finding, Turn
 from ..segment import Segmenter
 
@@ -141,11 +142,37 @@ class CallContext:
 
     def __post_init__(self) -> None:
         self._views: dict[int, TurnView] = {}
+        self._norms: list[NormalText] | None = None
+        self._hits: list[dict[str, list[tuple[int, int]]]] = []
+
+    def _scan(self) -> None:
+        """Normalise every turn in one pass and scan each with the scheme's automaton, so that
+        rules look at a turn only when one of their keys is in it."""
+        self._norms = normalise_many([t.text for t in self.call.turns])
+        self._hits = [self.book.scan(n.compact) for n in self._norms]
+        self._call_keys = frozenset(k for hits in self._hits for k in hits)
+
+    def call_keys(self) -> frozenset[str]:
+        """The phrase keys found anywhere in the call: a rule none of whose keys is here can
+        skip the call's turns altogether."""
+        if self._norms is None:
+            self._scan()
+        return self._call_keys
+
+    def turn_keys(self, index: int):
+        """The phrase keys found (as characters) in a turn."""
+        if self._norms is None:
+            self._scan()
+        return self._hits[index].keys()
 
     def view(self, index: int) -> TurnView:
         view = self._views.get(index)
         if view is None:
-            view = self._views[index] = TurnView(self.call.turns[index].text, self.book, self.segmenter)
+            if self._norms is None:
+                self._scan()
+            view = self._views[index] = TurnView(
+                self.call.turns[index].text, self.book, self.segmenter, self._norms[index], self._hits[index]  # type: ignore[index]
+            )
         return view
 
     def turn_indexes(self, speaker: str) -> list[int]:

@@ -35,7 +35,13 @@ class CompiledDialect:
     title: str
     markers: tuple[Phrase, ...]
 
+    def present(self, ctx: CallContext) -> bool:
+        """Whether any marker of this dialect occurs anywhere in the call."""
+        return not self.markers.by_key.keys().isdisjoint(ctx.call_keys())
+
     def found(self, ctx: CallContext, turn: int) -> list[Match]:
+        if self.markers.by_key.keys().isdisjoint(ctx.turn_keys(turn)):
+            return []
         return find_phrases(ctx.view(turn), self.markers)
 
     @staticmethod
@@ -81,6 +87,8 @@ class DialectRule(Rule):
         out: list[Finding] = []
         scope = self.scope(ctx)
         for dialect in self.dialects:
+            if not dialect.present(ctx):
+                continue
             if self.config.mode == "switch":
                 customer = [m for i in ctx.turn_indexes("customer") for m in dialect.found(ctx, i)]
                 if dialect.strength(customer) < need:
@@ -118,6 +126,8 @@ def detect_dialect(ctx: CallContext, dialects: list[CompiledDialect], min_streng
     turns = ctx.turn_indexes("customer")
     best: tuple[float, str] | None = None
     for dialect in dialects:
+        if not dialect.present(ctx):
+            continue
         strength = dialect.strength([m for i in turns for m in dialect.found(ctx, i)])
         if strength >= min_strength and (best is None or strength > best[0]):
             best = (strength, dialect.name)

@@ -23,6 +23,8 @@ class ForbiddenRule(Rule):
         self.matcher = PhraseMatcher(config, ctx)
 
     def findings(self, ctx: CallContext) -> list[Finding]:
+        if not self.matcher.may_hit(ctx):
+            return []
         return [
             self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest)
             for i in self.scope(ctx)

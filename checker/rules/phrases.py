@@ -53,8 +53,15 @@ class PhraseMatcher:
         self.phrases: PhraseList = ctx.phrases(config.phrases)
         self.exceptions: tuple[str, ...] = tuple(ctx.book.add(e) for e in ctx.expand(config.exceptions))
         self.regexes = tuple(re.compile(p) for p in config.regex)  # type: ignore[union-attr]
+        self.keys = frozenset(p.key for p in self.phrases)
+
+    def may_hit(self, ctx: CallContext) -> bool:
+        """False when no turn of the call can hold a match (no key, no regex)."""
+        return bool(self.regexes) or not self.keys.isdisjoint(ctx.call_keys())
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
+        if not self.regexes and self.keys.isdisjoint(ctx.turn_keys(turn)):
+            return []
         view = ctx.view(turn)
         out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in find_phrases(view, self.phrases, self.exceptions)]
         for regex in self.regexes:
