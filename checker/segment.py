@@ -22,7 +22,7 @@ __all__ = ["Segmenter", "get_segmenter", "SEGMENTERS"]
 # jieba's own block pattern (jieba.re_han_default); copied so rjieba sees the same blocks.
 _BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
 
-SEGMENTERS = ("jieba", "rjieba")
+SEGMENTERS = ("jieba", "rjieba")  # "reference" (whole-text jieba) exists for tests only
 
 
 class Segmenter:
@@ -110,6 +110,38 @@ class TextBoundaries:
         return self.segmenter._block_boundaries(self.text[block[0] : block[1]])
 
 
+class WholeTextBoundaries:
+    """The reference path: segment the entire text with jieba.lcut, no blocks, no caches.
+
+    Slow by design; the tests check that block-wise segmentation finds exactly what this does.
+    """
+
+    def __init__(self, segmenter: Segmenter, text: str):
+        import jieba
+
+        self.segmenter = segmenter
+        self.bounds = [0]
+        for tok in jieba.lcut(text, HMM=True):
+            self.bounds.append(self.bounds[-1] + len(tok))
+        self.bound_set = frozenset(self.bounds)
+        self.text = text
+
+    def is_word(self, begin: int, end: int) -> bool:
+        if begin in self.bound_set and end in self.bound_set:
+            return True
+        i = bisect.bisect_right(self.bounds, begin) - 1
+        tok_start, tok_end = self.bounds[i], self.bounds[i + 1]
+        if end > tok_end:
+            return False
+        sub = best_subdivision(self.text[tok_start:tok_end])
+        return (begin - tok_start) in sub and (end - tok_start) in sub
+
+
+class ReferenceSegmenter(Segmenter):
+    def boundaries(self, text: str) -> "WholeTextBoundaries":  # type: ignore[override]
+        return WholeTextBoundaries(self, text)
+
+
 def best_subdivision(token: str) -> list[int]:
     """Boundary offsets of the max-probability route through jieba's DAG, whole word excluded."""
     n = len(token)
@@ -151,6 +183,11 @@ def get_segmenter(name: str = "rjieba") -> Segmenter:
         except ImportError:  # pragma: no cover - rjieba is a declared dependency
             return get_segmenter("jieba")
         return Segmenter("rjieba", rjieba.cut)
+    if name == "reference":
+        import jieba
+
+        jieba.setLogLevel(60)
+        return ReferenceSegmenter("reference", functools.partial(jieba.lcut, HMM=True))
     if name == "jieba":
         import jieba
 
