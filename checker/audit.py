@@ -16,7 +16,7 @@ from typing import TextIO
 from .engine import audit_call
 from .model import Call, CallResult, InputError
 from .read import read_paths
-from .report import write_reports
+from .report import ReportOptions, write_reports
 from .scheme import Scheme, load_scheme
 
 __all__ = ["AuditSummary", "run_audit", "audit_stream"]
@@ -45,6 +45,8 @@ def run_audit(
     segmenter: str | None = None,
     log: TextIO = sys.stderr,
     scheme: Scheme | None = None,
+    calls_meta: Path | None = None,
+    report_options: ReportOptions | None = None,
 ) -> AuditSummary:
     """Audit every call under `paths` into `out`; the scheme must already be known valid."""
     scheme = scheme or load_scheme(scheme_path)
@@ -63,17 +65,18 @@ def run_audit(
                 summary.findings += len(item.findings)
             yield item
 
-    items = audit_stream(paths, scheme, scheme_path, jobs, segmenter)
-    write_reports(out, scheme, counted(items))
+    items = audit_stream(paths, scheme, scheme_path, jobs, segmenter, calls_meta)
+    write_reports(out, scheme, counted(items), options=report_options)
     summary.calls_in = summary.audited + summary.rejected
     return summary
 
 
 def audit_stream(
-    paths: list[Path], scheme: Scheme, scheme_path: Path, jobs: int = 1, segmenter: str | None = None
+    paths: list[Path], scheme: Scheme, scheme_path: Path, jobs: int = 1, segmenter: str | None = None,
+    calls_meta: Path | None = None,
 ) -> Iterator[CallResult | InputError]:
     """CallResults and InputErrors in input order."""
-    records = _unique(read_paths(paths, scheme.roles))
+    records = _unique(read_paths(paths, scheme.roles, calls_meta))
     if jobs <= 1:
         for item in records:
             yield item if isinstance(item, InputError) else audit_call(item, scheme, segmenter)

@@ -41,13 +41,27 @@ def main() -> None:
 @click.option("--jobs", "-j", type=int, default=0, help="Worker processes (default: all cores).")
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None,
               help="Word segmenter for boundary checks (default: the scheme's, else rjieba).")
-def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter: str | None) -> None:
+@click.option("--agent-channel", type=click.IntRange(min=0), default=None,
+              help="ASR results: the channel/speaker index that is the agent (default: the scheme's asr.agent_channel, else 0).")
+@click.option("--calls-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="CSV of call metadata keyed by call_id (agent_id, started_at, …); calls_meta.csv next to transcripts is read too.")
+@click.option("--no-mask", is_flag=True, default=False,
+              help="Do not mask personal data (phone, ID and bank card numbers, e-mail) in the reports.")
+def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter: str | None,
+          agent_channel: int | None, calls_meta: Path | None, no_mask: bool) -> None:
     """Audit transcripts (files or folders; default transcripts/) and write reports."""
+    from dataclasses import replace
+
     from .audit import default_jobs, run_audit
 
     scheme = _load_scheme_or_exit(rules)
+    if agent_channel is not None:
+        scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
     inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
-    summary = run_audit(inputs, rules, out, jobs=jobs or default_jobs(), segmenter=segmenter, scheme=scheme)
+    from .report import ReportOptions
+
+    summary = run_audit(inputs, rules, out, jobs=jobs or default_jobs(), segmenter=segmenter, scheme=scheme,
+                        calls_meta=calls_meta, report_options=ReportOptions(mask=not no_mask))
     failed = summary.audited - summary.passed
     click.echo(
         f"{summary.calls_in} call(s) in: {summary.audited} audited, {summary.rejected} rejected; "
@@ -92,6 +106,102 @@ def rules_test(path: Path, segmenter: str | None) -> None:
         click.echo(f"warning: rule(s) without examples: {', '.join(untested)}", err=True)
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     sys.exit(EXIT_FAIL if failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--call", "call_id", default=None, help="Explain only this call of the file (default: every call in it).")
+@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
+              help="Scheme: a YAML file or a folder of them.")
+@click.option("--agent-channel", type=click.IntRange(min=0), default=None,
+              help="ASR results: the channel/speaker index that is the agent.")
+@click.option("--calls-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="CSV of call metadata keyed by call_id.")
+@click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
+@click.option("--width", type=click.IntRange(min=40), default=None, help="Columns (default: the terminal's, 80 when piped).")
+def explain(file: Path, call_id: str | None, rules: Path, agent_channel: int | None, calls_meta: Path | None,
+            segmenter: str | None, width: int | None) -> None:
+    """Show a call as a transcript with every finding in place, then its score."""
+    from dataclasses import replace
+
+    from rich.console import Console
+
+    from .explain import explain_file
+
+    scheme = _load_scheme_or_exit(rules)
+    if agent_channel is not None:
+        scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
+    console = Console(width=width, highlight=False, soft_wrap=False)
+    run = explain_file(file, scheme, console, call_id, segmenter, calls_meta)
+    if run.missing is not None:
+        listed = ", ".join(run.available[:10]) + (" …" if len(run.available) > 10 else "")
+        click.echo(f"no call {run.missing!r} in {file}; calls: {listed or 'none'}", err=True)
+        sys.exit(EXIT_FAIL)
+    sys.exit(EXIT_INPUT if run.rejected else EXIT_OK)
+
+
+# -- script lint and rule docs (`qa-check lint`, `qa-check rules docs`) ---------------------------
+# Imports stay inside the commands: `lint` runs in a pre-commit hook and must start fast.
+LINT_FORMATS = ("text", "json", "sarif", "github")  # checker/lint/formats FORMATTERS, kept in step by a test
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
+              envvar="QA_CHECK_RULES",
+              help="Scheme: a YAML file or a folder of them (env QA_CHECK_RULES); without qa_rules/ here, "
+                   "the scheme shipped with qa-check.")
+@click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text", show_default=True,
+              help="text: path:line:col lines; json; sarif (2.1.0); github (workflow annotations).")
+@click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
+def lint(files: tuple[Path, ...], rules: Path, fmt: str, segmenter: str | None) -> None:
+    """Lint call-script files (.md, .txt, .yaml; folders are searched) with the scheme's text rules.
+
+    Exit 1 when an `error` finding remains, 2 when a file cannot be read, 3 when the scheme is invalid.
+    """
+    from .lint.formats import get_formatter
+    from .lint.run import Linter
+
+    if rules == DEFAULT_RULES and not rules.exists():
+        rules = Path(__file__).resolve().parent.parent / "qa_rules"  # the scheme shipped with qa-check
+    scheme = _load_scheme_or_exit(rules)
+    owned = [rules] if rules.is_dir() else [rules, rules.parent / "lexicons"]
+    report = Linter(scheme, segmenter, owned=owned).lint_paths(files)
+    formatter = get_formatter(fmt)
+    click.echo(formatter.render(report), nl=False)
+    for error in report.errors:
+        click.echo(f"{error}", err=True)
+    summary = formatter.summary(report)
+    if summary and (report.findings or report.errors):
+        click.echo(summary, err=True)
+    sys.exit(EXIT_INPUT if report.errors else EXIT_FAIL if report.failed else EXIT_OK)
+
+
+@rules.command("docs")
+@click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_RULES)
+@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the reference here (default: stdout).")
+@click.option("--check", is_flag=True, help="With --out: exit 1 when the file is not up to date, write nothing.")
+def rules_docs(path: Path, out: Path | None, check: bool) -> None:
+    """Write the scheme's Markdown reference: sections, rules, messages, deductions, examples."""
+    from .ruledocs import scheme_markdown
+
+    scheme = _load_scheme_or_exit(path)
+    text = scheme_markdown(scheme, source=path.as_posix())
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    current = out.read_text(encoding="utf-8") if out.is_file() else None
+    if check:
+        if current != text:
+            click.echo(f"{out} is stale: run `qa-check rules docs {path.as_posix()} -o {out.as_posix()}`", err=True)
+            sys.exit(EXIT_FAIL)
+        click.echo(f"{out} is up to date", err=True)
+        return
+    if current != text:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}" if current != text else f"{out} unchanged", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -70,7 +70,7 @@ def test_audit_writes_every_report_and_exit_2_on_rejected_input(workspace):
     assert result.exit_code == 2
     assert "4 call(s) in: 3 audited, 1 rejected" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "agents.csv", "calls.csv", "errors.csv", "findings.csv", "findings.jsonl"
+        "agents", "agents.csv", "calls.csv", "errors.csv", "findings.csv", "findings.jsonl", "index.html", "report.xlsx"
     ]
     calls = {r["call_id"]: r for r in read_csv(out / "calls.csv")}
     assert calls["good"]["score"] == "100.0" and calls["good"]["passed"] == "true"
@@ -116,7 +116,7 @@ def test_parallel_output_is_identical_to_serial(workspace):
     for jobs in ("1", "2"):
         out = workspace / f"out{jobs}"
         run(["audit", str(calls), "--rules", str(workspace / "rules.yaml"), "--out", str(out), "--jobs", jobs])
-        outs.append({p.name: p.read_bytes() for p in out.iterdir()})
+        outs.append({str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()})
     assert outs[0] == outs[1]
 
 

@@ -11,22 +11,37 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from ..model import CallResult, InputError
 
-__all__ = ["ReportWriter", "WRITERS", "register", "write_reports", "atomic_folder"]
+__all__ = ["ReportOptions", "ReportWriter", "WRITERS", "register", "write_reports", "atomic_folder"]
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a run asks of every writer."""
+
+    mask: bool = True  # mask personal data (phone, ID and bank card numbers, e-mail) in every text field
+    examples_per_rule: int = 3  # coaching: worst examples kept per agent and rule
 
 
 class ReportWriter:
-    """Subclasses set `name` and override what they need; `folder` is the temporary output folder."""
+    """Subclasses set `name` and override what they need; `folder` is the temporary output folder.
+
+    A writer with `runs_last = True` is closed after all the others, so it may read back what
+    they wrote into `folder` (e.g. findings.csv) when it closes.
+    """
 
     name: ClassVar[str]
+    runs_last: ClassVar[bool] = False
 
-    def __init__(self, folder: Path, scheme) -> None:
+    def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         self.folder = folder
         self.scheme = scheme
+        self.options = options or ReportOptions()
 
     def add(self, result: CallResult) -> None:  # pragma: no cover - interface
         pass
@@ -71,10 +86,12 @@ def write_reports(
     scheme,
     items: Iterable[CallResult | InputError],
     writers: Iterable[str] | None = None,
+    options: ReportOptions | None = None,
 ) -> None:
     """Feed every item to every writer inside an atomic folder."""
+    options = options or ReportOptions()
     with atomic_folder(target) as folder:
-        active = [WRITERS[name](folder, scheme) for name in (writers or WRITERS)]
+        active = [WRITERS[name](folder, scheme, options) for name in (writers or WRITERS)]
         for item in items:
             if isinstance(item, InputError):
                 for w in active:
@@ -82,5 +99,5 @@ def write_reports(
             else:
                 for w in active:
                     w.add(item)
-        for w in active:
+        for w in sorted(active, key=lambda w: w.runs_last):  # stable: registration order otherwise
             w.close()

@@ -1,18 +1,18 @@
-"""The SPEC's tabular outputs: findings.jsonl/.csv, calls.csv, agents.csv, errors.csv.
+"""The SPEC's tabular outputs: findings.jsonl/.csv, calls.csv, errors.csv (agents.csv and the
+other summaries are built from these by `summary.py`).
 
 CSV files carry a UTF-8 BOM so that Excel opens the Chinese text correctly on double-click.
+Text fields are masked for personal data unless the run says `mask=False` (`--no-mask`).
 """
 from __future__ import annotations
 
 import csv
 import json
-import statistics
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import CallResult, InputError
-from .base import ReportWriter, register
+from ..model import CallResult, Finding, InputError
+from .base import ReportOptions, ReportWriter, register
+from .mask import mask_finding_record, mask_text
 
 FINDING_COLUMNS = [
     "call_id", "agent_id", "rule_id", "kind", "section", "severity", "turn", "speaker", "start",
@@ -25,8 +25,8 @@ class CsvWriter(ReportWriter):
     filename: str
     columns: list[str]
 
-    def __init__(self, folder: Path, scheme) -> None:
-        super().__init__(folder, scheme)
+    def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
+        super().__init__(folder, scheme, options)
         self._fh = (folder / self.filename).open("w", encoding="utf-8-sig", newline="")
         self._csv = csv.DictWriter(self._fh, fieldnames=self.columns, extrasaction="ignore")
         self._csv.writeheader()
@@ -36,6 +36,11 @@ class CsvWriter(ReportWriter):
 
     def close(self) -> None:
         self._fh.close()
+
+
+def finding_record(f: Finding, result: CallResult, options: ReportOptions) -> dict:
+    """The findings.csv/.jsonl row of a finding, masked unless the run says not to."""
+    return mask_finding_record(f, result.call) if options.mask else f.to_record()
 
 
 def _cell(value):
@@ -54,20 +59,20 @@ class FindingsCsv(CsvWriter):
 
     def add(self, result: CallResult) -> None:
         for f in result.findings:
-            self.row(f.to_record())
+            self.row(finding_record(f, result, self.options))
 
 
 @register
 class FindingsJsonl(ReportWriter):
     name = "findings.jsonl"
 
-    def __init__(self, folder: Path, scheme) -> None:
-        super().__init__(folder, scheme)
+    def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
+        super().__init__(folder, scheme, options)
         self._fh = (folder / "findings.jsonl").open("w", encoding="utf-8")
 
     def add(self, result: CallResult) -> None:
         for f in result.findings:
-            self._fh.write(json.dumps(f.to_record(), ensure_ascii=False) + "\n")
+            self._fh.write(json.dumps(finding_record(f, result, self.options), ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         self._fh.close()
@@ -96,61 +101,7 @@ class ErrorsCsv(CsvWriter):
         pass
 
     def add_error(self, error: InputError) -> None:
-        self.row(error.to_record())
-
-
-@dataclass
-class _AgentTally:
-    agent_name: str | None = None
-    team: str | None = None
-    scores: list[float] = field(default_factory=list)
-    passed: int = 0
-    fatal: int = 0
-    findings: int = 0
-    rules: Counter = field(default_factory=Counter)
-
-
-@register
-class AgentsCsv(CsvWriter):
-    """One row per agent; holds only a few numbers per call, never the calls themselves."""
-
-    name = "agents.csv"
-    filename = "agents.csv"
-    columns = [
-        "agent_id", "agent_name", "team", "calls", "mean_score", "median_score", "pass_rate",
-        "fatal_calls", "findings", "findings_per_100_calls", "top_rules",
-    ]
-
-    def __init__(self, folder: Path, scheme) -> None:
-        super().__init__(folder, scheme)
-        self._agents: dict[str, _AgentTally] = {}
-
-    def add(self, result: CallResult) -> None:
-        call = result.call
-        tally = self._agents.setdefault(call.agent_id or "", _AgentTally())
-        tally.agent_name = tally.agent_name or call.agent_name
-        tally.team = tally.team or call.team
-        tally.scores.append(result.score)
-        tally.passed += result.passed
-        tally.fatal += result.fatal
-        tally.findings += len(result.findings)
-        tally.rules.update(f.rule_id for f in result.findings)
-
-    def close(self) -> None:
-        for agent_id in sorted(self._agents):
-            t = self._agents[agent_id]
-            n = len(t.scores)
-            self.row({
-                "agent_id": agent_id or "(unknown)",
-                "agent_name": t.agent_name,
-                "team": t.team,
-                "calls": n,
-                "mean_score": round(statistics.fmean(t.scores), 2),
-                "median_score": round(statistics.median(t.scores), 2),
-                "pass_rate": round(t.passed / n, 4),
-                "fatal_calls": t.fatal,
-                "findings": t.findings,
-                "findings_per_100_calls": round(100 * t.findings / n, 1),
-                "top_rules": ";".join(f"{rule}({count})" for rule, count in t.rules.most_common(3)),
-            })
-        super().close()
+        record = error.to_record()
+        if self.options.mask:
+            record["reason"] = mask_text(record["reason"])
+        self.row(record)

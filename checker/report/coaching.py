@@ -1,0 +1,210 @@
+"""One coaching page per agent: agents/<id>.html, and agents/<id>.md for chat tools.
+
+Each page says, in the scheme's language: how the agent compares with their team (their 班组,
+or the whole batch when calls carry no team), their top issues in plain words (the rule's
+`description`, else its `message`), for each the worst two or three examples with the turns
+around them and the matched words highlighted, what to say instead (the `suggest` of the
+matched phrase or of the rule), and what the agent does well.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from .dashboard import asset, fmt_delta, fmt_pct, fmt_score, template_env
+from .summary import SummaryContext, agent_filename, renderer
+from .tally import Example
+
+__all__ = ["write_coaching", "agent_pages", "TOP_ISSUES", "EXAMPLES_SHOWN"]
+
+TOP_ISSUES = 3
+EXAMPLES_SHOWN = 3
+STRENGTH_MIN_TEAM_RATE = 0.05  # a rule counts as a strength when the team trips it at least this often
+MAX_STRENGTHS = 5
+MAX_SUGGESTIONS = 5
+
+
+@renderer("coaching")
+def write_coaching(ctx: SummaryContext) -> None:
+    out = ctx.folder / "agents"
+    out.mkdir(exist_ok=True)
+    html_t = template_env().get_template("agent.html.j2")
+    md_t = template_env(autoescape=False).get_template("agent.md.j2")
+    css = asset("_style.css")
+    for page in agent_pages(ctx):
+        name = agent_filename(page["agent_id"])
+        (out / f"{name}.html").write_text(html_t.render(w=ctx.words, p=page, css=css), encoding="utf-8")
+        (out / f"{name}.md").write_text(md_t.render(w=ctx.words, p=page, md=md_escape), encoding="utf-8")
+
+
+def agent_pages(ctx: SummaryContext):
+    """The data of every agent's page, one dict per agent, in agents.csv order."""
+    f, w, tally = ctx.frames, ctx.words, ctx.tally
+    calls = f.calls.copy()
+    team_of = {a: t for a, t in zip(f.agents["agent_id"], f.agents["team"])}
+    calls["team"] = calls["agent_id"].map(team_of)
+    rule_cfg = {r.id: r.config for r in ctx.scheme.rules}
+    rule_objs = {r.id: r for r in ctx.scheme.rules}
+    order = {r.id: i for i, r in enumerate(ctx.scheme.rules)}
+    rules = f.rules.set_index("rule_id")
+    period = f"{f.agents['period'].iloc[0]}" if f.period is not None and len(f.agents) else ""
+    for a in f.agents.to_dict("records"):
+        aid = a["agent_id"]
+        code = tally.agents[aid]
+        team_name = a["team"] if isinstance(a["team"], str) and a["team"] else ""
+        team_calls = calls[calls["team"] == team_name] if team_name else calls
+        if team_calls["agent_id"].nunique() < 2:  # alone in the team: compare with everyone
+            team_calls = calls
+        mine = f.agent_rules[f.agent_rules["agent_id"] == aid].copy()
+        team_rates = _team_rule_rates(ctx, team_calls, code_set={tally.agents[x] for x in team_calls["agent_id"].unique()})
+        mine["order"] = mine["rule_id"].map(order).fillna(len(order))
+        mine = mine.sort_values(["calls_affected", "points_deducted", "order"], ascending=[False, False, True], kind="stable")
+        issues = []
+        for r in mine.head(TOP_ISSUES).itertuples():
+            cfg = rule_cfg.get(r.rule_id)
+            message = cfg.message if cfg else rules.loc[r.rule_id, "message"]
+            examples = tally.worst_examples(code, r.rule_id)[:EXAMPLES_SHOWN]
+            issues.append({
+                "rule_id": r.rule_id,
+                "title": message,
+                "description": cfg.description if cfg and cfg.description else "",
+                "line": w.issue_line.format(
+                    message=r.rule_id, calls=int(r.calls_affected), rate=fmt_pct(r.hit_rate),
+                    team_rate=fmt_pct(team_rates.get(r.rule_id, 0.0)),
+                ),
+                "suggestions": _suggestions(examples, cfg, rule_objs.get(r.rule_id), w, tally.said.get((code, r.rule_id))),
+                "examples": [_example(e, w) for e in examples],
+            })
+        yield {
+            "agent_id": aid,
+            "agent_name": a["agent_name"] if isinstance(a["agent_name"], str) else "",
+            "team": team_name,
+            "scheme": f"{ctx.scheme.name}" + (f"（{ctx.scheme.title}）" if ctx.scheme.title and w.zh else ""),
+            "period": period,
+            "masked": ctx.options.mask,
+            "has_change": f.period is not None,
+            "metrics": _metrics(a, team_calls, w, f.period is not None),
+            "issues": issues,
+            "strengths": _strengths(ctx, a, mine, team_calls, team_rates),
+        }
+
+
+def _team_rule_rates(ctx: SummaryContext, team_calls: pd.DataFrame, code_set: set[int]) -> dict[str, float]:
+    n = len(team_calls)
+    if not n:
+        return {}
+    hits: dict[str, int] = {}
+    for (code, rid), k in ctx.tally.rule_calls.items():
+        if code in code_set:
+            hits[rid] = hits.get(rid, 0) + k
+    return {rid: k / n for rid, k in hits.items()}
+
+
+def _metrics(a: dict, team_calls: pd.DataFrame, w, has_change: bool) -> list[dict]:
+    n = len(team_calls)
+    t_mean = float(team_calls["score"].mean()) if n else float("nan")
+    t_pass = float(team_calls["passed"].mean()) if n else float("nan")
+    t_fatal = int(team_calls["fatal"].sum())
+    t_per100 = 100 * float(team_calls["findings"].sum()) / n if n else float("nan")
+    agents_in_team = int(team_calls["agent_id"].nunique())
+    rows = [
+        {"label": w.calls, "you": str(a["calls"]), "team": str(n), "change": ""},
+        {"label": w.mean_score, "you": fmt_score(a["mean_score"]), "team": fmt_score(t_mean),
+         "tone": _tone(a["mean_score"], t_mean), "change": fmt_delta(a["mean_score_change"]) if has_change else ""},
+        {"label": w.median_score, "you": fmt_score(a["median_score"]), "team": fmt_score(float(team_calls["score"].median()) if n else None), "change": ""},
+        {"label": w.pass_rate, "you": fmt_pct(a["pass_rate"]), "team": fmt_pct(t_pass),
+         "tone": _tone(a["pass_rate"], t_pass), "change": fmt_delta(a["pass_rate_change"], percent=True) if has_change else ""},
+        {"label": w.fatal_calls, "you": str(a["fatal_calls"]), "team": str(t_fatal), "tone": "bad" if a["fatal_calls"] else "", "change": ""},
+        {"label": w.findings_per_100, "you": f"{a['findings_per_100_calls']:.1f}", "team": f"{t_per100:.1f}",
+         "tone": _tone(t_per100, a["findings_per_100_calls"]), "change": ""},
+        {"label": w.rank, "you": f"{a['rank_in_team']}/{a['team_agents']}", "team": str(agents_in_team), "change": ""},
+    ]
+    for r in rows:
+        r.setdefault("tone", "")
+    return rows
+
+
+def _tone(mine, theirs) -> str:
+    try:
+        mine, theirs = float(mine), float(theirs)
+    except (TypeError, ValueError):
+        return ""
+    if math.isnan(mine) or math.isnan(theirs) or abs(mine - theirs) < 1e-9:
+        return ""
+    return "good" if mine > theirs else "bad"
+
+
+def _suggestions(examples: list[Example], cfg, rule, w, said=None) -> list[str]:
+    """What the agent said and what to say instead, most frequent first; the `suggest` of the
+    rule; for a required phrase that was missing, the phrases that would have met the rule."""
+    out: list[str] = []
+    for (phrase, suggest), _ in (said.most_common() if said else []):
+        line = w.say_instead.format(said=phrase, suggest=suggest)
+        if line not in out:
+            out.append(line)
+    for e in ([] if said else examples):  # suggestions without the phrase they replace
+        for s in re.split(r"[；;]\s*", e.suggest or ""):
+            if s and s not in out:
+                out.append(s)
+    if cfg is not None and cfg.suggest and cfg.suggest not in out:
+        out.append(cfg.suggest)
+    matcher = getattr(rule, "matcher", None)
+    if not out and cfg is not None and cfg.kind == "required" and matcher is not None and matcher.phrases:
+        shown = list(dict.fromkeys(p.text for p in matcher.phrases))[:4]
+        out.append(w.say_phrases.format(phrases=w.phrase_join.join(f"“{t}”" for t in shown)))
+    return out[:MAX_SUGGESTIONS]
+
+
+def _example(e: Example, w) -> dict:
+    turns = []
+    for t in e.turns:
+        who = f"{w.speaker(t.speaker)}（{w.turn.format(n=t.index + 1)}）" if w.zh else f"{w.speaker(t.speaker)} ({w.turn.format(n=t.index + 1)})"
+        if t.span:
+            b, end = t.span
+            turns.append({"speaker": t.speaker, "who": who, "hit": True, "before": t.text[:b], "match": t.text[b:end], "after": t.text[end:]})
+        else:
+            turns.append({"speaker": t.speaker, "who": who, "hit": t.index == e.turn, "before": t.text, "match": "", "after": ""})
+    return {"call_id": e.call_id, "score": e.score, "fatal": e.fatal, "deduct": e.deduct, "turn": e.turn, "turns": turns}
+
+
+def _strengths(ctx: SummaryContext, a: dict, mine: pd.DataFrame, team_calls: pd.DataFrame, team_rates: dict[str, float]) -> list[str]:
+    w = ctx.words
+    out: list[str] = []
+    n = len(team_calls)
+    if n:
+        t_mean, t_pass = float(team_calls["score"].mean()), float(team_calls["passed"].mean())
+        if a["pass_rate"] > t_pass + 1e-9:
+            out.append(w.strength_pass.format(rate=fmt_pct(a["pass_rate"]), team_rate=fmt_pct(t_pass)))
+        if a["mean_score"] > t_mean + 1e-9:
+            out.append(w.strength_score.format(score=fmt_score(a["mean_score"]), team_score=fmt_score(t_mean)))
+    hit_rules = set(mine["rule_id"])
+    rule_cfg = {r.id: r.config for r in ctx.scheme.rules}
+    by_section: dict[str, list[str]] = {}
+    for r in ctx.scheme.rules:
+        by_section.setdefault(r.config.section, []).append(r.id)
+    clean_sections = []
+    for section, ids in by_section.items():
+        if not (set(ids) & hit_rules) and any(team_rates.get(i, 0) > 0 for i in ids):
+            clean_sections.append(section)
+            out.append(w.strength_section.format(section=section))
+    clean = [
+        (rate, rid) for rid, rate in team_rates.items()
+        if rid not in hit_rules and rate >= STRENGTH_MIN_TEAM_RATE and rid in rule_cfg
+        and rule_cfg[rid].section not in clean_sections
+    ]
+    for rate, rid in sorted(clean, key=lambda x: (-x[0], x[1])):
+        out.append(w.strength_rule.format(message=rule_cfg[rid].message, team_rate=fmt_pct(rate)))
+    out = out[:MAX_STRENGTHS]
+    return out or [w.strength_none]
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def md_escape(text) -> str:
+    """Text as Markdown shows it literally (masked numbers are full of `*`)."""
+    if text is None:
+        return ""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))

@@ -1,0 +1,335 @@
+"""report.xlsx: sheets Summary, Agents, Rules, Findings, Calls for QA leads who live in Excel.
+
+Every sheet has a frozen, bold header row, column widths fitted to the content (CJK characters
+count double), an auto-filter on its table, and real numbers for scores and rates. Calls that
+failed are filled red by conditional formatting, fatal findings too.
+
+The workbook is built by openpyxl. The two big sheets (Findings, Calls) are streamed from
+findings.csv / calls.csv: openpyxl writes them with their header, panes, filter and formatting
+but no rows, and their rows are written as sheet XML straight into the saved file — openpyxl's
+cell objects cost ~25 µs a cell, which is minutes for a large batch; this costs ~1 µs. The rows
+use inline strings, so no shared-string table has to be rebuilt. Excel holds 1,048,576 rows a
+sheet: beyond that the Findings sheet is cut and the Summary says so.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import openpyxl
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .summary import SummaryContext, renderer
+
+__all__ = ["write_excel", "EXCEL_MAX_ROWS", "SHEETS"]
+
+EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
+EXCEL_MAX_CELL = 32_767  # characters in one cell
+SHEETS = ("Summary", "Agents", "Rules", "Findings", "Calls")
+WIDTH_SAMPLE = 500  # rows looked at to size a streamed sheet's columns
+MAX_WIDTH = {"excerpt": 60, "message": 40, "suggest": 40, "matched": 24}
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_FAIL_FILL = PatternFill("solid", bgColor="FFC7CE")
+_FAIL_FONT = Font(color="9C0006")
+_PERCENT = "0.0%"
+_SCORE = "0.0"
+
+_FLOAT_COLS = {"score", "start", "deduct", "mean_score", "median_score"}
+_INT_COLS = {"turn", "findings", "line"}
+_BOOL_COLS = {"passed", "fatal"}
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# openpyxl stamps the save time into docProps/core.xml; both properties are optional (OPC), and
+# without them a report is a function of its input only (serial and parallel runs byte-identical).
+_CORE_TIMES = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+@renderer("report.xlsx")
+def write_excel(ctx: SummaryContext) -> None:
+    folder, w, frames = ctx.folder, ctx.words, ctx.frames
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        tmp = Path(tmp)
+        findings = _stream(folder / "findings.csv", tmp / "findings.xml", limit=EXCEL_MAX_ROWS - 1)
+        calls = _stream(folder / "calls.csv", tmp / "calls.xml", limit=EXCEL_MAX_ROWS - 1)
+
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        _summary_sheet(wb.create_sheet("Summary"), ctx, findings)
+        _frame_sheet(wb.create_sheet("Agents"), frames.agents, w, percent={"pass_rate", "pass_rate_change"})
+        rules = wb.create_sheet("Rules")
+        _frame_sheet(rules, frames.rules, w, percent={"hit_rate"})
+        _frame_sheet(rules, frames.sections, w, percent={"hit_rate"}, first_col=len(frames.rules.columns) + 2, filter_=False)
+        streamed = {}
+        for name, stream in (("Findings", findings), ("Calls", calls)):
+            ws = wb.create_sheet(name)
+            _streamed_sheet(ws, stream, w)
+            streamed[name] = stream
+        _failed_formatting(wb["Calls"], calls, ctx.scheme.scoring.pass_)
+        _fatal_formatting(wb["Findings"], findings)
+        skeleton = tmp / "skeleton.xlsx"
+        wb.save(skeleton)
+        _inject_rows(skeleton, folder / "report.xlsx", streamed)
+
+
+# -- streamed sheets ---------------------------------------------------------------------------
+class _Stream:
+    def __init__(self, columns: list[str], path: Path) -> None:
+        self.columns = columns
+        self.path = path
+        self.rows = 0  # data rows written
+        self.total = 0  # data rows in the CSV
+        self.widths = [0] * len(columns)
+
+
+def _stream(csv_path: Path, out: Path, limit: int) -> _Stream:
+    """Rows of a CSV as sheet XML (from row 2), typed by column; at most `limit` rows."""
+    if not csv_path.is_file():
+        stream = _Stream([], out)
+        out.write_text("", encoding="utf-8")
+        return stream
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh, out.open("w", encoding="utf-8") as xml:
+        reader = csv.reader(fh)
+        columns = next(reader, [])
+        stream = _Stream(columns, out)
+        kinds = [_kind(c) for c in columns]
+        letters = [get_column_letter(i + 1) for i in range(len(columns))]
+        stream.widths = [_display_width(c) for c in columns]
+        buf: list[str] = []
+        r = 1
+        for row in reader:
+            stream.total += 1
+            if stream.rows >= limit:
+                continue
+            r += 1
+            stream.rows += 1
+            if r <= WIDTH_SAMPLE:
+                for i, v in enumerate(row[: len(columns)]):
+                    stream.widths[i] = max(stream.widths[i], _display_width(v))
+            cells = []
+            for kind, letter, value in zip(kinds, letters, row):
+                if value == "":
+                    continue
+                cells.append(_cell_xml(kind, f"{letter}{r}", value))
+            buf.append(f'<row r="{r}">{"".join(cells)}</row>')
+            if len(buf) >= 2000:
+                xml.write("".join(buf))
+                buf.clear()
+        xml.write("".join(buf))
+    return stream
+
+
+def _kind(column: str) -> str:
+    if column in _FLOAT_COLS or column in _INT_COLS:
+        return "n"
+    if column in _BOOL_COLS:
+        return "b"
+    return "s"
+
+
+def _cell_xml(kind: str, ref: str, value: str) -> str:
+    if kind == "n":
+        try:
+            number = float(value)
+        except ValueError:
+            kind = "s"
+        else:
+            if math.isfinite(number):
+                return f'<c r="{ref}"><v>{value if value.lstrip("-").replace(".", "", 1).isdigit() else repr(number)}</v></c>'
+            kind = "s"
+    if kind == "b" and value in ("true", "false"):
+        return f'<c r="{ref}" t="b"><v>{1 if value == "true" else 0}</v></c>'
+    text = _ILLEGAL_XML.sub("", value)[:EXCEL_MAX_CELL]
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+def _streamed_sheet(ws, stream: _Stream, w) -> None:
+    ws.append([w.col(c) for c in stream.columns])
+    _style_header(ws, len(stream.columns))
+    ws.freeze_panes = "A2"
+    for i, c in enumerate(stream.columns):
+        width = min(max(stream.widths[i], _display_width(w.col(c))) + 2, MAX_WIDTH.get(c, 30))
+        ws.column_dimensions[get_column_letter(i + 1)].width = max(width, 6)
+    if stream.columns:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(stream.columns))}{stream.rows + 1}"
+
+
+def _failed_formatting(ws, stream: _Stream, pass_score: float) -> None:
+    if not stream.rows or "passed" not in stream.columns:
+        return
+    last = get_column_letter(len(stream.columns))
+    passed = get_column_letter(stream.columns.index("passed") + 1)
+    area = f"A2:{last}{stream.rows + 1}"
+    ws.conditional_formatting.add(area, FormulaRule(formula=[f"${passed}2=FALSE"], fill=_FAIL_FILL, font=_FAIL_FONT))
+    if "score" in stream.columns:
+        score = get_column_letter(stream.columns.index("score") + 1)
+        ws.conditional_formatting.add(
+            f"{score}2:{score}{stream.rows + 1}",
+            CellIsRule(operator="lessThan", formula=[repr(float(pass_score))], font=Font(bold=True, color="9C0006")),
+        )
+
+
+def _fatal_formatting(ws, stream: _Stream) -> None:
+    if not stream.rows or "fatal" not in stream.columns:
+        return
+    last = get_column_letter(len(stream.columns))
+    fatal = get_column_letter(stream.columns.index("fatal") + 1)
+    ws.conditional_formatting.add(
+        f"A2:{last}{stream.rows + 1}", FormulaRule(formula=[f"${fatal}2=TRUE"], fill=_FAIL_FILL, font=_FAIL_FONT)
+    )
+
+
+def _inject_rows(skeleton: Path, target: Path, streamed: dict[str, _Stream]) -> None:
+    """Copy the workbook, putting each streamed sheet's rows after its header row."""
+    with zipfile.ZipFile(skeleton) as zin:
+        paths = _sheet_paths(zin)
+        tmp = target.with_suffix(".xlsx.part")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+            for item in zin.infolist():
+                data = zin.read(item.filename)
+                item = zipfile.ZipInfo(item.filename, date_time=_ZIP_TIME)  # same run, same bytes
+                item.compress_type = zipfile.ZIP_DEFLATED
+                sheet = next((n for n, p in paths.items() if p == item.filename and n in streamed), None)
+                if item.filename == "docProps/core.xml":
+                    data = _CORE_TIMES.sub(b"", data)
+                if sheet is None:
+                    zout.writestr(item, data, compresslevel=1)
+                    continue
+                stream = streamed[sheet]
+                xml = data.decode("utf-8")
+                head, sep, tail = xml.partition("</sheetData>")
+                if not sep:  # an empty sheet is written as <sheetData/>
+                    head, sep, tail = xml.partition("<sheetData/>")
+                    head += "<sheetData>"
+                cols = max(1, len(stream.columns))
+                head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:{get_column_letter(cols)}{stream.rows + 1}"/>', head, count=1)
+                with zout.open(item, "w", force_zip64=True) as fh:
+                    fh.write(head.encode("utf-8"))
+                    with stream.path.open("rb") as rows:
+                        shutil.copyfileobj(rows, fh, 1 << 20)
+                    fh.write(b"</sheetData>" + tail.encode("utf-8"))
+        os.replace(tmp, target)
+
+
+def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML file in the package, from workbook.xml and its relationships."""
+    workbook = z.read("xl/workbook.xml").decode("utf-8")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
+    targets = {}
+    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
+        tag = rel.group()
+        rid = re.search(r'Id="([^"]+)"', tag)
+        tgt = re.search(r'Target="([^"]+)"', tag)
+        if rid and tgt:
+            t = tgt.group(1)
+            targets[rid.group(1)] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
+    out = {}
+    for sheet in re.finditer(r"<sheet\b[^>]*>", workbook):
+        tag = sheet.group()
+        name = re.search(r'name="([^"]+)"', tag)
+        rid = re.search(r'r:id="([^"]+)"', tag) or re.search(r'\bid="([^"]+)"', tag)
+        if name and rid and rid.group(1) in targets:
+            out[name.group(1)] = targets[rid.group(1)]
+    return out
+
+
+# -- small sheets, built cell by cell ------------------------------------------------------------
+def _summary_sheet(ws, ctx: SummaryContext, findings: _Stream) -> None:
+    w, team = ctx.words, ctx.frames.team
+    ws.append([w.summary_sheet_title, ""])
+    _style_header(ws, 2)
+    rows = [
+        (w.scheme, f"{team['scheme']} {team['title'] or ''}".strip(), None),
+        (w.period_label, " – ".join(x for x in (team["first_week"], team["last_week"]) if x), None),
+        (w.calls, team["calls"], None),
+        (w.agents, team["agents"], None),
+        (w.mean_score, team["mean_score"], _SCORE),
+        (w.median_score, team["median_score"], _SCORE),
+        (w.pass_rate, team["pass_rate"], _PERCENT),
+        (w.failed_calls, team["failed_calls"], None),
+        (w.fatal_calls, team["fatal_calls"], None),
+        (w.findings, team["findings"], None),
+        (w.findings_per_100, team["findings_per_100_calls"], None),
+        (w.rejected_inputs, team["rejected_inputs"], None),
+        (w.undated_calls, team["undated_calls"], None),
+    ]
+    for label, value, fmt in rows:
+        ws.append([label, value])
+        if fmt:
+            ws.cell(ws.max_row, 2).number_format = fmt
+    ws.append([])
+    notes = [w.masked_note if ctx.options.mask else w.unmasked_note]
+    if findings.total > findings.rows:
+        notes.append(w.truncated_note.format(total=findings.total, kept=findings.rows))
+    for note in notes:
+        ws.append([note])
+        ws.cell(ws.max_row, 1).font = Font(bold=True, color="9C0006" if note != w.masked_note else "000000")
+    weeks = ctx.frames.weeks
+    if len(weeks):
+        ws.append([])
+        start = ws.max_row + 1
+        _write_frame(ws, weeks, w, start_row=start, first_col=1, percent={"pass_rate"})
+    ws.freeze_panes = "A2"
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 30
+    for col in range(3, 8):
+        ws.column_dimensions[get_column_letter(col)].width = 14
+
+
+def _frame_sheet(ws, df, w, percent=frozenset(), first_col: int = 1, filter_: bool = True) -> None:
+    _write_frame(ws, df, w, start_row=1, first_col=first_col, percent=percent)
+    ws.freeze_panes = "A2"
+    ncols = len(df.columns)
+    for i, c in enumerate(df.columns):
+        values = [_display_width(str(v)) for v in df[c].head(WIDTH_SAMPLE) if v is not None and v == v]
+        width = min(max([_display_width(w.col(c))] + values) + 2, MAX_WIDTH.get(c, 40))
+        ws.column_dimensions[get_column_letter(first_col + i)].width = max(width, 6)
+    if filter_ and ncols:
+        ws.auto_filter.ref = f"{get_column_letter(first_col)}1:{get_column_letter(first_col + ncols - 1)}{len(df) + 1}"
+
+
+def _write_frame(ws, df, w, start_row: int, first_col: int, percent=frozenset()) -> None:
+    for j, c in enumerate(df.columns):
+        cell = ws.cell(start_row, first_col + j, w.col(c))
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+        cell.alignment = Alignment(vertical="center")
+    for i, row in enumerate(df.itertuples(index=False), start=start_row + 1):
+        for j, (c, v) in enumerate(zip(df.columns, row)):
+            v = _plain(v)
+            cell = ws.cell(i, first_col + j, v)
+            if isinstance(v, float):
+                cell.number_format = _PERCENT if c in percent else ("0.0" if "score" in c else "General")
+
+
+def _plain(v):
+    """numpy scalars and NaN as plain Python values Excel stores as numbers or blanks."""
+    if v is None:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, str):
+        return _ILLEGAL_XML.sub("", v)[:EXCEL_MAX_CELL]
+    return v
+
+
+def _style_header(ws, ncols: int) -> None:
+    for j in range(1, ncols + 1):
+        cell = ws.cell(1, j)
+        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text[:80])

@@ -1,0 +1,165 @@
+"""Personal data masking for every report: mobile and landline numbers, ID card numbers, bank
+card numbers and e-mail addresses.
+
+Masking is length-preserving: every masked character becomes one `*` and separators stay, so a
+finding's `span` (offsets into its turn) still points at the same words in the masked text and
+the highlighted match in a coaching example lands where it did in the original.
+
+What is masked, and how we keep false positives down:
+
+* mobile numbers — `1[3-9]` + 9 digits (mainland numbering plan), optionally `+86`/`0086`/`86`
+  in front and spaces or dashes between groups (`138 1234 5678`, `138-1234-5678`), not part of
+  a longer digit run; also a mobile number glued to the start or end of a run of 12–15 digits
+  (`6887` + `13107686887`, as customers type them). Shown as `138****5678`.
+* landline numbers with an area code — `0` + 2–3 digit area code + 7–8 digits (`010-63923300`,
+  `07522813137`). Area code kept.
+* ID card numbers — 18 characters: region (6 digits, not starting with 0), a birth date
+  19xx/20xx with a real month and day, 3 sequence digits and the GB 11643 check character
+  (digit or X), which must be right. Only the first and last characters are kept.
+* bank card numbers — 16–19 digits, optionally in groups of four, that pass the Luhn check.
+  Only the last four digits are kept.
+* e-mail addresses — only the first character of the local part is kept.
+
+Digits may be full width (`１３８…`): Python's `\\d` matches them and `int()` reads them.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+
+from ..rules.base import make_excerpt
+
+__all__ = ["mask_text", "luhn_ok", "id_checksum_ok", "MASK_CHAR"]
+
+MASK_CHAR = "*"
+
+# Anything that could hold personal data has seven digits with at most separators between them
+# (the shortest: a landline's local number), or an @: a cheap test before the regexes.
+_ANY = re.compile(r"[0-9０-９@＠]")
+_MAYBE = re.compile(r"\d(?:[ \t\-\u00a0+]?\d){6}|@|＠")
+_ASCII = {0xFF10 + i: 0x30 + i for i in range(10)} | {ord("＠"): "@", ord("＋"): "+", ord("Ｘ"): "X", ord("ｘ"): "x"}
+
+_SEP = r"[ \t\-\u00a0]?"
+_MOBILE = re.compile(
+    r"(?<![\d])(?P<prefix>(?:\+\s?|00)?86[ \-]?)?(?P<num>1[3-9]\d(?:" + _SEP + r"\d{4}){2}|1[3-9]\d{9})(?!\d)"
+)
+_LANDLINE = re.compile(r"(?<![\d+])(?P<area>0\d{2,3})(?P<sep>[ \-]?)(?P<num>[2-9]\d{6,7})(?!\d)")
+_ID = re.compile(
+    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
+)
+_CARD = re.compile(r"(?<!\d)\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?!\d)")
+_LONG_RUN = re.compile(r"(?<!\d)\d{12,15}(?!\d)")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_MOBILE_PLAIN = re.compile(r"1[3-9]\d{9}")
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def mask_text(text: str | None) -> str | None:
+    """`text` with personal data replaced by `*`, same length; None and non-strings pass through."""
+    if not text or not isinstance(text, str) or not _ANY.search(text):
+        return text
+    return _mask(text)
+
+
+@lru_cache(maxsize=4096)  # the writers mask the same turns one after the other
+def _mask(original: str) -> str:
+    text = original.translate(_ASCII)  # same length: full-width digits, ＠ and ＋ read as ASCII
+    if not _MAYBE.search(text):
+        return original
+    chars = list(original)
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            local_end = m.group().index("@")
+            _star(chars, m.start() + 1, m.start() + local_end)
+    if not any(c.isdigit() for c in text):
+        return "".join(chars)
+    for m in _ID.finditer(text):
+        if id_checksum_ok(m.group()) and _valid_birth(m.group()):
+            _star(chars, m.start() + 1, m.end() - 1)
+    for m in _CARD.finditer(text):
+        digits = [i for i in range(m.start(), m.end()) if text[i].isdigit()]
+        if 16 <= len(digits) <= 19 and luhn_ok("".join(text[i] for i in digits)):
+            for i in digits[:-4]:
+                chars[i] = MASK_CHAR
+    for m in _MOBILE.finditer(text):
+        _mask_mobile(chars, text, m.start("num"), m.end("num"))
+    for m in _LONG_RUN.finditer(text):  # a mobile number glued to other digits
+        run = m.group()
+        if _MOBILE_PLAIN.fullmatch(run[-11:]):
+            _mask_mobile(chars, text, m.end() - 11, m.end())
+        if _MOBILE_PLAIN.fullmatch(run[:11]):
+            _mask_mobile(chars, text, m.start(), m.start() + 11)
+    for m in _LANDLINE.finditer(text):
+        b, e = m.span("num")
+        _star(chars, b, e - 2)
+    return "".join(chars)
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn (mod 10) check that every bank card number passes."""
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def id_checksum_ok(number: str) -> bool:
+    """GB 11643-1999 check character of an 18-character resident ID number."""
+    if len(number) != 18:
+        return False
+    try:
+        total = sum(int(c) * w for c, w in zip(number[:17], _ID_WEIGHTS))
+    except ValueError:
+        return False
+    return _ID_CHECK[total % 11] == number[17].upper()
+
+
+def _valid_birth(number: str) -> bool:
+    try:
+        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return True
+
+
+def _mask_mobile(chars: list[str], text: str, begin: int, end: int) -> None:
+    """Keep the first three and the last four digits of the number in text[begin:end]."""
+    digits = [i for i in range(begin, end) if text[i].isdigit()]
+    for i in digits[3:-4]:
+        chars[i] = MASK_CHAR
+
+
+def _star(chars: list[str], begin: int, end: int) -> None:
+    for i in range(begin, end):
+        if not chars[i].isspace() and chars[i] not in "-":
+            chars[i] = MASK_CHAR
+
+
+def mask_finding_record(finding, call) -> dict:
+    """`finding.to_record()` with its text fields masked.
+
+    `matched` and `excerpt` are cut again from the masked turn text when the excerpt is the
+    standard one, so a number that the excerpt's trimming would cut in half (and the regexes
+    would then no longer recognise) is masked all the same; any other excerpt is masked as it is.
+    """
+    record = finding.to_record()
+    turn = call.turns[finding.turn] if finding.turn is not None and 0 <= finding.turn < len(call.turns) else None
+    if turn is not None and make_excerpt(turn.text, finding.span) == finding.excerpt:
+        text = mask_text(turn.text)
+        record["excerpt"] = make_excerpt(text, finding.span)
+        if finding.span is not None and turn.text[finding.span[0]:finding.span[1]] == finding.matched:
+            record["matched"] = text[finding.span[0]:finding.span[1]]
+        else:
+            record["matched"] = mask_text(finding.matched)
+    else:
+        record["excerpt"] = mask_text(finding.excerpt)
+        record["matched"] = mask_text(finding.matched)
+    record["message"] = mask_text(finding.message)
+    record["suggest"] = mask_text(finding.suggest)
+    return record

@@ -1,0 +1,92 @@
+"""The summary reports: agents.csv, report.xlsx, the team dashboard index.html and one coaching
+page per agent (agents/<id>.html and .md).
+
+One writer (`summary`) keeps a BatchTally while the batch streams, runs after every other writer
+(so findings.csv and calls.csv are complete on disk when it closes), builds the summary tables
+once with pandas, and hands them to the renderers below, one per output, in a registry like the
+writers'. Big tables (every finding, every call) are read back from the CSV files, never held.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import CallResult, InputError
+from .base import ReportOptions, ReportWriter, register
+from .frames import AGENT_COLUMNS, Frames, build_frames
+from .i18n import Words, words_for
+from .tally import BatchTally
+
+__all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename"]
+
+
+@dataclass
+class SummaryContext:
+    folder: Path
+    scheme: object
+    options: ReportOptions
+    tally: BatchTally
+    frames: Frames
+    words: Words
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+RENDERERS: dict[str, Callable[[SummaryContext], None]] = {}
+
+
+def renderer(name: str):
+    def wrap(fn: Callable[[SummaryContext], None]):
+        RENDERERS[name] = fn
+        return fn
+    return wrap
+
+
+@register
+class SummaryReports(ReportWriter):
+    name = "summary"
+    runs_last = True
+
+    def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
+        super().__init__(folder, scheme, options)
+        self.tally = BatchTally(self.options)
+        self.timings: dict[str, float] = {}
+
+    def add(self, result: CallResult) -> None:
+        self.tally.add(result)
+
+    def add_error(self, error: InputError) -> None:
+        self.tally.add_error()
+
+    def close(self) -> None:
+        t0 = time.perf_counter()
+        frames = build_frames(self.tally, self.scheme)
+        ctx = SummaryContext(self.folder, self.scheme, self.options, self.tally, frames, words_for(self.scheme))
+        ctx.timings["frames"] = time.perf_counter() - t0
+        for name, render in RENDERERS.items():
+            t = time.perf_counter()
+            render(ctx)
+            ctx.timings[name] = time.perf_counter() - t
+        self.timings = ctx.timings
+
+
+@renderer("agents.csv")
+def write_agents_csv(ctx: SummaryContext) -> None:
+    """One row per agent (SPEC: agents.csv), UTF-8 with BOM like the other CSV files."""
+    ctx.frames.agents[AGENT_COLUMNS].to_csv(ctx.folder / "agents.csv", index=False, encoding="utf-8-sig")
+
+
+def agent_filename(agent_id: str) -> str:
+    """A file name for an agent's page: the id where it is safe, else a readable, unique stand-in."""
+    import hashlib
+    import re
+
+    safe = re.sub(r"[^0-9A-Za-z_.\-\u4e00-\u9fff]", "_", agent_id).strip(".") or "_"
+    if safe != agent_id:
+        safe = f"{safe[:40]}-{hashlib.sha1(agent_id.encode('utf-8')).hexdigest()[:8]}"
+    return safe
+
+
+# Renderers register themselves on import; the order here is the order they run in.
+from . import excel, dashboard, coaching  # noqa: E402,F401

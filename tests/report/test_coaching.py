@@ -1,0 +1,83 @@
+"""Coaching pages: one per agent, HTML and Markdown, in Chinese for a Chinese scheme: the agent
+against the team, top issues with their worst examples in context, what to say instead, and
+what the agent does well."""
+from __future__ import annotations
+
+import re
+
+from checker.report.tally import BatchTally
+
+
+def page(report, agent, ext="html"):
+    return (report / "agents" / f"{agent}.{ext}").read_text(encoding="utf-8")
+
+
+def test_a_page_per_agent(report):
+    names = sorted(p.name for p in (report / "agents").iterdir())
+    assert names == ["A001.html", "A001.md", "A002.html", "A002.md", "A003.html", "A003.md"]
+
+
+def test_summary_against_the_team(report):
+    html = page(report, "A002")
+    assert "个人辅导报告" in html and "与团队对比" in html and "王芳" in html and "一组" in html
+    table = html[html.index('id="summary-table"'): html.index("</table>", html.index('id="summary-table"'))]
+    # A002's mean 71.5 against team 一组's 81.0 (A001 + A002), pass rate 25% against 50%
+    assert "71.5" in table and "81.0" in table and "25.0%" in table and "50.0%" in table
+    assert "较上期" in table and "-19.0" in table
+    assert '<a href="../index.html">' in html
+
+
+def test_top_issues_with_worst_examples_in_context(report):
+    html = page(report, "A002")
+    issues = re.findall(r'<section class="issue" id="issue-\d+">.*?</section>', html, re.S)
+    assert len(issues) == 3
+    first = issues[0]
+    assert "使用服务禁语" in first and "3 通电话出现" in first
+    assert "<mark>说吧</mark>" in first
+    # every phrase the agent used, with what to say instead, the most frequent first
+    says = re.findall(r'<div class="say"><b>建议这样说：</b>(.*?)</div>', first)
+    assert says[0] == "不说“说吧”，改说“请问有什么可以帮您？”"
+    assert set(says[1:]) == {"不说“我不能”，改说“我看看能为您做些什么”", "不说“不知道”，改说“我帮您确认一下”"}
+    examples = re.findall(r'<div class="example">', first)
+    assert 2 <= len(examples) <= 3
+    # the turns around the finding: the one after the agent's first turn here…
+    assert re.search(r'<li class="agent hit"><span class="who">坐席（第1轮）</span>喂，<mark>说吧</mark>', first)
+    assert "客户（第2轮）" in first
+    # …and the two before (and the one after) the abuse in A003's fatal call
+    a3 = page(report, "A003")
+    for who in ("坐席（第1轮）", "客户（第2轮）", "客户（第4轮）"):
+        assert who in a3
+    assert '坐席（第3轮）</span>你是不是<mark>神经病</mark>' in a3
+    # a required phrase that was missing: what would have met the rule
+    closing = next(i for i in issues if "结束时未致谢或道别" in i)
+    assert "感谢您的来电，祝您生活愉快，再见！" in closing
+
+
+def test_what_the_agent_does_well(report):
+    html = page(report, "A001")
+    well = html[html.index('id="strengths"'):]
+    assert "合格率 75.0% 高于团队 50.0%" in well
+    a3 = page(report, "A003")
+    assert "辱骂客户" in a3 and "一票否决" in a3
+    assert "开场白：全部通话都没有问题" in a3[a3.index('id="strengths"'):]
+
+
+def test_markdown_for_chat_tools(report):
+    md = page(report, "A002", "md")
+    assert md.startswith("# 个人辅导报告 · A002 王芳")
+    assert "## 需要改进的地方" in md and "## 做得好的地方" in md
+    assert "**说吧**" in md and "**建议这样说：**不说“说吧”，改说“请问有什么可以帮您？”" in md
+    assert "139\\*\\*\\*\\*5678" in md  # masked digits escaped, not read as bold
+    assert "| 平均分 | 71.5 | 81.0 | -19.0 |" in md
+
+
+def test_examples_are_bounded_and_worst_first(scheme, results):
+    tally = BatchTally()
+    for _ in range(20):
+        for r in results:
+            tally.add(r)
+    assert max(len(h) for h in tally.examples.values()) == tally.options.examples_per_rule
+    code = tally.agents["A002"]
+    worst = tally.worst_examples(code, "taboo")
+    assert [e.deduct for e in worst] == sorted((e.deduct for e in worst), reverse=True)
+    assert all(e.turns and any(t.span for t in e.turns) for e in worst)

@@ -1,0 +1,129 @@
+"""report.xlsx: read back with openpyxl, with a second reader (python-calamine, Rust) and as raw
+OOXML, so that a file Excel would have to repair does not pass."""
+from __future__ import annotations
+
+import csv
+import zipfile
+from xml.etree import ElementTree
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from checker.report import excel
+
+from .conftest import write
+
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def sheet_xml(path, name):
+    with zipfile.ZipFile(path) as z:
+        wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        rid = next(s.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+                   for s in wb.iter(f"{{{NS['m']}}}sheet") if s.get("name") == name)
+        target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+        return ElementTree.fromstring(z.read("xl/" + target.lstrip("/").removeprefix("xl/")))
+
+
+def csv_rows(path):
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_sheets_and_a_valid_package(report):
+    path = report / "report.xlsx"
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        for name in z.namelist():
+            if name.endswith(".xml") or name.endswith(".rels"):
+                ElementTree.fromstring(z.read(name))  # every part is well-formed XML
+    assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Agents", "Rules", "Findings", "Calls"]
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == ["Summary", "Agents", "Rules", "Findings", "Calls"]
+
+
+def test_frozen_headers_filters_widths(report):
+    wb = openpyxl.load_workbook(report / "report.xlsx")
+    for ws in wb:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws["A1"].font.bold, ws.title
+    for name in ("Agents", "Rules", "Findings", "Calls"):
+        ws = wb[name]
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), name
+        widths = [ws.column_dimensions[c].width for c in "ABC"]
+        assert all(w and 6 <= w <= 60 for w in widths), (name, widths)
+    assert wb["Findings"].column_dimensions["K"].width >= 20  # the excerpt column is wide
+    for name in ("Findings", "Calls"):
+        pane = sheet_xml(report / "report.xlsx", name).find("m:sheetViews/m:sheetView/m:pane", NS)
+        assert pane.get("state") == "frozen" and pane.get("topLeftCell") == "A2"
+
+
+def test_numbers_are_numbers(report):
+    wb = CalamineWorkbook.from_path(str(report / "report.xlsx"))
+    agents = wb.get_sheet_by_name("Agents").to_python()
+    header = agents[0]
+    assert header[:4] == ["坐席工号", "坐席姓名", "班组", "通话数"]
+    a2 = next(r for r in agents if r[0] == "A002")
+    assert a2[header.index("平均分")] == 71.5 and a2[header.index("合格率")] == 0.25
+    calls = wb.get_sheet_by_name("Calls").to_python()
+    score, passed = calls[0].index("得分"), calls[0].index("合格")
+    assert all(isinstance(r[score], float) for r in calls[1:])
+    assert {r[passed] for r in calls[1:]} == {True, False}
+    ws = openpyxl.load_workbook(report / "report.xlsx")["Agents"]
+    col = [c.value for c in ws[1]].index("合格率") + 1
+    assert ws.cell(2, col).number_format == "0.0%"
+
+
+def test_failed_calls_are_formatted(report):
+    ws = openpyxl.load_workbook(report / "report.xlsx")["Calls"]
+    rules = [(str(rng.sqref), r.formula) for rng in ws.conditional_formatting for r in rng.rules]
+    assert any(f == ["$G2=FALSE"] for _, f in rules), rules
+    cf = sheet_xml(report / "report.xlsx", "Calls").findall("m:conditionalFormatting", NS)
+    assert cf and cf[0].get("sqref") == "A2:K13"
+
+
+def test_findings_sheet_is_findings_csv(report):
+    rows = csv_rows(report / "findings.csv")
+    sheet = CalamineWorkbook.from_path(str(report / "report.xlsx")).get_sheet_by_name("Findings").to_python()
+    assert len(sheet) == len(rows) + 1
+    header = sheet[0]
+    excerpt, suggest, turn = header.index("原文摘录"), header.index("建议话术"), header.index("轮次")
+    assert [r[excerpt] for r in sheet[1:]] == [r["excerpt"] for r in rows]
+    assert "请问有什么可以帮您？" in [r[suggest] for r in sheet[1:]]
+    assert isinstance(sheet[1][turn], float)
+
+
+def test_rules_sheet_has_rules_and_sections(report):
+    sheet = CalamineWorkbook.from_path(str(report / "report.xlsx")).get_sheet_by_name("Rules").to_python()
+    header = sheet[0]
+    assert header[:3] == ["规则", "类别", "类型"] and "命中率" in header and "涉及通话" in header
+    rules = {r[0]: r for r in sheet[1:] if r[0]}
+    assert set(rules) == {"greet", "taboo", "abuse", "closing"}
+    assert rules["taboo"][header.index("涉及通话")] == 4.0
+    assert rules["taboo"][header.index("命中率")] == pytest.approx(4 / 12, abs=1e-4)
+    sec = header.index("类别", 3)  # the section table sits to the right
+    sections = {r[sec]: r for r in sheet[1:] if r[sec]}
+    assert set(sections) == {"开场白", "服务禁语", "结束语"}
+    assert sections["服务禁语"][sec + 3] == 5.0  # calls affected: 4 taboo calls + 1 fatal
+
+
+def test_summary_sheet(report):
+    rows = CalamineWorkbook.from_path(str(report / "report.xlsx")).get_sheet_by_name("Summary").to_python()
+    values = {r[0]: r[1] for r in rows}
+    assert values["通话数"] == 12.0 and values["一票否决"] == 1.0
+    assert values["合格率"] == pytest.approx(7 / 12, abs=1e-4)
+    assert any("已打码" in str(r[0]) for r in rows)
+    assert any(r[0] == "2026-W45" for r in rows)  # the weekly table
+
+
+def test_findings_beyond_the_row_limit_are_cut_with_a_note(report, scheme, results, tmp_path, monkeypatch):
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 6)
+    out = write(tmp_path / "out", scheme, results)
+    wb = CalamineWorkbook.from_path(str(out / "report.xlsx"))
+    assert len(wb.get_sheet_by_name("Findings").to_python()) == 6
+    total = len(csv_rows(out / "findings.csv"))
+    notes = [r[0] for r in wb.get_sheet_by_name("Summary").to_python() if "上限" in str(r[0])]
+    assert notes and f"共 {total} 条" in notes[0] and "前 5 条" in notes[0]
+    ws = openpyxl.load_workbook(out / "report.xlsx")["Findings"]
+    assert ws.auto_filter.ref == "A1:O6"
