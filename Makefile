@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: audit test install bench clean
+.PHONY: audit test install bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The Markdown reference of the shipped scheme; a test fails when the committed copy is stale.
+docs: $(STAMP)
+	$(BIN)/qa-check rules docs qa_rules -o docs/rules/hotline-standard.md
 
 clean:
 	rm -rf $(VENV) reports/latest

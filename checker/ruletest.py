@@ -35,10 +35,27 @@ class ExampleResult:
         lines += [f"  {p}" for p in self.problems]
         lines.append("  transcript:")
         lines += [f"    | {line}" for line in self.example.transcript.splitlines()]
+        # Diff-like: what the example expects (-) against what the rule found (+).
+        lines.append(f"  - expected: {self._expected()}")
+        lines.append(f"  + actual:   {len(self.findings)} finding(s)")
         for f in self.findings:
             where = f"turn {f.turn}" if f.turn is not None else "call"
-            lines.append(f"  + finding at {where}: matched {f.matched!r} {f.message}")
+            suggest = f" (→ {f.suggest})" if f.suggest else ""
+            lines.append(f"  + finding at {where}: matched {f.matched!r} {f.message}{suggest}")
         return "\n".join(lines)
+
+    def _expected(self) -> str:
+        ex = self.example
+        parts = ["fires" if ex.fires else "no finding"]
+        if ex.count is not None:
+            parts.append(f"{ex.count} finding(s)")
+        if ex.matched is not None:
+            parts.append(f"matched {[ex.matched] if isinstance(ex.matched, str) else list(ex.matched)}")
+        if ex.suggest is not None:
+            parts.append(f"suggest {ex.suggest!r}")
+        if ex.turn is not None:
+            parts.append(f"first at turn {ex.turn}")
+        return ", ".join(parts)
 
 
 def run_examples(scheme: Scheme, segmenter: str | None = None) -> list[ExampleResult]:

@@ -34,6 +34,12 @@ class Scoring(Strict):
     sections: dict[str, SectionScoring] = Field(default_factory=dict)
 
 
+class AsrOptions(Strict):
+    """How ASR vendor results map to roles: the 0-based channel/speaker index of the agent."""
+
+    agent_channel: int = Field(0, ge=0)
+
+
 class SchemeFile(Strict):
     scheme: str | None = None
     title: str | None = None
@@ -43,6 +49,7 @@ class SchemeFile(Strict):
     lexicons: dict[str, list[PhraseItem]] = Field(default_factory=dict)
     dialect_lexicons: dict[str, LexiconExtension] = Field(default_factory=dict)
     segmenter: str | None = None
+    asr: AsrOptions | None = None
     rules: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -60,6 +67,7 @@ class Scheme:
     dialects: list = field(default_factory=list)  # every known dialect, for `customer_dialect`
     files: list[str] = field(default_factory=list)
     rule_positions: dict[str, str] = field(default_factory=dict)  # rule id -> file:line:col
+    lexicons: dict[str, list] = field(default_factory=dict)  # named lists as written (for `rules docs`)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -116,6 +124,7 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
 
     name = title = segmenter = None
     scoring: Scoring | None = None
+    asr: AsrOptions | None = None
     roles: dict[str, list[str]] = {}
     lexicons: dict[str, list[Any]] = {}
     extensions: dict[str, LexiconExtension] = {}
@@ -125,6 +134,10 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
             if scoring is not None and spec.scoring != scoring:
                 problems.append(f"{loc.where(('scoring',))}: `scoring` is set in more than one file, differently")
             scoring = spec.scoring
+        if spec.asr is not None:
+            if asr is not None and spec.asr != asr:
+                problems.append(f"{loc.where(('asr',))}: `asr` is set in more than one file, differently")
+            asr = spec.asr
         for role, labels in spec.roles.items():
             roles.setdefault(role, []).extend(str(label) for label in labels)
         for key, items in spec.lexicons.items():
@@ -162,10 +175,11 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
         rules=rules,
         book=book,
         dialects=dialects,
-        roles=RoleMap.build(roles),
+        roles=RoleMap.build(roles, agent_channel=(asr or AsrOptions()).agent_channel),
         segmenter=segmenter or "rjieba",
         files=[loc.file for loc in files],
         rule_positions=seen,
+        lexicons=lexicons,
     )
 
 

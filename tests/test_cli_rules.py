@@ -41,3 +41,22 @@ def test_rules_test_reports_the_failing_example(tmp_path):
     assert "expected fires: true, got 0 finding(s)" in result.output
     assert "| 坐席: 您好" in result.output
     assert "2 passed, 1 failed" in result.output
+
+
+def test_rules_test_failure_is_a_diff_of_expected_and_actual_findings(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(textwrap.dedent("""
+        rules:
+          - id: taboo
+            kind: forbidden
+            section: 服务禁语
+            phrases: [{phrase: 说吧, suggest: 请讲}]
+            message: 使用服务禁语
+            examples:
+              - {fires: true, matched: 我不能, transcript: "坐席: 喂，说吧"}
+    """), encoding="utf-8")
+    out = CliRunner().invoke(main, ["rules", "test", str(path)]).output
+    assert f"FAIL {path}:3:5: taboo example 1" in out  # at the rule's `id:`
+    assert "expected matched ['我不能'], got ['说吧']" in out
+    assert "  - expected: fires, matched ['我不能']\n  + actual:   1 finding(s)\n" in out
+    assert "  + finding at turn 0: matched '说吧' 使用服务禁语 (→ 请讲)" in out
