@@ -8,12 +8,15 @@ from typing import Union
 from pydantic import Field, field_validator, model_validator
 
 from ..match import PhraseList, find_phrases
-from .base import CallContext, CompileContext, PhraseItem, RuleConfig
+from .base import CallContext, CompileContext, PhraseItem, RuleConfig, Strict
 
-__all__ = ["PhraseRuleConfig", "PhraseMatcher", "Hit"]
+__all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit", "compile_phrases"]
 
 
-class PhraseRuleConfig(RuleConfig):
+class PhraseSet(Strict):
+    """What to look for: phrases and/or regexes, with exceptions. A rule's own keys for the
+    phrase kinds, and nested inside others (`when`, `expect`, `steps`, `except_after`)."""
+
     phrases: list[PhraseItem] = Field(default_factory=list)
     regex: Union[str, list[str]] = Field(default_factory=list)
     exceptions: list[str] = Field(default_factory=list)
@@ -30,10 +33,34 @@ class PhraseRuleConfig(RuleConfig):
         return patterns
 
     @model_validator(mode="after")
-    def _something_to_find(self) -> "PhraseRuleConfig":
+    def _something_to_find(self) -> "PhraseSet":
         if not self.phrases and not self.regex:
-            raise ValueError(f"a {self.kind} rule needs `phrases` or `regex`")
+            raise ValueError("needs `phrases` or `regex`")
         return self
+
+    def label(self) -> str:
+        """A short human name: the first phrase or regex as written."""
+        first = self.phrases[0] if self.phrases else self.regex[0]  # type: ignore[index]
+        text = first if isinstance(first, str) else first.phrase
+        return text[1:] if text.startswith("@") else text
+
+
+class PhraseRuleConfig(RuleConfig, PhraseSet):
+    """`required` and `forbidden`: the common rule keys plus a phrase set."""
+
+
+def compile_phrases(spec: PhraseSet, ctx: CompileContext, where: str) -> "PhraseMatcher":
+    """A PhraseMatcher for a nested phrase set; unknown `@lexicon` names are a scheme error.
+
+    The scheme loader checks `@names` of a rule's top-level keys only, so nested ones are
+    checked here (ValueError is reported at the rule's position, naming the key path).
+    """
+    for key in ("phrases", "exceptions"):
+        for j, item in enumerate(getattr(spec, key)):
+            if isinstance(item, str) and item.startswith("@") and item[1:] not in ctx.lexicons:
+                known = ", ".join(sorted(ctx.lexicons)) or "none defined"
+                raise ValueError(f"{where}.{key}[{j}]: unknown lexicon {item!r} (known: {known})")
+    return PhraseMatcher(spec, ctx)
 
 
 @dataclass(frozen=True)
@@ -49,7 +76,7 @@ class Hit:
 class PhraseMatcher:
     """The compiled `phrases` + `regex` + `exceptions` of one rule."""
 
-    def __init__(self, config: PhraseRuleConfig, ctx: CompileContext):
+    def __init__(self, config: PhraseSet, ctx: CompileContext):
         self.phrases: PhraseList = ctx.phrases(config.phrases)
         self.exceptions: tuple[str, ...] = tuple(ctx.book.add(e) for e in ctx.expand(config.exceptions))
         self.regexes = tuple(re.compile(p) for p in config.regex)  # type: ignore[union-attr]

@@ -15,69 +15,18 @@ A trigger in the call's last turn is not judged: nobody had a turn in which to a
 
 `when.speaker` defaults to the rule's `speaker`, and the rule's `window` (counted over the
 trigger speaker's turns) limits which triggers count; `expect.speaker` defaults to `agent`.
-
-`PhraseSet` and `compile_phrases` are the nested phrase lists (`when`, `expect`, sequence
-`steps`, silence `except_after`): the same `phrases` / `regex` / `exceptions` as a phrase rule,
-matched by the same PhraseMatcher.
 """
 from __future__ import annotations
 
-import re
-from typing import Literal, Union
+from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from ..model import Finding
-from .base import CallContext, CompileContext, NotApplicable, PhraseItem, Rule, RuleConfig, Speaker, Strict, register
-from .phrases import Hit, PhraseMatcher
+from .base import CallContext, CompileContext, NotApplicable, Rule, RuleConfig, Speaker, register
+from .phrases import Hit, PhraseSet, compile_phrases
 
-__all__ = ["PhraseSet", "compile_phrases", "ResponseConfig", "ResponseRule"]
-
-
-class PhraseSet(Strict):
-    """What to look for, nested inside a rule: phrases and/or regex, with exceptions."""
-
-    phrases: list[PhraseItem] = Field(default_factory=list)
-    regex: Union[str, list[str]] = Field(default_factory=list)
-    exceptions: list[str] = Field(default_factory=list)
-
-    @field_validator("regex")
-    @classmethod
-    def _compiles(cls, v: Union[str, list[str]]) -> list[str]:
-        patterns = [v] if isinstance(v, str) else v
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regex {pattern!r}: {exc}") from None
-        return patterns
-
-    @model_validator(mode="after")
-    def _something_to_find(self) -> "PhraseSet":
-        if not self.phrases and not self.regex:
-            raise ValueError("needs `phrases` or `regex`")
-        return self
-
-    def label(self) -> str:
-        """A short human name: the first phrase or regex as written."""
-        first = self.phrases[0] if self.phrases else self.regex[0]  # type: ignore[index]
-        text = first if isinstance(first, str) else first.phrase
-        return text[1:] if text.startswith("@") else text
-
-
-def compile_phrases(spec: PhraseSet, ctx: CompileContext, where: str) -> PhraseMatcher:
-    """A PhraseMatcher for a nested phrase set; unknown `@lexicon` names are a scheme error.
-
-    The scheme loader checks `@names` of a rule's top-level keys only, so nested ones are
-    checked here (ValueError is reported at the rule's position, naming the key path).
-    """
-    for key in ("phrases", "exceptions"):
-        for j, item in enumerate(getattr(spec, key)):
-            if isinstance(item, str) and item.startswith("@") and item[1:] not in ctx.lexicons:
-                known = ", ".join(sorted(ctx.lexicons)) or "none defined"
-                raise ValueError(f"{where}.{key}[{j}]: unknown lexicon {item!r} (known: {known})")
-    # PhraseMatcher reads only .phrases / .regex / .exceptions, which a PhraseSet has.
-    return PhraseMatcher(spec, ctx)  # type: ignore[arg-type]
+__all__ = ["ResponseConfig", "ResponseRule"]
 
 
 class Trigger(PhraseSet):

@@ -25,7 +25,7 @@ from pydantic import Field
 from ..model import Finding
 from .base import CallContext, CompileContext, Rule, RuleConfig, register
 from .phrases import Hit
-from .response import PhraseSet, compile_phrases
+from .phrases import PhraseSet, compile_phrases
 
 __all__ = ["SequenceConfig", "SequenceRule"]
 

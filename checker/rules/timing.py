@@ -34,7 +34,7 @@ from pydantic import Field, model_validator
 
 from ..model import Finding
 from .base import CallContext, CompileContext, NotApplicable, Rule, RuleConfig, Speaker, register
-from .response import PhraseSet, compile_phrases
+from .phrases import PhraseSet, compile_phrases
 
 __all__ = [
     "SilenceConfig",
