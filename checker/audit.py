@@ -16,6 +16,7 @@ from typing import TextIO
 from .engine import audit_call
 from .model import Call, CallResult, InputError
 from .read import read_paths
+from .progress import with_progress
 from .report import ReportOptions, write_reports
 from .scheme import Scheme, load_scheme
 
@@ -66,7 +67,7 @@ def run_audit(
             yield item
 
     items = audit_stream(paths, scheme, scheme_path, jobs, segmenter, calls_meta)
-    write_reports(out, scheme, counted(items), options=report_options)
+    write_reports(out, scheme, counted(with_progress(items, paths, log)), options=report_options)
     summary.calls_in = summary.audited + summary.rejected
     return summary
 
