@@ -6,12 +6,13 @@ against jieba's boundaries (see `segment`), and only when a rule asks for them.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 from dataclasses import dataclass
 
 import ahocorasick
 
-from .normalise import NormalText, normalise, normalise_phrase
+from .normalise import SEPARATOR, NormalText, normalise, normalise_phrase
 from .segment import Segmenter, TextBoundaries
 
 __all__ = ["PhraseBook", "PhraseList", "TurnView", "Match", "Phrase", "find_phrases"]
@@ -87,6 +88,26 @@ class PhraseBook:
             return hits
         for end, key in self._automaton.iter(compact):  # type: ignore[union-attr]
             hits.setdefault(key, []).append((end + 1 - len(key), end + 1))
+        return hits
+
+
+    def scan_joined(self, compact: str, turns: int) -> list[dict[str, list[tuple[int, int]]]]:
+        """`scan` for each of `turns` texts whose compact forms are joined by SEPARATOR, in one
+        pass over the automaton; offsets are local to each text."""
+        hits: list[dict[str, list[tuple[int, int]]]] = [{} for _ in range(turns)]
+        if not self._keys:
+            return hits
+        if self._automaton is None:
+            self.build()
+        starts, pos = [0], compact.find(SEPARATOR)
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = compact.find(SEPARATOR, pos + 1)
+        for end, key in self._automaton.iter(compact):  # type: ignore[union-attr]
+            begin = end + 1 - len(key)
+            i = bisect.bisect_right(starts, begin) - 1
+            base = starts[i]
+            hits[i].setdefault(key, []).append((begin - base, end + 1 - base))
         return hits
 
 

@@ -7,6 +7,7 @@ normalised character remembers which original character it came from.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -28,9 +29,7 @@ class NormalText:
     @functools.cached_property
     def compact(self) -> str:
         """`text` without spaces and punctuation; phrases are matched on this."""
-        if self.text and max(self.text) > "\uffff":
-            return "".join(self.text[i] for i in self.compact_pos)
-        return self.text.translate(_delete_table())
+        return compact_of(self.text)
 
     @functools.cached_property
     def compact_pos(self) -> tuple[int, ...]:
@@ -55,12 +54,12 @@ class NormalText:
 
 def normalise(original: str) -> NormalText:
     table = _char_table()
-    mapped = original.translate(table)
+    mapped = _map_chars(original)
     if len(mapped) == len(original):
         source = None
     else:
         # Rare: a character whose NFKC form is several characters (e.g. ㈱ → (株)).
-        pieces = [ch.translate(table) for ch in original]
+        pieces = [table.get(ord(ch), ch) for ch in original]
         mapped = "".join(pieces)
         source = tuple(i for i, piece in enumerate(pieces) for _ in piece)
     converted = _t2s(mapped)
@@ -81,8 +80,14 @@ def normalise_many(texts: list[str]) -> list[NormalText]:
     Converting a call's turns together saves the per-call overhead of both passes; when any
     character changes length, or a text holds the separator, each text goes its own way.
     """
+    return normalise_joined(texts)[0]
+
+
+def normalise_joined(texts: list[str]) -> tuple[list[NormalText], str | None]:
+    """The texts normalised, and their normalised forms joined by a separator that no phrase
+    contains, for scanning a whole call at once (None when the texts must go one by one)."""
     joined = _SEPARATOR.join(texts)
-    mapped = joined.translate(_char_table())
+    mapped = _map_chars(joined)
     if len(mapped) == len(joined) and joined.count(_SEPARATOR) == len(texts) - 1:
         converted = _t2s(mapped)
         if len(converted) == len(mapped):
@@ -90,8 +95,49 @@ def normalise_many(texts: list[str]) -> list[NormalText]:
             for text in texts:
                 out.append(NormalText(text, converted[pos : pos + len(text)], None))
                 pos += len(text) + 1
-            return out
-    return [normalise(t) for t in texts]
+            return out, converted
+    return [normalise(t) for t in texts], None
+
+
+def compact_of(text: str) -> str:
+    """`text` without spaces, punctuation, symbols and format characters."""
+    if text and max(text) > "\uffff":
+        return "".join(ch for ch in text if not is_ignorable(ch))
+    return _ignorable_regex().sub("", text)
+
+
+SEPARATOR = _SEPARATOR
+
+
+def _map_chars(text: str) -> str:
+    """NFKC + lower-case. A regex finds the few characters that change (full-width punctuation,
+    capitals); `str.translate` would look up every character."""
+    table = _char_table()
+    return _mapped_regex().sub(lambda m: table[ord(m.group())], text)
+
+
+@functools.lru_cache(maxsize=1)
+def _mapped_regex() -> re.Pattern:
+    return re.compile(_char_class(chr(cp) for cp in _char_table()))
+
+
+@functools.lru_cache(maxsize=1)
+def _ignorable_regex() -> re.Pattern:
+    return re.compile(_char_class(_ignorable_set()) + "+")
+
+
+def _char_class(chars) -> str:
+    """A regex character class of `chars`, folded into ranges."""
+    cps = sorted(ord(c) for c in chars)
+    parts, i = [], 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        first, last = re.escape(chr(cps[i])), re.escape(chr(cps[j]))
+        parts.append(first if i == j else f"{first}-{last}")
+        i = j + 1
+    return "[" + "".join(parts) + "]"
 
 
 @functools.lru_cache(maxsize=65536)
@@ -126,11 +172,6 @@ def _char_table() -> dict[int, str]:
         if mapped != ch:
             table[cp] = mapped
     return table
-
-
-@functools.lru_cache(maxsize=1)
-def _delete_table() -> dict[int, None]:
-    return {ord(ch): None for ch in _ignorable_set()}
 
 
 @functools.lru_cache(maxsize=1)

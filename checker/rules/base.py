@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..match import Phrase, PhraseBook, PhraseList, TurnView
-from ..normalise import NormalText, normalise_many
+from ..normalise import NormalText, compact_of, normalise_joined
 from ..model import AGENT, Call, Finding, Turn
 from ..segment import Segmenter
 
@@ -146,10 +146,13 @@ class CallContext:
         self._hits: list[dict[str, list[tuple[int, int]]]] = []
 
     def _scan(self) -> None:
-        """Normalise every turn in one pass and scan each with the scheme's automaton, so that
-        rules look at a turn only when one of their keys is in it."""
-        self._norms = normalise_many([t.text for t in self.call.turns])
-        self._hits = [self.book.scan(n.compact) for n in self._norms]
+        """Normalise every turn in one pass and scan the whole call with the scheme's automaton
+        once, so that rules look at a turn only when one of their keys is in it."""
+        self._norms, joined = normalise_joined([t.text for t in self.call.turns])
+        if joined is None:
+            self._hits = [self.book.scan(n.compact) for n in self._norms]
+        else:
+            self._hits = self.book.scan_joined(compact_of(joined), len(self._norms))
         self._call_keys = frozenset(k for hits in self._hits for k in hits)
 
     def call_keys(self) -> frozenset[str]:

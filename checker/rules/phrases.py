@@ -87,10 +87,13 @@ class PhraseMatcher:
         return bool(self.regexes) or not self.keys.isdisjoint(ctx.call_keys())
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
-        if not self.regexes and self.keys.isdisjoint(ctx.turn_keys(turn)):
+        has_keys = not self.keys.isdisjoint(ctx.turn_keys(turn))
+        if not has_keys and not self.regexes:
             return []
         view = ctx.view(turn)
-        out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in find_phrases(view, self.phrases, self.exceptions)]
+        out = []
+        if has_keys:
+            out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in find_phrases(view, self.phrases, self.exceptions)]
         for regex in self.regexes:
             for m in regex.finditer(view.norm.text):
                 if m.end() > m.start() and not self._hidden(ctx, turn, m.start(), m.end()):
