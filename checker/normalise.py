@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["NormalText", "normalise", "normalise_many", "normalise_phrase", "is_ignorable"]
+__all__ = ["NormalText", "normalise", "normalise_joined", "normalise_phrase", "compact_of", "is_ignorable", "SEPARATOR"]
 
 
 @dataclass(frozen=True)
@@ -74,18 +74,13 @@ def normalise(original: str) -> NormalText:
 _SEPARATOR = "\ue000"
 
 
-def normalise_many(texts: list[str]) -> list[NormalText]:
-    """`[normalise(t) for t in texts]`, in one translate and one OpenCC pass where lengths allow.
+def normalise_joined(texts: list[str]) -> tuple[list[NormalText], str | None]:
+    """`[normalise(t) for t in texts]` in one mapping and one OpenCC pass, and the normalised
+    forms joined by SEPARATOR for scanning a whole call at once.
 
     Converting a call's turns together saves the per-call overhead of both passes; when any
-    character changes length, or a text holds the separator, each text goes its own way.
-    """
-    return normalise_joined(texts)[0]
-
-
-def normalise_joined(texts: list[str]) -> tuple[list[NormalText], str | None]:
-    """The texts normalised, and their normalised forms joined by a separator that no phrase
-    contains, for scanning a whole call at once (None when the texts must go one by one)."""
+    character changes length, or a text holds the separator, each text goes its own way and the
+    joined form is None."""
     joined = _SEPARATOR.join(texts)
     mapped = _map_chars(joined)
     if len(mapped) == len(joined) and joined.count(_SEPARATOR) == len(texts) - 1:

@@ -32,3 +32,23 @@ def test_phrase_ignores_spaces_and_punctuation():
 def test_zero_width_space_is_ignored_inside_phrases():
     n = normalise("您\u200b好")
     assert n.compact == "您好"
+
+
+from hypothesis import given, settings, strategies as st
+
+from checker.normalise import SEPARATOR, compact_of, normalise_joined
+
+# Simplified and traditional Han, full-width forms, punctuation, Latin, digits, an expanding
+# character (㈱) and the joining separator itself.
+ALPHABET = st.sampled_from(list("您好請問还有什麼可以幫您說吧小說吧，。？！ 、ＡＢＣabcXYZ０１２123㈱😀\u200b") + [SEPARATOR])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(ALPHABET, max_size=20), min_size=1, max_size=6))
+def test_joined_normalisation_equals_one_by_one(texts):
+    norms, joined = normalise_joined(texts)
+    singles = [normalise(t) for t in texts]
+    assert [n.text for n in norms] == [n.text for n in singles]
+    assert [n.compact for n in norms] == [n.compact for n in singles]
+    if joined is not None:
+        assert compact_of(joined).split(SEPARATOR) == [n.compact for n in singles]
