@@ -23,6 +23,21 @@ class Turn:
     # `emotion`, `silence_before` (s). Not part of equality: two turns are the same turn without it.
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; `Turn.from_json` gives the turn back."""
+        out: dict[str, Any] = {"speaker": self.speaker, "text": self.text}
+        for key in ("start", "end", "line"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.extra:
+            out["extra"] = self.extra
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Turn:
+        return cls(data["speaker"], data["text"], data.get("start"), data.get("end"), data.get("line"),
+                   dict(data.get("extra") or {}))
+
 
 @dataclass(frozen=True)
 class Call:
@@ -46,6 +61,27 @@ class Call:
         if name in _CALL_FIELDS:
             return getattr(self, name)
         return self.metadata.get(name)
+
+    def to_json(self, turns: bool = True) -> dict[str, Any]:
+        """A JSON-ready dict (without the turns when `turns=False`); `Call.from_json` reverses it."""
+        out: dict[str, Any] = {"call_id": self.call_id}
+        for key in ("agent_id", "agent_name", "team", "started_at", "direction", "source", "line"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.metadata:
+            out["metadata"] = self.metadata
+        if turns:
+            out["turns"] = [t.to_json() for t in self.turns]
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], turns: tuple[Turn, ...] | None = None) -> Call:
+        """The call of `data`; `turns` stands in for the turns when `data` was written without them."""
+        if turns is None:
+            turns = tuple(Turn.from_json(t) for t in data.get("turns", ()))
+        return cls(data["call_id"], turns, data.get("agent_id"), data.get("agent_name"), data.get("team"),
+                   data.get("started_at"), data.get("direction"), dict(data.get("metadata") or {}),
+                   data.get("source"), data.get("line"))
 
 
 _CALL_FIELDS = frozenset({"call_id", "agent_id", "agent_name", "team", "started_at", "direction"})
@@ -97,6 +133,27 @@ class Finding:
             "fatal": self.fatal,
         }
 
+    def to_json(self) -> dict[str, Any]:
+        """Every field as a JSON-ready dict; `Finding.from_json` gives the finding back."""
+        out = {name: getattr(self, name) for name in _FINDING_FIELDS}
+        if self.span is not None:
+            out["span"] = list(self.span)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Finding:
+        values = {name: data[name] for name in _FINDING_FIELDS if name in data}
+        if values.get("span") is not None:
+            values["span"] = tuple(values["span"])
+        values["details"] = dict(values.get("details") or {})
+        return cls(**values)
+
+
+_FINDING_FIELDS = (
+    "call_id", "agent_id", "rule_id", "kind", "section", "severity", "message", "turn", "speaker", "start",
+    "matched", "span", "excerpt", "suggest", "deduct", "fatal", "details",
+)
+
 
 @dataclass(frozen=True)
 class CallResult:
@@ -124,6 +181,33 @@ class CallResult:
             **self.extra,
         }
 
+    def to_json(self, call: bool = True) -> dict[str, Any]:
+        """A JSON-ready dict; with `call=False` the call is left out (a resume journal re-reads it
+        from the input), and `CallResult.from_json(data, call)` puts it back."""
+        out: dict[str, Any] = {
+            "findings": [f.to_json() for f in self.findings],
+            "score": self.score,
+            "passed": self.passed,
+            "fatal": self.fatal,
+            "not_applicable": list(self.not_applicable),
+            "extra": self.extra,
+        }
+        if call:
+            out["call"] = self.call.to_json()
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], call: Call | None = None) -> CallResult:
+        return cls(
+            call=call if call is not None else Call.from_json(data["call"]),
+            findings=tuple(Finding.from_json(f) for f in data["findings"]),
+            score=data["score"],
+            passed=data["passed"],
+            fatal=data["fatal"],
+            not_applicable=tuple(data.get("not_applicable", ())),
+            extra=dict(data.get("extra") or {}),
+        )
+
 
 @dataclass(frozen=True)
 class InputError:
@@ -140,3 +224,10 @@ class InputError:
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> InputError:
+        return cls(data["file"], data.get("line"), data["reason"], data.get("call_id"))

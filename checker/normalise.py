@@ -74,24 +74,20 @@ def normalise(original: str) -> NormalText:
 _SEPARATOR = "\ue000"
 
 
-def normalise_joined(texts: list[str]) -> tuple[list[NormalText], str | None]:
-    """`[normalise(t) for t in texts]` in one mapping and one OpenCC pass, and the normalised
-    forms joined by SEPARATOR for scanning a whole call at once.
+def normalise_joined(texts: list[str]) -> str | None:
+    """The texts normalised in one mapping and one OpenCC pass, joined by SEPARATOR, so that a
+    whole call is scanned at once; `normalise(t).text` is the matching piece. None when some
+    character changes length or a text holds the separator: then each text goes its own way.
 
-    Converting a call's turns together saves the per-call overhead of both passes; when any
-    character changes length, or a text holds the separator, each text goes its own way and the
-    joined form is None."""
+    Converting a call's turns together saves the per-call overhead of both passes."""
     joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1:
+        return None
     mapped = _map_chars(joined)
-    if len(mapped) == len(joined) and joined.count(_SEPARATOR) == len(texts) - 1:
-        converted = _t2s(mapped)
-        if len(converted) == len(mapped):
-            out, pos = [], 0
-            for text in texts:
-                out.append(NormalText(text, converted[pos : pos + len(text)], None))
-                pos += len(text) + 1
-            return out, converted
-    return [normalise(t) for t in texts], None
+    if len(mapped) != len(joined):
+        return None
+    converted = _t2s(mapped)
+    return converted if len(converted) == len(mapped) else None
 
 
 def compact_of(text: str) -> str:

@@ -3,6 +3,9 @@
 Writers stream: each gets every CallResult as it is produced and writes it out, so memory stays
 flat however big the batch. They write into a temporary folder beside the target, which replaces
 the target only when every writer has finished: an interrupted run leaves the last good report.
+An interrupted run (Ctrl-C, SIGTERM, a kill) also leaves its temporary folder when that holds a
+resume journal (`checker/resume.py`), so that `qa-check audit --resume` can continue it; a run
+that fails on an error removes its folder.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from ..model import CallResult, InputError
+from ..resume import JOURNAL
 
 __all__ = ["ReportOptions", "ReportWriter", "WRITERS", "register", "write_reports", "atomic_folder"]
 
@@ -61,16 +65,26 @@ def register(cls: type[ReportWriter]) -> type[ReportWriter]:
     return cls
 
 
+
+
 @contextmanager
 def atomic_folder(target: Path):
-    """Yield a fresh temporary folder that replaces `target` when the block exits cleanly."""
+    """Yield a fresh temporary folder that replaces `target` when the block exits cleanly.
+
+    On an error the folder is removed; on an interruption (KeyboardInterrupt, SystemExit) it is
+    kept when it holds a resume journal, and removed otherwise.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield tmp
-    except BaseException:
+    except Exception:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except BaseException:
+        if not (tmp / JOURNAL).is_file():
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     old = None
     if target.exists():
@@ -87,10 +101,17 @@ def write_reports(
     items: Iterable[CallResult | InputError],
     writers: Iterable[str] | None = None,
     options: ReportOptions | None = None,
+    journal=None,
 ) -> None:
-    """Feed every item to every writer inside an atomic folder."""
+    """Feed every item to every writer inside an atomic folder.
+
+    `journal` (a `resume.Journal`) records each item once the writers have it; it is deleted
+    before the folder is renamed into place, so it is never part of the report.
+    """
     options = options or ReportOptions()
     with atomic_folder(target) as folder:
+        if journal is not None:
+            journal.open(folder)
         active = [WRITERS[name](folder, scheme, options) for name in (writers or WRITERS)]
         for item in items:
             if isinstance(item, InputError):
@@ -99,5 +120,9 @@ def write_reports(
             else:
                 for w in active:
                     w.add(item)
+            if journal is not None:
+                journal.add(item)
         for w in sorted(active, key=lambda w: w.runs_last):  # stable: registration order otherwise
             w.close()
+        if journal is not None:
+            journal.close(delete=True)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..match import Phrase, PhraseBook, PhraseList, TurnView
-from ..normalise import NormalText, compact_of, normalise_joined
+from ..normalise import NormalText, compact_of, normalise, normalise_joined
 from ..model import AGENT, Call, Finding, Turn
 from ..segment import Segmenter
 
@@ -142,18 +142,46 @@ class CallContext:
 
     def __post_init__(self) -> None:
         self._views: dict[int, TurnView] = {}
-        self._norms: list[NormalText] | None = None
+        self._norms: list[NormalText | None] | None = None
+        self._joined: str = ""
+        self._offsets: list[int] = []
         self._hits: list[dict[str, list[tuple[int, int]]]] = []
 
     def _scan(self) -> None:
         """Normalise every turn in one pass and scan the whole call with the scheme's automaton
-        once, so that rules look at a turn only when one of their keys is in it."""
-        self._norms, joined = normalise_joined([t.text for t in self.call.turns])
+        once, so that rules look at a turn only when one of their keys is in it. A turn's
+        NormalText is built only when a rule looks at that turn."""
+        turns = self.call.turns
+        joined = normalise_joined([t.text for t in turns])
         if joined is None:
-            self._hits = [self.book.scan(n.compact) for n in self._norms]
+            norms = [normalise(t.text) for t in turns]
+            self._norms = list(norms)
+            self._hits = [self.book.scan(n.compact) for n in norms]
         else:
-            self._hits = self.book.scan_joined(compact_of(joined), len(self._norms))
+            self._joined, self._norms = joined, [None] * len(turns)
+            pos = 0
+            for t in turns:
+                self._offsets.append(pos)
+                pos += len(t.text) + 1
+            self._hits = self.book.scan_joined(compact_of(joined), len(turns))
         self._call_keys = frozenset(k for hits in self._hits for k in hits)
+
+    def norm_text(self, index: int) -> str:
+        """A turn's normalised text (what regexes run on), without building its views."""
+        if self._norms is None:
+            self._scan()
+        norm = self._norms[index]  # type: ignore[index]
+        if norm is not None:
+            return norm.text
+        start = self._offsets[index]
+        return self._joined[start : start + len(self.call.turns[index].text)]
+
+    def _norm(self, index: int) -> NormalText:
+        norm = self._norms[index]  # type: ignore[index]
+        if norm is None:
+            text, start = self.call.turns[index].text, self._offsets[index]
+            norm = self._norms[index] = NormalText(text, self._joined[start : start + len(text)], None)  # type: ignore[index]
+        return norm
 
     def call_keys(self) -> frozenset[str]:
         """The phrase keys found anywhere in the call: a rule none of whose keys is here can
@@ -174,7 +202,7 @@ class CallContext:
             if self._norms is None:
                 self._scan()
             view = self._views[index] = TurnView(
-                self.call.turns[index].text, self.book, self.segmenter, self._norms[index], self._hits[index]  # type: ignore[index]
+                self.call.turns[index].text, self.book, self.segmenter, self._norm(index), self._hits[index]
             )
         return view
 

@@ -87,21 +87,22 @@ class PhraseMatcher:
         return bool(self.regexes) or not self.keys.isdisjoint(ctx.call_keys())
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
-        has_keys = not self.keys.isdisjoint(ctx.turn_keys(turn))
-        if not has_keys and not self.regexes:
-            return []
-        view = ctx.view(turn)
-        out = []
-        if has_keys:
+        out: list[Hit] = []
+        if not self.keys.isdisjoint(ctx.turn_keys(turn)):
+            view = ctx.view(turn)
             out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in find_phrases(view, self.phrases, self.exceptions)]
-        for regex in self.regexes:
-            for m in regex.finditer(view.norm.text):
-                if m.end() > m.start() and not self._hidden(ctx, turn, m.start(), m.end()):
-                    if not any(h.begin < m.end() and m.start() < h.end for h in out):
-                        out.append(Hit(turn, m.start(), m.end()))
-        out.sort(key=lambda h: (h.begin, h.end))
+        if self.regexes:
+            text = ctx.norm_text(turn)
+            for regex in self.regexes:
+                for m in regex.finditer(text):
+                    if m.end() > m.start() and not self._hidden(ctx, turn, m.start(), m.end()):
+                        if not any(h.begin < m.end() and m.start() < h.end for h in out):
+                            out.append(Hit(turn, m.start(), m.end()))
+            out.sort(key=lambda h: (h.begin, h.end))
         return out
 
     def _hidden(self, ctx: CallContext, turn: int, begin: int, end: int) -> bool:
+        if not self.exceptions:
+            return False
         view = ctx.view(turn)
         return any(b < end and begin < e for key in self.exceptions for b, e in view.occurrences(key))

@@ -1,0 +1,217 @@
+"""`qa-check audit --resume`: the journal an unfinished run leaves behind, and how a run picks it up.
+
+While an audit runs, its temporary report folder (see `report.base.atomic_folder`) holds
+`journal.jsonl`: a header line with fingerprints of the run (the scheme's bytes, the input files'
+paths, sizes and modification times, the options that change the output), then one line per item
+the writers were given, in output order, each flushed as it is written. A result line holds what
+the audit computed (findings, score, …) and the key of its call, not the call itself; an error
+line only its key. A killed or interrupted run leaves the folder and its journal in place.
+
+`--resume` finds the newest such folder of the same `--out`, refuses (exit 3) when the
+fingerprints differ, then re-reads the input from the start (reading is cheap next to auditing):
+the first items, one per journal line, are checked against their keys and rebuilt from the journal
+without being audited, so every writer (the aggregating ones too) sees the same stream as an
+uninterrupted run; the rest is audited as usual. Inputs are read in a fixed order and the pool
+keeps that order, so the journal is always a prefix of the stream. The new run journals the
+replayed items again, so it can itself be resumed; its predecessor's folder is deleted once the
+replay is through. The journal is deleted before the report is renamed into place.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .model import Call, CallResult, InputError
+
+__all__ = ["JOURNAL", "Journal", "Leftover", "ResumeRefused", "fingerprint", "find_leftover", "load_journal", "replay"]
+
+JOURNAL = "journal.jsonl"
+FORMAT = 1
+
+
+class ResumeRefused(Exception):
+    """The interrupted run cannot be continued: its scheme, inputs or options differ."""
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=repr) + "\n"
+
+
+def item_key(item: Call | CallResult | InputError) -> list:
+    if isinstance(item, InputError):
+        return ["e", item.file, item.line, item.call_id, item.reason]
+    call = item.call if isinstance(item, CallResult) else item
+    return ["r", call.source, call.line, call.call_id]
+
+
+class Journal:
+    """Appends one line per item to `folder/journal.jsonl`, flushed as it goes."""
+
+    def __init__(self, header: dict[str, Any]) -> None:
+        self.header = header
+        self.path: Path | None = None
+        self._fh = None
+        self.count = 0
+
+    def open(self, folder: Path) -> None:
+        self.path = folder / JOURNAL
+        self._fh = self.path.open("w", encoding="utf-8")
+        self._fh.write(_dump({"journal": FORMAT, **self.header}))
+        self._fh.flush()
+
+    def add(self, item: CallResult | InputError) -> None:
+        if isinstance(item, InputError):
+            line = _dump({"k": item_key(item)})
+        else:
+            line = _dump({"k": item_key(item), **item.to_json(call=False)})
+        self._fh.write(line)
+        self._fh.flush()  # to the OS: a killed process loses nothing it has written
+        self.count += 1
+
+    def close(self, delete: bool) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        if delete and self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def fingerprint(
+    paths: Iterable[Path], scheme_path: Path, calls_meta: Path | None = None, options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What must not change between an interrupted run and its resumption."""
+    from . import __version__
+    from .read import SIDECAR_NAME, iter_files
+
+    scheme = hashlib.sha256()
+    root = Path(scheme_path)
+    files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+    for p in files:
+        scheme.update(str(p.relative_to(root) if root.is_dir() else p.name).encode() + b"\0")
+        scheme.update(p.read_bytes() if p.is_file() else b"<missing>")
+        scheme.update(b"\0")
+    inputs = hashlib.sha256()
+    seen: set[Path] = set()
+    listed = list(iter_files(paths))
+    extra = [Path(calls_meta)] if calls_meta else []
+    extra += [p.parent / SIDECAR_NAME for p in listed]
+    for p in [*listed, *extra]:
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            st = p.stat()
+            inputs.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        except OSError:
+            inputs.update(f"{p}\0<missing>\n".encode())
+    return {
+        "version": __version__,
+        "scheme": scheme.hexdigest(),
+        "inputs": inputs.hexdigest(),
+        "options": options or {},
+    }
+
+
+@dataclass
+class Leftover:
+    folder: Path
+    header: dict[str, Any]
+    entries: list[dict[str, Any]]
+
+
+def leftover_folders(target: Path) -> list[Path]:
+    """Temporary folders of `target` that hold a journal, newest journal first."""
+    target = Path(target)
+    if not target.parent.is_dir():
+        return []
+    found = []
+    for p in target.parent.glob(f".{target.name}.*.tmp"):
+        journal = p / JOURNAL
+        try:
+            found.append((journal.stat().st_mtime_ns, p))
+        except OSError:
+            continue
+    return [p for _, p in sorted(found, reverse=True)]
+
+
+def load_journal(folder: Path) -> Leftover:
+    """The header and every complete entry; a last line cut short by the interruption is ignored."""
+    header: dict[str, Any] | None = None
+    entries: list[dict[str, Any]] = []
+    with (folder / JOURNAL).open(encoding="utf-8") as fh:
+        for raw in fh:
+            if not raw.endswith("\n"):
+                break  # written in part when the run was killed
+            try:
+                data = json.loads(raw)
+            except json.JSONDecodeError:
+                break
+            if header is None:
+                header = data
+            else:
+                entries.append(data)
+    if header is None or header.get("journal") != FORMAT:
+        raise ResumeRefused(f"{folder / JOURNAL} is not a journal this version of qa-check reads")
+    header = {k: v for k, v in header.items() if k != "journal"}
+    return Leftover(folder, header, entries)
+
+
+def find_leftover(target: Path) -> Leftover | None:
+    """The newest readable journal an interrupted run of `target` left, if any."""
+    for folder in leftover_folders(target):
+        try:
+            return load_journal(folder)
+        except (OSError, ResumeRefused):
+            continue
+    return None
+
+
+def check_compatible(leftover: Leftover, header: dict[str, Any]) -> None:
+    old = leftover.header
+    problems = []
+    if old.get("version") != header.get("version"):
+        problems.append(f"qa-check version {old.get('version')} → {header.get('version')}")
+    if old.get("scheme") != header.get("scheme"):
+        problems.append("the scheme has changed")
+    if old.get("inputs") != header.get("inputs"):
+        problems.append("the input files have changed (paths, sizes or modification times)")
+    for key in sorted(set(old.get("options", {})) | set(header.get("options", {}))):
+        a, b = old.get("options", {}).get(key), header.get("options", {}).get(key)
+        if a != b:
+            problems.append(f"option {key}: {a!r} → {b!r}")
+    if problems:
+        raise ResumeRefused(
+            f"cannot resume the interrupted run in {leftover.folder}: {'; '.join(problems)}. "
+            "Run without --resume to start afresh."
+        )
+
+
+def replay(
+    records: Iterator[Call | InputError], leftover: Leftover
+) -> Iterator[CallResult | InputError]:
+    """The journaled prefix of the stream, rebuilt from re-read `records` and the journal entries.
+
+    Consumes exactly one record per entry; raises ResumeRefused when a record is not the one the
+    journal names (the input changed in a way the fingerprint missed) or the input ends early.
+    """
+    for n, entry in enumerate(leftover.entries, 1):
+        record = next(records, None)
+        if record is None:
+            raise ResumeRefused(f"cannot resume: the input ends before item {n} of the journal in {leftover.folder}")
+        key = item_key(record)
+        if key != entry["k"]:
+            raise ResumeRefused(
+                f"cannot resume: item {n} of the input is {key[1]}:{key[2]} ({key[3]}), the journal in "
+                f"{leftover.folder} has {entry['k'][1]}:{entry['k'][2]} ({entry['k'][3]}). Run without --resume."
+            )
+        yield record if isinstance(record, InputError) else CallResult.from_json(entry, record)
+
+
+def remove_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+
