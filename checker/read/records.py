@@ -56,18 +56,26 @@ def build_call(
 
 
 def build_turn(raw: Any, roles: RoleMap, line: int | None, index: int, turn_line: int | None = None) -> Turn:
-    where = f"turn {index}"
-    if not isinstance(raw, dict):
-        raise RecordError(f"{where}: a turn is an object with speaker and text", turn_line or line)
+    # The common case (a dict with a string text and numeric or absent times) takes no detour:
+    # this runs once per turn of every call.
+    at = turn_line or line
+    if raw.__class__ is not dict:
+        raise RecordError(f"turn {index}: a turn is an object with speaker and text", at)
     text = raw.get("text")
-    if not isinstance(text, str):
-        raise RecordError(f"{where}: text must be a string, got {type(text).__name__}", turn_line or line)
-    speaker = roles.role(raw.get("speaker", raw.get("role")), turn_line or line)
-    start = _seconds(raw.get("start"), f"{where}: start", turn_line or line)
-    end = _seconds(raw.get("end"), f"{where}: end", turn_line or line)
+    if text.__class__ is not str:
+        raise RecordError(f"turn {index}: text must be a string, got {type(text).__name__}", at)
+    speaker = roles.role(raw.get("speaker", raw.get("role")), at)
+    start, end = raw.get("start"), raw.get("end")
+    if start.__class__ not in _NUMBERS or not start >= 0:
+        start = _seconds(start, f"turn {index}: start", at)
+    if end.__class__ not in _NUMBERS or not end >= 0:
+        end = _seconds(end, f"turn {index}: end", at)
     if start is not None and end is not None and end < start:
-        raise RecordError(f"{where}: end {end} is before start {start}", turn_line or line)
-    return Turn(speaker=speaker, text=text, start=start, end=end, line=turn_line)
+        raise RecordError(f"turn {index}: end {end} is before start {start}", at)
+    return Turn(speaker, text, None if start is None else float(start), None if end is None else float(end), turn_line)
+
+
+_NUMBERS = frozenset({int, float})
 
 
 def check_started_at(value: Any, line: int | None) -> str | None:

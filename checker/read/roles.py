@@ -23,20 +23,24 @@ class RecordError(ValueError):
 
 @dataclass(frozen=True)
 class RoleMap:
-    labels: dict[str, str] = field(default_factory=dict)  # lower-case label -> role
+    labels: dict[str, str] = field(default_factory=dict)  # normalised label -> role
     # ASR results label speakers by number, not name: the 0-based channel/speaker index that is the
     # agent (every other index is the customer). Scheme `asr: {agent_channel: N}`, `--agent-channel N`.
     agent_channel: int = 0
 
     @classmethod
     def build(cls, extra: dict[str, list[str]] | None = None, agent_channel: int = 0) -> "RoleMap":
-        labels = {label.lower(): role for role, names in DEFAULT_ROLES.items() for label in names}
+        labels = {_key(label): role for role, names in DEFAULT_ROLES.items() for label in names}
         for role, names in (extra or {}).items():
             for label in names:
-                labels[str(label).lower()] = role
+                labels[_key(str(label))] = role
         return cls(labels, agent_channel)
 
     def role(self, label: object, line: int | None = None) -> str:
+        # Labels as written are mostly already normal ("agent", "坐席"): look them up first.
+        role = self.labels.get(label) if label.__class__ is str else None  # type: ignore[arg-type]
+        if role is not None:
+            return role
         if not isinstance(label, str) or not label.strip():
             raise RecordError(f"turn has no speaker label (got {label!r})", line)
         role = self.labels.get(_key(label))

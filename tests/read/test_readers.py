@@ -129,3 +129,10 @@ def test_unreadable_and_unknown_files(tmp_path):
     assert all(isinstance(i, InputError) for i in items)
     assert "cannot read file" in items[0].reason
     assert "unknown transcript format '.doc'" in items[1].reason
+
+
+def test_speaker_labels_compare_normalised():
+    roles = RoleMap.build({"agent": ["Agent 1"], "customer": ["來電客戶"]})
+    assert roles.role("agent1") == "agent" and roles.role("AGENT 1") == "agent"
+    assert roles.role("来电客户") == "customer" and roles.role("客戶") == "customer"
+    assert roles.role("ＡＧＥＮＴ") == "agent"
