@@ -1,5 +1,6 @@
 """The `qa-check` command line. Exit codes: 0 fine, 1 findings/test failures where a command
-fails on them, 2 some input rejected, 3 the scheme is invalid."""
+fails on them, 2 some input rejected, 3 the scheme is invalid (or `audit --resume` refused),
+130 an audit interrupted."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 import click
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_SCHEME = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 DEFAULT_RULES = Path("qa_rules")
 DEFAULT_TRANSCRIPTS = Path("transcripts")
 DEFAULT_OUT = Path("reports/latest")
@@ -47,12 +49,22 @@ def main() -> None:
               help="CSV of call metadata keyed by call_id (agent_id, started_at, …); calls_meta.csv next to transcripts is read too.")
 @click.option("--no-mask", is_flag=True, default=False,
               help="Do not mask personal data (phone, ID and bank card numbers, e-mail) in the reports.")
+@click.option("--resume", is_flag=True, default=False,
+              help="Continue the run that an interruption left unfinished for this --out (same paths, scheme and "
+                   "options), instead of starting afresh; refused (exit 3) when they differ.")
 def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter: str | None,
-          agent_channel: int | None, calls_meta: Path | None, no_mask: bool) -> None:
-    """Audit transcripts (files or folders; default transcripts/) and write reports."""
+          agent_channel: int | None, calls_meta: Path | None, no_mask: bool, resume: bool) -> None:
+    """Audit transcripts (files or folders; default transcripts/) and write reports.
+
+    Exit codes: 0 every call audited, 2 some input rejected, 3 the scheme is invalid or --resume
+    was refused (nothing written), 130 interrupted (Ctrl-C or SIGTERM; the previous report is
+    unchanged and --resume continues the run).
+    """
+    import signal
     from dataclasses import replace
 
     from .audit import default_jobs, run_audit
+    from .resume import ResumeRefused
 
     scheme = _load_scheme_or_exit(rules)
     if agent_channel is not None:
@@ -60,8 +72,24 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
     from .report import ReportOptions
 
-    summary = run_audit(inputs, rules, out, jobs=jobs or default_jobs(), segmenter=segmenter, scheme=scheme,
-                        calls_meta=calls_meta, report_options=ReportOptions(mask=not no_mask))
+    def on_sigterm(signum, frame):
+        raise KeyboardInterrupt  # unwinds like Ctrl-C: the pool stops, the journal stays for --resume
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread (an embedding application): leave signals alone
+        previous = None
+    try:
+        summary = run_audit(inputs, rules, out, jobs=jobs or default_jobs(), segmenter=segmenter, scheme=scheme,
+                            calls_meta=calls_meta, report_options=ReportOptions(mask=not no_mask), resume=resume)
+    except ResumeRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_SCHEME)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     failed = summary.audited - summary.passed
     click.echo(
         f"{summary.calls_in} call(s) in: {summary.audited} audited, {summary.rejected} rejected; "

@@ -15,6 +15,7 @@ import bisect
 import functools
 import math
 import re
+from pathlib import Path
 from collections.abc import Callable
 
 __all__ = ["Segmenter", "get_segmenter", "SEGMENTERS"]
@@ -31,7 +32,7 @@ class Segmenter:
     def __init__(self, name: str, cut: Callable[[str], list[str]]):
         self.name = name
         self._cut = cut
-        self._block_boundaries = functools.lru_cache(maxsize=200_000)(self._boundaries_uncached)
+        self._block_boundaries = functools.lru_cache(maxsize=16_384)(self._boundaries_uncached)
         self._subdivision = functools.lru_cache(maxsize=50_000)(self._subdivision_uncached)
 
     def tokens(self, text: str) -> list[str]:
@@ -165,14 +166,49 @@ def best_subdivision(token: str) -> list[int]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
-def _dictionary() -> tuple[dict[str, int], float]:
-    """jieba's word frequencies, loaded once and only when a sub-division is needed."""
-    import jieba
+def preload_dictionary() -> None:
+    """Read the word frequencies now (before forking workers) rather than on first need."""
+    _dictionary()
 
-    jieba.setLogLevel(60)
-    jieba.dt.initialize()
-    return jieba.dt.FREQ, math.log(jieba.dt.total)
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> tuple["_Frequencies", float]:
+    """jieba's word frequencies, read once and only when a sub-division is needed."""
+    freq = _Frequencies(_dictionary_path().read_text(encoding="utf-8"))
+    return freq, math.log(freq.total)
+
+
+class _Frequencies:
+    """jieba's dict.txt as text, looked up with `str.rfind`.
+
+    Building jieba's own table (`jieba.dt.initialize()`) costs ~0.8 s per process, for the few
+    tokens that ever need a sub-division; a lookup in the text costs microseconds. The last line
+    of a word wins and `total` sums every line, as jieba's `gen_pfdict` does.
+    """
+
+    def __init__(self, text: str):
+        self.text = "\n" + text
+        self.total = sum(int(line.split(" ", 2)[1]) for line in text.splitlines() if line)
+        self._found: dict[str, int] = {}
+
+    def get(self, word: str) -> int:
+        found = self._found.get(word)
+        if found is None:
+            key = "\n" + word + " "
+            i = self.text.rfind(key)
+            found = 0
+            if i >= 0:
+                start = i + len(key)
+                found = int(self.text[start : self.text.index(" ", start)].split("\n", 1)[0])
+            self._found[word] = found
+        return found
+
+
+def _dictionary_path() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec("jieba")
+    return Path(spec.submodule_search_locations[0]) / "dict.txt"  # type: ignore[union-attr, index]
 
 
 @functools.lru_cache(maxsize=None)

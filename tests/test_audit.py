@@ -128,3 +128,58 @@ def test_duplicate_call_ids_are_rejected_not_audited_twice(workspace):
     assert result.exit_code == 2
     reasons = [r["reason"] for r in read_csv(out / "errors.csv")]
     assert any("duplicate call_id 'good'" in r for r in reasons)
+
+
+def test_parallel_mixed_input_is_identical_to_serial(workspace):
+    """Raw JSON Lines records parsed in workers, other formats and side-car calls parsed in the
+    parent, broken lines, unknown speakers and duplicate ids: --jobs 2 writes what --jobs 1 does."""
+    calls = workspace / "calls"
+    lines = []
+    for i in range(90):
+        text = ["喂，说吧", "您好，请讲", "您好，这个我不能办"][i % 3]
+        turns = [{"speaker": "agent", "text": text}, {"speaker": "customer", "text": f"好的 {i}"}]
+        turns += [{"speaker": "agent", "text": "还有别的吗"}] * (i % 7)
+        lines.append(json.dumps({"call_id": f"p{i}", "agent_id": f"A{i % 4}", "turns": turns}, ensure_ascii=False))
+    lines[20] = "{broken"
+    lines[40] = json.dumps({"call_id": "who", "turns": [{"speaker": "robot", "text": "嗯"}]})
+    lines[60] = lines[10]  # duplicate id, parsed in a worker
+    (calls / "many.jsonl").write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    meta = calls / "meta"
+    meta.mkdir()
+    (meta / "calls_meta.csv").write_text("call_id,agent_id,team\nm1,A7,一组\n", encoding="utf-8")
+    (meta / "m.jsonl").write_text(json.dumps({"call_id": "m1", "turns": [{"speaker": "agent", "text": "说吧"}]},
+                                             ensure_ascii=False) + "\n", encoding="utf-8")
+    (calls / "z.txt").write_text("# call_id: p3\n坐席: 说吧\n", encoding="utf-8")  # duplicate of a worker-parsed id
+    outs = []
+    for jobs in ("1", "2"):
+        out = workspace / f"out{jobs}"
+        result = run(["audit", str(calls), "--rules", str(workspace / "rules.yaml"), "--out", str(out), "--jobs", jobs])
+        assert result.exit_code == 2
+        outs.append({str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()})
+    assert outs[0] == outs[1]
+    errors = read_csv(workspace / "out2" / "errors.csv")
+    assert [(e["line"], e["reason"].split(" ")[0]) for e in errors if e["file"].endswith("many.jsonl")] == [
+        ("21", "broken"), ("41", "unknown"), ("61", "duplicate")]
+    assert any(e["file"].endswith("z.txt") and "duplicate call_id 'p3'" in e["reason"] for e in errors)
+    calls_rows = {r["call_id"]: r for r in read_csv(workspace / "out2" / "calls.csv")}
+    assert calls_rows["m1"]["agent_id"] == "A7" and calls_rows["m1"]["team"] == "一组"
+
+
+def test_workers_send_back_only_the_turns_writers_read():
+    from checker.audit import ELIDED, _elide_turns
+    from checker.model import Call, CallResult, Finding, Turn
+    from checker.report.base import WRITERS, ReportWriter, turn_context
+
+    turns = tuple(Turn("agent", f"t{i}") for i in range(10))
+    f = Finding("c", None, "r", "forbidden", "s", "error", "m", turn=5)
+    result = CallResult(Call("c", turns), (f,), 95.0, True, False)
+    slim = _elide_turns(result, 2)
+    assert [t.text for t in slim.call.turns] == ["", "", "", "t3", "t4", "t5", "t6", "t7", "", ""]
+    assert slim.call.turns[0] is ELIDED and len(slim.call.turns) == 10
+    assert _elide_turns(CallResult(Call("c", turns), (), 100.0, True, False), 2).call.turns == (ELIDED,) * 10
+    assert turn_context(WRITERS.values()) == 2
+
+    class Everything(ReportWriter):
+        name = "everything"
+
+    assert turn_context([*WRITERS.values(), Everything]) is None  # a writer that reads any turn gets them all

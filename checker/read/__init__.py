@@ -12,12 +12,13 @@ from pathlib import Path
 
 from ..model import Call, InputError
 from .roles import RoleMap
-from .native import read_json, read_jsonl
+from .native import RawLine, parse_raw_line, read_json, read_jsonl, read_jsonl_raw
 from .text import parse_text, read_text
 from .table import read_csv
 from .sidecar import SIDECAR_NAME, CallsMeta, apply_calls_meta, load_calls_meta
 
-__all__ = ["read_paths", "read_file", "iter_files", "RoleMap", "parse_text", "READERS", "SIDECAR_NAME"]
+__all__ = ["read_paths", "read_file", "iter_files", "RoleMap", "parse_text", "READERS", "SIDECAR_NAME",
+           "RawLine", "parse_raw_line"]
 
 READERS = {
     ".json": read_json,
@@ -38,8 +39,12 @@ def iter_files(paths: Iterable[Path | str]) -> Iterator[Path]:
             yield p
 
 
-def read_file(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
+def read_file(path: Path, roles: RoleMap, raw: bool = False) -> Iterator[Call | InputError | RawLine]:
+    """The calls of one file; with `raw`, a JSON Lines file yields its lines unparsed (`RawLine`,
+    one per call or error, for `parse_raw_line`) so that parsing can happen in a worker."""
     reader = READERS.get(path.suffix.lower())
+    if raw and reader is read_jsonl:
+        reader = read_jsonl_raw
     if reader is None:
         yield InputError(str(path), None, f"unknown transcript format {path.suffix!r}; expected one of {', '.join(READERS)}")
         return
@@ -57,9 +62,12 @@ def read_file(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
 
 
 def read_paths(
-    paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None
-) -> Iterator[Call | InputError]:
-    """Every call under `paths`, with side-car metadata filled in (see `sidecar`)."""
+    paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None, raw: bool = False
+) -> Iterator[Call | InputError | RawLine]:
+    """Every call under `paths`, with side-car metadata filled in (see `sidecar`).
+
+    With `raw`, the lines of JSON Lines files that no side-car applies to come unparsed
+    (`RawLine`): each becomes exactly one Call or InputError through `parse_raw_line`."""
     loaded: dict[Path, CallsMeta] = {}
 
     def sidecar(path: Path) -> Iterator[InputError]:
@@ -81,7 +89,7 @@ def read_paths(
             yield from sidecar(near)
             if loaded[near.resolve()] not in sidecars:
                 sidecars.append(loaded[near.resolve()])
-        for item in read_file(path, roles):
+        for item in read_file(path, roles, raw=raw and not sidecars):
             if sidecars and isinstance(item, Call):
                 item = apply_calls_meta(item, sidecars)
             yield item

@@ -8,26 +8,44 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from ..model import Call, InputError
 from .asr import asr_call, detect_vendor
 from .records import build_call
 from .roles import RecordError, RoleMap
 
-__all__ = ["read_json", "read_jsonl"]
+__all__ = ["read_json", "read_jsonl", "read_jsonl_raw", "RawLine", "parse_raw_line"]
+
+
+class RawLine(NamedTuple):
+    """One unparsed line of a JSON Lines file: what `audit --jobs N` hands a worker to parse."""
+
+    source: str
+    line: int
+    text: str
 
 
 def read_jsonl(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
+    for raw in read_jsonl_raw(path, roles):
+        yield parse_raw_line(raw, roles)
+
+
+def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine]:
+    """The non-blank lines of a JSON Lines file, unparsed; `parse_raw_line` makes each a call."""
+    source = str(path)
     with path.open(encoding="utf-8-sig") as fh:
         for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield InputError(str(path), lineno, f"broken JSON at column {exc.colno}: {exc.msg}")
-                continue
-            yield _call(record, roles, path, lineno)
+            if line.strip():
+                yield RawLine(source, lineno, line)
+
+
+def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
+    try:
+        record = json.loads(raw.text)
+    except json.JSONDecodeError as exc:
+        return InputError(raw.source, raw.line, f"broken JSON at column {exc.colno}: {exc.msg}")
+    return _call(record, roles, Path(raw.source), raw.line)
 
 
 def read_json(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:

@@ -21,7 +21,7 @@ from typing import ClassVar
 from ..model import CallResult, InputError
 from ..resume import JOURNAL
 
-__all__ = ["ReportOptions", "ReportWriter", "WRITERS", "register", "write_reports", "atomic_folder"]
+__all__ = ["ReportOptions", "ReportWriter", "WRITERS", "register", "turn_context", "write_reports", "atomic_folder"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ class ReportWriter:
 
     name: ClassVar[str]
     runs_last: ClassVar[bool] = False
+    # The turns of a call this writer reads: None = any turn; k = only the turns within k turns of a
+    # finding's turn (`audit --jobs N` then elides the others, which is what makes it scale).
+    turn_context: ClassVar[int | None] = None
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         self.folder = folder
@@ -58,6 +61,16 @@ class ReportWriter:
 
 
 WRITERS: dict[str, type[ReportWriter]] = {}
+
+
+def turn_context(writers: Iterable[type[ReportWriter]]) -> int | None:
+    """The turns every one of `writers` may read around a finding; None when one reads any turn."""
+    context = 0
+    for w in writers:
+        if w.turn_context is None:
+            return None
+        context = max(context, w.turn_context)
+    return context
 
 
 def register(cls: type[ReportWriter]) -> type[ReportWriter]:

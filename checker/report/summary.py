@@ -17,7 +17,7 @@ from ..model import CallResult, InputError
 from .base import ReportOptions, ReportWriter, register
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
-from .tally import BatchTally
+from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, BatchTally
 
 __all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename"]
 
@@ -47,6 +47,7 @@ def renderer(name: str):
 class SummaryReports(ReportWriter):
     name = "summary"
     runs_last = True
+    turn_context = max(CONTEXT_BEFORE, CONTEXT_AFTER)  # the coaching examples' surrounding turns
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)

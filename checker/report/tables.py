@@ -24,6 +24,7 @@ ERROR_COLUMNS = ["file", "line", "call_id", "reason"]
 class CsvWriter(ReportWriter):
     filename: str
     columns: list[str]
+    turn_context = 0  # masking re-cuts a finding's excerpt from its own turn
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
@@ -65,6 +66,7 @@ class FindingsCsv(CsvWriter):
 @register
 class FindingsJsonl(ReportWriter):
     name = "findings.jsonl"
+    turn_context = 0
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)

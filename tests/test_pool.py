@@ -1,0 +1,40 @@
+"""The ordered process pool behind `audit --jobs N`: input order, errors, stopping early."""
+import time
+
+import pytest
+
+from checker.pool import OrderedPool, WorkerError
+
+
+def square_slowly(chunk):
+    time.sleep(0.01 * (chunk[0] % 3))  # chunks finish out of order
+    return [x * x for x in chunk]
+
+
+def fail_on_seven(chunk):
+    if 7 in chunk:
+        raise ValueError("seven")
+    return chunk
+
+
+def test_results_come_in_input_order():
+    chunks = [[i, i + 100] for i in range(40)]
+    with OrderedPool(3, square_slowly, depth=2) as pool:
+        assert list(pool.map(chunks)) == [[i * i, (i + 100) ** 2] for i in range(40)]
+
+
+def test_a_worker_exception_is_raised_in_the_parent():
+    with pytest.raises(WorkerError, match="ValueError: seven"):
+        with OrderedPool(2, fail_on_seven) as pool:
+            list(pool.map([[i] for i in range(20)]))
+
+
+def test_stopping_early_kills_the_workers_at_once():
+    pool = OrderedPool(2, square_slowly)
+    results = pool.map([[i] for i in range(10_000)])
+    assert next(results) == [0]
+    t = time.monotonic()
+    results.close()
+    pool.kill()
+    assert time.monotonic() - t < 5
+    assert not any(p.is_alive() for p in pool._procs)
