@@ -1,6 +1,6 @@
 """A batch audit: read → evaluate → score → report, streamed, one call per unit of work.
 
-Calls flow through a process pool in input order (`imap` keeps it), so `--jobs N` writes the
+Calls flow through a process pool in input order (`pool.OrderedPool`), so `--jobs N` writes the
 same reports as `--jobs 1`. Every worker loads and compiles the scheme once.
 
 Every item written is journaled in the temporary report folder; `resume=True` continues the run an
@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -44,7 +44,6 @@ class AuditSummary:
     findings: int = 0
     errors: list[InputError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT; errors.csv has all
 
-
     @property
     def exit_code(self) -> int:
         return 2 if self.rejected else 0
@@ -68,15 +67,13 @@ def run_audit(
     so, when there is none); raises `resume.ResumeRefused` when that run's scheme, inputs or
     options differ from these.
     """
-    from dataclasses import asdict
-
     log = log if log is not None else sys.stderr  # looked up now: a test or caller may have replaced it
     scheme = scheme or load_scheme(scheme_path)
     summary = AuditSummary()
     options = report_options or ReportOptions()
     header = fingerprint(paths, scheme_path, calls_meta, {
         "segmenter": segmenter,
-        "agent_channel": getattr(getattr(scheme, "roles", None), "agent_channel", None),
+        "agent_channel": scheme.roles.agent_channel,
         "report": asdict(options),
     })
     leftover: Leftover | None = None
