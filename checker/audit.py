@@ -204,12 +204,6 @@ class _Unique:
         return item
 
 
-def _unique(items: Iterable[Call | InputError]) -> Iterator[Call | InputError]:
-    unique = _Unique()
-    for item in items:
-        yield unique(item)
-
-
 _WORKER: dict = {}
 ELIDED = Turn("", "")  # stands for a turn no writer reads (see `turn_context`)
 

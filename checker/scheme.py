@@ -214,11 +214,7 @@ def _compile_rule(
 
 def _check_references(raw: dict[str, Any], loc: Located, path: tuple, ctx: CompileContext, problems: list[str]) -> None:
     """Unknown `@lexicon` names and unknown dialects, each at its own position."""
-    for key in ("phrases", "exceptions", "markers"):
-        for j, item in enumerate(raw.get(key) or []):
-            if isinstance(item, str) and item.startswith("@") and item[1:] not in ctx.lexicons:
-                known = ", ".join(sorted(ctx.lexicons)) or "none defined"
-                problems.append(f"{loc.where(path + (key, j))}: unknown lexicon {item!r} (known: {known})")
+    _check_lexicon_names(raw, loc, path, (), ctx, problems)
     for j, name in enumerate(raw.get("dialects") or []):
         try:
             ctx.dialects.get(name)
@@ -229,3 +225,31 @@ def _check_references(raw: dict[str, Any], loc: Located, path: tuple, ctx: Compi
             )
         except SchemeError as exc:
             problems.extend(exc.problems)
+
+
+def _check_lexicon_names(
+    node: dict[str, Any], loc: Located, path: tuple, inner: tuple, ctx: CompileContext, problems: list[str]
+) -> None:
+    """`@name` items of every phrase list of a rule, nested ones too (`when`, `expect`, `steps`,
+    `except_after`); a nested one is named by its key path, e.g. `steps[1].phrases[0]`."""
+    for key, value in node.items():
+        here = inner + (key,)
+        if key in ("phrases", "exceptions", "markers") and isinstance(value, list):
+            for j, item in enumerate(value):
+                if isinstance(item, str) and item.startswith("@") and item[1:] not in ctx.lexicons:
+                    known = ", ".join(sorted(ctx.lexicons)) or "none defined"
+                    name = f"{_key_path(here)}[{j}]: " if inner else ""
+                    problems.append(f"{loc.where(path + here + (j,))}: {name}unknown lexicon {item!r} (known: {known})")
+        elif isinstance(value, dict):
+            _check_lexicon_names(value, loc, path, here, ctx, problems)
+        elif isinstance(value, list):
+            for j, item in enumerate(value):
+                if isinstance(item, dict):
+                    _check_lexicon_names(item, loc, path, here + (j,), ctx, problems)
+
+
+def _key_path(parts: tuple) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

@@ -149,3 +149,15 @@ def test_duplicate_id_across_files_names_both(tmp_path):
 def test_yaml_syntax_error_has_position():
     out = problems("rules:\n  - id: [unclosed\n")
     assert out[0].startswith("s.yaml:3:1: YAML syntax error")
+
+
+def test_unknown_lexicon_in_a_nested_list_points_at_the_item():
+    out = problems("""
+    rules:
+      - id: s
+        kind: sequence
+        section: s
+        message: m
+        steps: [{phrases: [您好]}, {phrases: ["@nope"]}]
+    """)
+    assert out == ["s.yaml:7:41: steps[1].phrases[0]: unknown lexicon '@nope' (known: none defined)"]

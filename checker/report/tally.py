@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import count
 
-from ..model import AGENT, CallResult, Finding
+from ..model import CallResult, Finding
 from .base import ReportOptions
 from .mask import mask_text
 
@@ -222,7 +222,3 @@ def clip(text: str, span: tuple[int, int] | None, width: int = CLIP) -> tuple[st
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     return prefix + text[start:end] + suffix, (b - start + len(prefix), e - start + len(prefix))
-
-
-def is_agent(speaker: str) -> bool:
-    return speaker == AGENT

@@ -142,6 +142,7 @@ class CallContext:
 
     def __post_init__(self) -> None:
         self._views: dict[int, TurnView] = {}
+        self._speaker_turns: dict[str, tuple[int, ...]] = {}
         self._norms: list[NormalText | None] | None = None
         self._joined: str = ""
         self._offsets: list[int] = []
@@ -207,9 +208,13 @@ class CallContext:
         return view
 
     def turn_indexes(self, speaker: str) -> list[int]:
-        if speaker == "any":
-            return list(range(len(self.call.turns)))
-        return [i for i, t in enumerate(self.call.turns) if t.speaker == speaker]
+        """Indexes of a speaker's turns ("any": all turns); found once per call, not per rule."""
+        found = self._speaker_turns.get(speaker)
+        if found is None:
+            turns = self.call.turns
+            found = tuple(range(len(turns))) if speaker == "any" else tuple(i for i, t in enumerate(turns) if t.speaker == speaker)
+            self._speaker_turns[speaker] = found
+        return list(found)
 
 
 class Rule:

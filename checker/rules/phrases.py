@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from ..match import PhraseList, find_phrases
 from .base import CallContext, CompileContext, PhraseItem, RuleConfig, Strict
 
-__all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit", "compile_phrases"]
+__all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit"]
 
 
 class PhraseSet(Strict):
@@ -47,20 +47,6 @@ class PhraseSet(Strict):
 
 class PhraseRuleConfig(RuleConfig, PhraseSet):
     """`required` and `forbidden`: the common rule keys plus a phrase set."""
-
-
-def compile_phrases(spec: PhraseSet, ctx: CompileContext, where: str) -> "PhraseMatcher":
-    """A PhraseMatcher for a nested phrase set; unknown `@lexicon` names are a scheme error.
-
-    The scheme loader checks `@names` of a rule's top-level keys only, so nested ones are
-    checked here (ValueError is reported at the rule's position, naming the key path).
-    """
-    for key in ("phrases", "exceptions"):
-        for j, item in enumerate(getattr(spec, key)):
-            if isinstance(item, str) and item.startswith("@") and item[1:] not in ctx.lexicons:
-                known = ", ".join(sorted(ctx.lexicons)) or "none defined"
-                raise ValueError(f"{where}.{key}[{j}]: unknown lexicon {item!r} (known: {known})")
-    return PhraseMatcher(spec, ctx)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from pydantic import Field, model_validator
 
 from ..model import Finding
 from .base import CallContext, CompileContext, NotApplicable, Rule, RuleConfig, Speaker, register
-from .phrases import Hit, PhraseSet, compile_phrases
+from .phrases import Hit, PhraseMatcher, PhraseSet
 
 __all__ = ["ResponseConfig", "ResponseRule"]
 
@@ -58,8 +58,8 @@ class ResponseRule(Rule):
 
     def __init__(self, config: ResponseConfig, ctx: CompileContext):
         super().__init__(config, ctx)
-        self.trigger = compile_phrases(config.when, ctx, "when")
-        self.reply = compile_phrases(config.expect, ctx, "expect")
+        self.trigger = PhraseMatcher(config.when, ctx)
+        self.reply = PhraseMatcher(config.expect, ctx)
         self.trigger_speaker = config.when.speaker or config.speaker
 
     def findings(self, ctx: CallContext) -> list[Finding]:

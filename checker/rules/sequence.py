@@ -25,7 +25,7 @@ from pydantic import Field
 from ..model import Finding
 from .base import CallContext, CompileContext, Rule, RuleConfig, register
 from .phrases import Hit
-from .phrases import PhraseSet, compile_phrases
+from .phrases import PhraseMatcher, PhraseSet
 
 __all__ = ["SequenceConfig", "SequenceRule"]
 
@@ -46,7 +46,7 @@ class SequenceRule(Rule):
 
     def __init__(self, config: SequenceConfig, ctx: CompileContext):
         super().__init__(config, ctx)
-        self.steps = [compile_phrases(step, ctx, f"steps[{i}]") for i, step in enumerate(config.steps)]
+        self.steps = [PhraseMatcher(step, ctx) for step in config.steps]
         self.names = [step.name or f"步骤{i + 1}（{step.label()}）" for i, step in enumerate(config.steps)]
 
     def findings(self, ctx: CallContext) -> list[Finding]:

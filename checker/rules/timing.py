@@ -34,7 +34,7 @@ from pydantic import Field, model_validator
 
 from ..model import Finding
 from .base import CallContext, CompileContext, NotApplicable, Rule, RuleConfig, Speaker, register
-from .phrases import PhraseSet, compile_phrases
+from .phrases import PhraseMatcher, PhraseSet
 
 __all__ = [
     "SilenceConfig",
@@ -92,7 +92,7 @@ class SilenceRule(TimingRule):
 
     def __init__(self, config: SilenceConfig, ctx: CompileContext):
         super().__init__(config, ctx)
-        self.hold = compile_phrases(config.except_after, ctx, "except_after") if config.except_after else None
+        self.hold = PhraseMatcher(config.except_after, ctx) if config.except_after else None
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         cfg: SilenceConfig = self.config  # type: ignore[assignment]
