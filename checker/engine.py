@@ -16,7 +16,7 @@ def evaluate_call(
 ) -> tuple[list[Finding], tuple[str, ...], CallContext]:
     """All findings in turn order, the ids of the rules that could not be judged, and the
     evaluated call's context (its turns already normalised and scanned)."""
-    ctx = CallContext(call, scheme.book, get_segmenter(segmenter or scheme.segmenter))
+    ctx = CallContext(call, scheme.book, get_segmenter(segmenter or scheme.segmenter), vectorised=True)
     findings: list[Finding] = []
     not_applicable: list[str] = []
     for rule in scheme.rules:
@@ -26,9 +26,10 @@ def evaluate_call(
             findings.extend(rule.evaluate(ctx))
         except NotApplicable:
             not_applicable.append(rule.id)
-    # Turn order first, call-level findings last; the rule order of the scheme breaks ties.
-    order = {r.id: i for i, r in enumerate(scheme.rules)}
-    findings.sort(key=lambda f: (f.turn is None, f.turn or 0, f.span or (0, 0), order[f.rule_id]))
+    if len(findings) > 1:
+        # Turn order first, call-level findings last; the rule order of the scheme breaks ties.
+        table = scheme.rule_table()
+        findings.sort(key=lambda f: (f.turn is None, f.turn or 0, f.span or (0, 0), table[f.rule_id][0]))
     return findings, tuple(not_applicable), ctx
 
 

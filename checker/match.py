@@ -1,7 +1,7 @@
 """Find phrases in a turn: candidates on characters, word boundaries judged by segmentation.
 
-Every phrase of a scheme goes into one Aho-Corasick automaton, built once; each turn is scanned
-once whatever the number of rules or phrases. Only the spans the automaton reports are checked
+Every phrase of a scheme goes into one Aho-Corasick automaton (ahocorasick-rs), built once; a
+call is scanned once whatever the number of rules or phrases. Only the spans the automaton reports are checked
 against jieba's boundaries (see `segment`), and only when a rule asks for them.
 """
 from __future__ import annotations
@@ -10,12 +10,12 @@ import bisect
 import functools
 from dataclasses import dataclass
 
-import ahocorasick
+import ahocorasick_rs
 
-from .normalise import SEPARATOR, NormalText, normalise, normalise_phrase
+from .normalise import JoinedText, NormalText, normalise, normalise_phrase
 from .segment import Segmenter, TextBoundaries
 
-__all__ = ["PhraseBook", "PhraseList", "TurnView", "Match", "Phrase", "find_phrases"]
+__all__ = ["PhraseBook", "PhraseList", "TurnView", "Match", "Phrase", "find_phrases", "has_phrase"]
 
 
 @dataclass(frozen=True)
@@ -53,61 +53,74 @@ class Match:
 
 
 class PhraseBook:
-    """All phrase keys of a scheme, compiled into one automaton."""
+    """All phrase keys of a scheme, compiled into one automaton.
+
+    ahocorasick-rs returns every match of a text in one call (no Python step per character or per
+    match), ~5x faster than iterating pyahocorasick's matches on a call's text."""
 
     def __init__(self) -> None:
         self._keys: set[str] = set()
-        self._automaton: ahocorasick.Automaton | None = None
+        self._automaton: ahocorasick_rs.AhoCorasick | None = None
+        self._patterns: list[str] = []
 
     def add(self, text: str) -> str:
         """Register a phrase; returns its key. Raises ValueError when nothing is left to match."""
         key = normalise_phrase(text)
         if not key:
             raise ValueError(f"phrase {text!r} has nothing to match once spaces and punctuation are ignored")
-        self._keys.add(key)
-        self._automaton = None
+        if key not in self._keys:
+            self._keys.add(key)
+            self._automaton = None
         return key
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def build(self) -> None:
-        automaton = ahocorasick.Automaton()
-        for key in sorted(self._keys):
-            automaton.add_word(key, key)
-        if self._keys:
-            automaton.make_automaton()
-        self._automaton = automaton
+        self._patterns = sorted(self._keys)
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(self._patterns, matchkind=ahocorasick_rs.MatchKind.Standard)
+            if self._patterns else None
+        )
+
+    def _matches(self, compact: str) -> list[tuple[int, int, int]]:
+        """(pattern index, begin, end) of every occurrence, overlapping ones included, in order of
+        their end (the longer first at the same end)."""
+        if self._automaton is None:
+            if not self._keys:
+                return []
+            self.build()
+        return self._automaton.find_matches_as_indexes(compact, overlapping=True)  # type: ignore[union-attr]
 
     def scan(self, compact: str) -> dict[str, list[tuple[int, int]]]:
         """Every occurrence of every key in `compact`, as [begin, end) compact offsets."""
-        if self._automaton is None:
-            self.build()
         hits: dict[str, list[tuple[int, int]]] = {}
-        if not self._keys or not compact:
-            return hits
-        for end, key in self._automaton.iter(compact):  # type: ignore[union-attr]
-            hits.setdefault(key, []).append((end + 1 - len(key), end + 1))
+        patterns = self._patterns
+        for index, begin, end in self._matches(compact) if compact else ():
+            hits.setdefault(patterns[index], []).append((begin, end))
         return hits
 
-
-    def scan_joined(self, compact: str, turns: int) -> list[dict[str, list[tuple[int, int]]]]:
-        """`scan` for each of `turns` texts whose compact forms are joined by SEPARATOR, in one
-        pass over the automaton; offsets are local to each text."""
-        hits: list[dict[str, list[tuple[int, int]]]] = [{} for _ in range(turns)]
-        if not self._keys:
+    def scan_call(self, joined: JoinedText, offsets: list[int]) -> list[dict[str, list[tuple[int, int]]]]:
+        """For each turn of a call normalised together (`normalise_call`), where each key occurs:
+        [begin, end) spans in that turn's normalised text. `offsets[i]` is where turn i starts in
+        `joined.text`. One automaton pass for the whole call; no key holds the separator, so no
+        match crosses two turns."""
+        hits: list[dict[str, list[tuple[int, int]]]] = [{} for _ in offsets]
+        matches = self._matches(joined.compact)
+        if not matches:
             return hits
-        if self._automaton is None:
-            self.build()
-        starts, pos = [0], compact.find(SEPARATOR)
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = compact.find(SEPARATOR, pos + 1)
-        for end, key in self._automaton.iter(compact):  # type: ignore[union-attr]
-            begin = end + 1 - len(key)
-            i = bisect.bisect_right(starts, begin) - 1
-            base = starts[i]
-            hits[i].setdefault(key, []).append((begin - base, end + 1 - base))
+        patterns = self._patterns
+        positions = joined.positions
+        if hasattr(positions, "take"):  # numpy: map every match's ends in one step
+            ends = positions.take([m[1] for m in matches] + [m[2] - 1 for m in matches]).tolist()
+        else:
+            ends = [positions[m[1]] for m in matches] + [positions[m[2] - 1] for m in matches]
+        count, last = len(matches), len(offsets)
+        for k, (index, _, _) in enumerate(matches):
+            begin, end = ends[k], ends[count + k] + 1
+            i = bisect.bisect_right(offsets, begin, 0, last) - 1
+            base = offsets[i]
+            hits[i].setdefault(patterns[index], []).append((begin - base, end - base))
         return hits
 
 
@@ -120,13 +133,16 @@ class TurnView:
         book: PhraseBook,
         segmenter: Segmenter,
         norm: NormalText | None = None,
-        hits: dict[str, list[tuple[int, int]]] | None = None,
+        hits: dict[str, list[tuple[int, int]]] | None = None,  # spans in the normalised text
     ):
         self.text = text
         self.book = book
         self.segmenter = segmenter
         self.norm = norm if norm is not None else normalise(text)
-        self._hits = hits if hits is not None else book.scan(self.norm.compact)
+        if hits is None:  # a turn on its own: scan it, and map the compact spans to the text
+            span = self.norm.text_span
+            hits = {k: [span(b, e) for b, e in v] for k, v in book.scan(self.norm.compact).items()}
+        self._hits = hits  # key -> [begin, end) spans in the normalised text
         self._words: dict[str, list[tuple[int, int]]] = {}
         self._bounds: TextBoundaries | None = None
 
@@ -136,7 +152,7 @@ class TurnView:
 
     def occurrences(self, key: str) -> list[tuple[int, int]]:
         """Spans (normalised text) where the key occurs as characters, boundaries not judged."""
-        return [self.norm.text_span(b, e) for b, e in self._hits.get(key, ())]
+        return self._hits.get(key, [])
 
     def words(self, key: str) -> list[tuple[int, int]]:
         """Spans (normalised text) where the key occurs on word boundaries."""
@@ -160,20 +176,9 @@ def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exc
     An occurrence of an exception (on characters: an exception only ever hides) that overlaps a
     match hides it, whether the exception is the rule's or the phrase's own.
     """
-    index = (phrases if isinstance(phrases, PhraseList) else PhraseList(phrases)).by_key
-    candidates: list[Match] = []
-    present = [p for key in view.keys() for p in index.get(key, ())]
-    for phrase in present:
-        for begin, end in view.words(phrase.key):
-            if phrase.contiguous and end - begin != len(phrase.key):
-                continue
-            hidden = any(
-                b < end and begin < e
-                for key in exceptions + phrase.exceptions
-                for b, e in view.occurrences(key)
-            )
-            if not hidden:
-                candidates.append(Match(phrase, begin, end))
+    candidates = list(_word_matches(view, phrases, exceptions))
+    if len(candidates) <= 1:
+        return candidates
     candidates.sort(key=lambda m: (-(m.end - m.begin), m.begin, m.phrase.text))
     chosen: list[Match] = []
     for m in candidates:
@@ -181,3 +186,25 @@ def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exc
             chosen.append(m)
     chosen.sort(key=lambda m: (m.begin, m.end))
     return chosen
+
+
+def has_phrase(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()) -> bool:
+    """Whether `find_phrases` would find anything: it does exactly when some match is not hidden,
+    so the first one answers (what `required` asks, turn after turn)."""
+    return next(_word_matches(view, phrases, exceptions), None) is not None
+
+
+def _word_matches(view: TurnView, phrases, exceptions: tuple[str, ...]):
+    index = (phrases if isinstance(phrases, PhraseList) else PhraseList(phrases)).by_key
+    for key in view.keys():
+        found = index.get(key)
+        if found is None:
+            continue
+        for phrase in found:
+            hiding = exceptions + phrase.exceptions
+            for begin, end in view.words(key):
+                if phrase.contiguous and end - begin != len(key):
+                    continue
+                if hiding and any(b < end and begin < e for k in hiding for b, e in view.occurrences(k)):
+                    continue
+                yield Match(phrase, begin, end)

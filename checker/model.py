@@ -5,6 +5,7 @@ only read a call and report findings, never edit either.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -39,10 +40,90 @@ class Turn:
                    dict(data.get("extra") or {}))
 
 
+class Turns(Sequence):
+    """A call's turns, kept by column (speakers, texts, starts, ends…) rather than as Turn objects.
+
+    Reading builds a call's columns straight from the records, and the audit reads the columns;
+    a `Turn` is made only when one is asked for (`turns[i]`, iteration), e.g. to quote a finding.
+    Building 45 frozen objects per call cost more than evaluating the call's rules. It compares
+    equal to the tuple of its Turns, so `call.turns == (Turn(...), ...)` holds as before."""
+
+    __slots__ = ("speakers", "texts", "starts", "ends", "lines", "extras", "_made")
+
+    def __init__(self, speakers: list[str], texts: list[str], starts: list[float | None] | None = None,
+                 ends: list[float | None] | None = None, lines: list[int | None] | None = None,
+                 extras: list[dict[str, Any]] | None = None) -> None:
+        n = len(texts)
+        self.speakers = speakers
+        self.texts = texts
+        self.starts = starts if starts is not None else [None] * n
+        self.ends = ends if ends is not None else [None] * n
+        self.lines = lines  # None: no turn has a line of its own
+        self.extras = extras  # None: no turn has extra facts
+        self._made: list[Turn | None] | None = None
+
+    @classmethod
+    def of(cls, turns: Iterable[Turn]) -> Turns:
+        if isinstance(turns, Turns):
+            return turns
+        turns = tuple(turns)
+        made = list(turns)
+        out = cls([t.speaker for t in turns], [t.text for t in turns], [t.start for t in turns],
+                  [t.end for t in turns], [t.line for t in turns] if any(t.line is not None for t in turns) else None,
+                  [t.extra for t in turns] if any(t.extra for t in turns) else None)
+        out._made = made  # type: ignore[assignment]
+        return out
+
+    @property
+    def timed(self) -> bool:
+        """Every turn has a start and an end."""
+        return bool(self.texts) and None not in self.starts and None not in self.ends
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self.texts))))
+        made = self._made
+        if made is None:
+            made = self._made = [None] * len(self.texts)
+        turn = made[index]
+        if turn is None:
+            if index < 0:
+                index += len(self.texts)
+            turn = made[index] = Turn(
+                self.speakers[index], self.texts[index], self.starts[index], self.ends[index],
+                self.lines[index] if self.lines is not None else None,
+                dict(self.extras[index]) if self.extras is not None and self.extras[index] else {},
+            )
+        return turn
+
+    def __iter__(self) -> Iterator[Turn]:
+        return (self[i] for i in range(len(self.texts)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Turns):
+            return (self.speakers, self.texts, self.starts, self.ends) == (other.speakers, other.texts, other.starts, other.ends) \
+                and tuple(self) == tuple(other)
+        if isinstance(other, (tuple, list)):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Turns({list(self)!r})"
+
+    def __reduce__(self):
+        return (Turns, (self.speakers, self.texts, self.starts, self.ends, self.lines, self.extras))
+
+
 @dataclass(frozen=True)
 class Call:
     call_id: str
-    turns: tuple[Turn, ...]
+    turns: "Turns | tuple[Turn, ...]"  # always a Turns once made
     agent_id: str | None = None
     agent_name: str | None = None
     team: str | None = None
@@ -52,9 +133,13 @@ class Call:
     source: str | None = None  # file the call came from
     line: int | None = None  # 1-based line of the record in that file
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.turns, Turns):  # a tuple of Turn objects, as readers and tests write
+            object.__setattr__(self, "turns", Turns.of(self.turns))
+
     @property
     def has_timestamps(self) -> bool:
-        return bool(self.turns) and all(t.start is not None and t.end is not None for t in self.turns)
+        return self.turns.timed  # type: ignore[attr-defined]
 
     def field_value(self, name: str) -> Any:
         """A call field or, failing that, a metadata value: what `when_meta` and `metadata` read."""

@@ -9,9 +9,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["NormalText", "normalise", "normalise_joined", "normalise_phrase", "compact_of", "is_ignorable", "SEPARATOR"]
+__all__ = [
+    "NormalText", "JoinedText", "normalise", "normalise_joined", "normalise_call", "normalise_phrase", "compact_of",
+    "is_ignorable", "SEPARATOR",
+]
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,89 @@ def normalise_joined(texts: list[str]) -> str | None:
         return None
     converted = _t2s(mapped)
     return converted if len(converted) == len(mapped) else None
+
+
+@dataclass(frozen=True)
+class JoinedText:
+    """A call's turns normalised together: `text` is the normalised turns joined by SEPARATOR
+    (as long as the original join), `compact` the same without ignorable characters, and
+    `positions[i]` the index in `text` of compact character i."""
+
+    text: str
+    compact: str
+    positions: "Sequence[int]"
+
+
+def normalise_call(texts: list[str], vectorised: bool = False) -> JoinedText | None:
+    """The turns of a call normalised in one pass (see `normalise_joined`); None when some
+    character changes length or a text holds the separator.
+
+    `vectorised` does the character mapping and the compaction with numpy table look-ups, ~3x
+    faster on a whole call than the regexes; the audit uses it. The script lint leaves it off so
+    that a pre-commit hook never imports numpy. Both give the same result (tested)."""
+    if vectorised:
+        return _normalise_call_numpy(texts)
+    text = normalise_joined(texts)
+    if text is None:
+        return None
+    if text and max(text) > "\uffff":
+        positions = [i for i, ch in enumerate(text) if not is_ignorable(ch)]
+    else:
+        ignorable = _ignorable_set()
+        positions = [i for i, ch in enumerate(text) if ch not in ignorable]
+    return JoinedText(text, "".join(text[i] for i in positions), positions)
+
+
+def _normalise_call_numpy(texts: list[str]) -> JoinedText | None:
+    import numpy as np
+
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1:
+        return None
+    mapping, ignorable = _numpy_tables()
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    # `mapping` holds NFKC + lower-case for the BMP, and _CHECK for characters that change length
+    # and for U+FFFF, where `take(mode="clip")` puts everything outside the BMP.
+    mapped_codes = mapping.take(codes, mode="clip")
+    astral = False
+    if codes.size and int(mapped_codes.max()) == _CHECK:
+        astral = codes >= 0xFFFF
+        if (mapped_codes[~astral] == _CHECK).any():
+            return None  # a character whose NFKC form is longer: the per-text path keeps offsets
+        mapped_codes = np.where(astral, codes, mapped_codes)  # outside the BMP nothing is mapped
+    mapped = mapped_codes.tobytes().decode("utf-32-le")
+    converted = _t2s(mapped)
+    if len(converted) != len(mapped):
+        return None
+    if converted != mapped:
+        mapped_codes = np.frombuffer(converted.encode("utf-32-le"), dtype=np.uint32)
+        astral = mapped_codes >= 0xFFFF if int(mapped_codes.max()) >= 0xFFFF else False  # OpenCC may leave the BMP
+    drop = ignorable.take(mapped_codes, mode="clip")  # U+FFFF and beyond: looked up below
+    if astral is not False:
+        for cp in set(mapped_codes[astral].tolist()):
+            drop[mapped_codes == cp] = _ignorable_astral(chr(cp))
+    keep = ~drop
+    compact = mapped_codes[keep].tobytes().decode("utf-32-le")
+    return JoinedText(converted, compact, np.flatnonzero(keep))
+
+
+_CHECK = 0x110000  # above every code point: "look closer" in the numpy mapping table
+
+
+@functools.lru_cache(maxsize=1)
+def _numpy_tables():
+    """BMP tables: NFKC+lower code point (_CHECK where the length changes), and ignorable."""
+    import numpy as np
+
+    mapping = np.arange(0x10000, dtype=np.uint32)
+    mapping[0xD800:0xE000] = _CHECK  # lone surrogates: never on the fast path
+    for cp, mapped in _char_table().items():
+        mapping[cp] = ord(mapped) if len(mapped) == 1 else _CHECK
+    mapping[0xFFFF] = _CHECK
+    ignorable = np.zeros(0x10000, dtype=bool)
+    ignorable[np.fromiter((ord(ch) for ch in _ignorable_set()), dtype=np.uint32)] = True
+    ignorable[0xFFFF] = False  # a noncharacter (not ignorable), and where the clip puts the astral ones
+    return mapping, ignorable
 
 
 def compact_of(text: str) -> str:

@@ -16,7 +16,7 @@ from .dialects import SHIPPED_LEXICONS, DialectLibrary, LexiconExtension
 from .match import PhraseBook
 from .read.roles import RoleMap
 from .rules import KINDS, CompileContext, Rule
-from .rules.base import PhraseItem, Strict
+from .rules.base import PhraseItem, RuleConfig, Strict
 from .rules.dialect import compile_dialect
 from .segment import SEGMENTERS
 from .yamlpos import validation_problems, Located, SchemeError, load_located
@@ -68,6 +68,15 @@ class Scheme:
     files: list[str] = field(default_factory=list)
     rule_positions: dict[str, str] = field(default_factory=dict)  # rule id -> file:line:col
     lexicons: dict[str, list] = field(default_factory=dict)  # named lists as written (for `rules docs`)
+
+    def rule_table(self) -> dict[str, tuple[int, RuleConfig]]:
+        """Rule id -> (position in the scheme, config): what ordering and scoring look up for
+        every finding. Built once, again only if `rules` is replaced or grows."""
+        key = (id(self.rules), len(self.rules))
+        cached = self.__dict__.get("_rule_table")
+        if cached is None or cached[0] != key:
+            cached = self.__dict__["_rule_table"] = (key, {r.id: (i, r.config) for i, r in enumerate(self.rules)})
+        return cached[1]
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:

@@ -23,12 +23,13 @@ def score_call(
     `max_deduct` caps the section. Findings keep their order; later ones absorb the caps.
     """
     scoring = scheme.scoring
-    rules = {r.id: r.config for r in scheme.rules}
+    table = scheme.rule_table()
     charged_rule: dict[str, float] = {}
     charged_section: dict[str, float] = {}
     out: list[Finding] = []
     for f in findings:
-        cfg = rules.get(f.rule_id)
+        entry = table.get(f.rule_id)
+        cfg = entry[1] if entry is not None else None
         cost = 0.0
         if cfg is not None:
             so_far = charged_rule.get(f.rule_id, 0.0)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..match import Phrase, PhraseBook, PhraseList, TurnView
-from ..normalise import NormalText, compact_of, normalise, normalise_joined
+from ..normalise import SEPARATOR, NormalText, normalise, normalise_call
 from ..model import AGENT, Call, Finding, Turn
 from ..segment import Segmenter
 
@@ -134,62 +134,90 @@ class CompileContext:
 
 @dataclass
 class CallContext:
-    """One call being evaluated: its turns, viewed (normalised and scanned) at most once each."""
+    """One call being evaluated: its turns normalised and scanned once, each turn viewed
+    (offsets, segmentation) only when a rule looks at it.
+
+    `vectorised` normalises with numpy (the audit); off, the same result without importing it
+    (the script lint, which a pre-commit hook starts for every commit)."""
 
     call: Call
     book: PhraseBook
     segmenter: Segmenter
+    vectorised: bool = False
 
     def __post_init__(self) -> None:
         self._views: dict[int, TurnView] = {}
         self._speaker_turns: dict[str, tuple[int, ...]] = {}
         self._norms: list[NormalText | None] | None = None
-        self._joined: str = ""
-        self._offsets: list[int] = []
+        self._norm_texts: list[str] = []
         self._hits: list[dict[str, list[tuple[int, int]]]] = []
+        self._key_turns: dict[str, list[int]] = {}
+        self.memo: dict[str, Any] = {}  # per-call facts a rule kind computes once for all its rules
 
     def _scan(self) -> None:
         """Normalise every turn in one pass and scan the whole call with the scheme's automaton
-        once, so that rules look at a turn only when one of their keys is in it. A turn's
-        NormalText is built only when a rule looks at that turn."""
-        turns = self.call.turns
-        joined = normalise_joined([t.text for t in turns])
+        once, so that rules look at a turn only when one of their keys is in it."""
+        texts = self.call.turns.texts
+        joined = normalise_call(texts, self.vectorised)
         if joined is None:
-            norms = [normalise(t.text) for t in turns]
+            norms = [normalise(t) for t in texts]
             self._norms = list(norms)
-            self._hits = [self.book.scan(n.compact) for n in norms]
+            self._norm_texts = [n.text for n in norms]
+            span = [n.text_span for n in norms]
+            self._hits = [
+                {k: [span[i](b, e) for b, e in v] for k, v in self.book.scan(n.compact).items()}
+                for i, n in enumerate(norms)
+            ]
         else:
-            self._joined, self._norms = joined, [None] * len(turns)
-            pos = 0
-            for t in turns:
-                self._offsets.append(pos)
-                pos += len(t.text) + 1
-            self._hits = self.book.scan_joined(compact_of(joined), len(turns))
-        self._call_keys = frozenset(k for hits in self._hits for k in hits)
+            self._norms = [None] * len(texts)
+            self._norm_texts = joined.text.split(SEPARATOR)
+            offsets, pos = [], 0
+            for t in texts:
+                offsets.append(pos)
+                pos += len(t) + 1
+            self._hits = self.book.scan_call(joined, offsets)
+        key_turns: dict[str, list[int]] = {}
+        for i, hits in enumerate(self._hits):
+            for key in hits:
+                key_turns.setdefault(key, []).append(i)
+        self._key_turns = key_turns
 
     def norm_text(self, index: int) -> str:
         """A turn's normalised text (what regexes run on), without building its views."""
         if self._norms is None:
             self._scan()
-        norm = self._norms[index]  # type: ignore[index]
-        if norm is not None:
-            return norm.text
-        start = self._offsets[index]
-        return self._joined[start : start + len(self.call.turns[index].text)]
+        return self._norm_texts[index]
 
     def _norm(self, index: int) -> NormalText:
         norm = self._norms[index]  # type: ignore[index]
         if norm is None:
-            text, start = self.call.turns[index].text, self._offsets[index]
-            norm = self._norms[index] = NormalText(text, self._joined[start : start + len(text)], None)  # type: ignore[index]
+            norm = self._norms[index] = NormalText(self.call.turns.texts[index], self._norm_texts[index], None)  # type: ignore[index]
         return norm
 
-    def call_keys(self) -> frozenset[str]:
+    def call_keys(self):
         """The phrase keys found anywhere in the call: a rule none of whose keys is here can
         skip the call's turns altogether."""
         if self._norms is None:
             self._scan()
-        return self._call_keys
+        return self._key_turns.keys()
+
+    def turns_with(self, keys) -> list[int]:
+        """Indexes, in order, of the turns holding at least one of `keys` (as characters)."""
+        if self._norms is None:
+            self._scan()
+        found = [self._key_turns[k] for k in self._key_turns.keys() & keys]
+        if not found:
+            return []
+        if len(found) == 1:
+            return found[0]
+        return sorted({i for turns in found for i in turns})
+
+    def within(self, turns: list[int], scope) -> list[int]:
+        """The `turns` (in order) that are in `scope` (a rule's turn indexes, in order)."""
+        if len(scope) == len(self.call.turns):
+            return turns
+        inside = set(scope)
+        return [i for i in turns if i in inside]
 
     def turn_keys(self, index: int):
         """The phrase keys found (as characters) in a turn."""
@@ -203,18 +231,18 @@ class CallContext:
             if self._norms is None:
                 self._scan()
             view = self._views[index] = TurnView(
-                self.call.turns[index].text, self.book, self.segmenter, self._norm(index), self._hits[index]
+                self.call.turns.texts[index], self.book, self.segmenter, self._norm(index), self._hits[index]
             )
         return view
 
-    def turn_indexes(self, speaker: str) -> list[int]:
+    def turn_indexes(self, speaker: str) -> tuple[int, ...]:
         """Indexes of a speaker's turns ("any": all turns); found once per call, not per rule."""
         found = self._speaker_turns.get(speaker)
         if found is None:
-            turns = self.call.turns
-            found = tuple(range(len(turns))) if speaker == "any" else tuple(i for i, t in enumerate(turns) if t.speaker == speaker)
+            speakers = self.call.turns.speakers
+            found = tuple(range(len(speakers))) if speaker == "any" else tuple(i for i, s in enumerate(speakers) if s == speaker)
             self._speaker_turns[speaker] = found
-        return list(found)
+        return found
 
 
 class Rule:
@@ -232,9 +260,12 @@ class Rule:
     # -- evaluation -----------------------------------------------------------------------
     def applies(self, call: Call) -> bool:
         """`enabled` and `when_meta`: whether this call is in the rule's population at all."""
-        if not self.config.enabled:
+        config = self.config
+        if not config.when_meta:
+            return config.enabled
+        if not config.enabled:
             return False
-        for key, wanted in self.config.when_meta.items():
+        for key, wanted in config.when_meta.items():
             value = call.field_value(key)
             options = wanted if isinstance(wanted, list) else [wanted]
             if not any(_same(value, option) for option in options):
@@ -243,14 +274,14 @@ class Rule:
 
     def evaluate(self, ctx: CallContext) -> list[Finding]:
         """Findings for one call; raises NotApplicable when the call lacks what the rule needs."""
-        if self.needs_timestamps and not ctx.call.has_timestamps:
+        if self.needs_timestamps and not ctx.call.turns.timed:
             raise NotApplicable("needs timestamps")
         return self.findings(ctx)
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         raise NotImplementedError
 
-    def scope(self, ctx: CallContext, speaker: str | None = None) -> list[int]:
+    def scope(self, ctx: CallContext, speaker: str | None = None):
         """Indexes of the turns the rule looks at: its speaker's turns, cut by its window."""
         indexes = ctx.turn_indexes(speaker or self.config.speaker)
         window = self.config.window
@@ -261,13 +292,14 @@ class Rule:
         if window.last_turns is not None:
             return indexes[-window.last_turns :]
         turns = ctx.call.turns
-        if not ctx.call.has_timestamps:
+        if not turns.timed:
             raise NotApplicable("window in seconds needs timestamps")
+        starts, ends = turns.starts, turns.ends
         if window.first_seconds is not None:
-            origin = turns[0].start
-            return [i for i in indexes if turns[i].start < origin + window.first_seconds]  # type: ignore[operator]
-        last_end = max(t.end for t in turns)  # type: ignore[type-var]
-        return [i for i in indexes if turns[i].end > last_end - window.last_seconds]  # type: ignore[operator]
+            origin = starts[0]
+            return [i for i in indexes if starts[i] < origin + window.first_seconds]  # type: ignore[operator]
+        last_end = max(ends)  # type: ignore[type-var]
+        return [i for i in indexes if ends[i] > last_end - window.last_seconds]  # type: ignore[operator]
 
     # -- reporting ------------------------------------------------------------------------
     def finding(

@@ -37,7 +37,12 @@ class CompiledDialect:
 
     def present(self, ctx: CallContext) -> bool:
         """Whether any marker of this dialect occurs anywhere in the call."""
-        return not self.markers.by_key.keys().isdisjoint(ctx.call_keys())
+        return not ctx.call_keys().isdisjoint(self.markers.by_key.keys())
+
+    def turns(self, ctx: CallContext, scope) -> list[int]:
+        """The turns of `scope` that hold a marker of this dialect (as characters)."""
+        found = ctx.turns_with(self.markers.by_key.keys())
+        return ctx.within(found, scope) if found else []
 
     def found(self, ctx: CallContext, turn: int) -> list[Match]:
         if self.markers.by_key.keys().isdisjoint(ctx.turn_keys(turn)):
@@ -90,10 +95,10 @@ class DialectRule(Rule):
             if not dialect.present(ctx):
                 continue
             if self.config.mode == "switch":
-                customer = [m for i in ctx.turn_indexes("customer") for m in dialect.found(ctx, i)]
+                customer = [m for i in dialect.turns(ctx, ctx.turn_indexes("customer")) for m in dialect.found(ctx, i)]
                 if dialect.strength(customer) < need:
                     continue
-            for i in scope:
+            for i in dialect.turns(ctx, scope):
                 matches = dialect.found(ctx, i)
                 if matches and dialect.strength(matches) >= need:
                     out.append(self._finding(ctx, i, dialect, matches))
@@ -128,7 +133,7 @@ def detect_dialect(ctx: CallContext, dialects: list[CompiledDialect], min_streng
     for dialect in dialects:
         if not dialect.present(ctx):
             continue
-        strength = dialect.strength([m for i in turns for m in dialect.found(ctx, i)])
+        strength = dialect.strength([m for i in dialect.turns(ctx, turns) for m in dialect.found(ctx, i)])
         if strength >= min_strength and (best is None or strength > best[0]):
             best = (strength, dialect.name)
     return best[1] if best else None

@@ -27,6 +27,5 @@ class ForbiddenRule(Rule):
             return []
         return [
             self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest)
-            for i in self.scope(ctx)
-            for hit in self.matcher.hits(ctx, i)
+            for hit in self.matcher.hits_in(ctx, self.scope(ctx))
         ]

@@ -7,7 +7,7 @@ from typing import Union
 
 from pydantic import Field, field_validator, model_validator
 
-from ..match import PhraseList, find_phrases
+from ..match import PhraseList, find_phrases, has_phrase
 from .base import CallContext, CompileContext, PhraseItem, RuleConfig, Strict
 
 __all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit"]
@@ -70,7 +70,28 @@ class PhraseMatcher:
 
     def may_hit(self, ctx: CallContext) -> bool:
         """False when no turn of the call can hold a match (no key, no regex)."""
-        return bool(self.regexes) or not self.keys.isdisjoint(ctx.call_keys())
+        return bool(self.regexes) or not ctx.call_keys().isdisjoint(self.keys)
+
+    def candidates(self, ctx: CallContext, scope) -> "list[int] | tuple[int, ...]":
+        """The turns of `scope` that can hold a hit: every one for a regex, else those holding a
+        key. Rules loop over these, so a turn without any of the rule's keys costs nothing."""
+        if self.regexes:
+            return scope
+        found = ctx.turns_with(self.keys)
+        return ctx.within(found, scope) if found else ()
+
+    def hits_in(self, ctx: CallContext, scope) -> list[Hit]:
+        """Every hit in the `scope` turns, in turn then offset order."""
+        return [h for i in self.candidates(ctx, scope) for h in self.hits(ctx, i)]
+
+    def any_hit(self, ctx: CallContext, scope) -> bool:
+        """Whether any turn of `scope` holds a hit: `any(self.hits(...))`, stopping at the first."""
+        for i in self.candidates(ctx, scope):
+            if not ctx.turn_keys(i).isdisjoint(self.keys) and has_phrase(ctx.view(i), self.phrases, self.exceptions):
+                return True
+            if self.regexes and self._regex_hits(ctx, i, []):
+                return True
+        return False
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
         out: list[Hit] = []
@@ -78,12 +99,21 @@ class PhraseMatcher:
             view = ctx.view(turn)
             out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in find_phrases(view, self.phrases, self.exceptions)]
         if self.regexes:
-            text = ctx.norm_text(turn)
-            for regex in self.regexes:
-                for m in regex.finditer(text):
-                    if m.end() > m.start() and not self._hidden(ctx, turn, m.start(), m.end()):
-                        if not any(h.begin < m.end() and m.start() < h.end for h in out):
-                            out.append(Hit(turn, m.start(), m.end()))
+            out = self._regex_hits(ctx, turn, out)
+        return out
+
+    def _regex_hits(self, ctx: CallContext, turn: int, out: list[Hit]) -> list[Hit]:
+        """`out` (the phrase hits) with the regex matches that overlap none of them."""
+        text = ctx.norm_text(turn)
+        added = False
+        for regex in self.regexes:
+            for m in regex.finditer(text):
+                begin, end = m.span()
+                if end > begin and not self._hidden(ctx, turn, begin, end):
+                    if not any(h.begin < end and begin < h.end for h in out):
+                        out.append(Hit(turn, begin, end))
+                        added = True
+        if added:
             out.sort(key=lambda h: (h.begin, h.end))
         return out
 

@@ -68,12 +68,14 @@ class ResponseRule(Rule):
         if expect.within_seconds is not None and not ctx.call.has_timestamps:
             raise NotApplicable("within_seconds needs timestamps")
         out: list[Finding] = []
-        for i in self.scope(ctx, self.trigger_speaker):
+        if not self.trigger.may_hit(ctx):
+            return out
+        for i in self.trigger.candidates(ctx, self.scope(ctx, self.trigger_speaker)):
             hits = self.trigger.hits(ctx, i)
             if not hits or i == len(ctx.call.turns) - 1:
                 continue
             candidates = self._reply_turns(ctx, i)
-            if any(self.reply.hits(ctx, j) for j in candidates):
+            if any(self.reply.hits(ctx, j) for j in self.reply.candidates(ctx, candidates)):
                 continue
             out.append(self._finding(ctx, hits[0], candidates))
         return out
@@ -82,12 +84,14 @@ class ResponseRule(Rule):
         """The later turns of the expected speaker in which an answer counts."""
         expect = self.config.expect  # type: ignore[attr-defined]
         turns = ctx.call.turns
+        n, speakers = len(turns), turns.speakers
         if expect.within_turns is not None:
-            following = range(trigger + 1, min(len(turns), trigger + 1 + expect.within_turns))
+            following = range(trigger + 1, min(n, trigger + 1 + expect.within_turns))
         else:
-            deadline = turns[trigger].end + expect.within_seconds
-            following = [j for j in range(trigger + 1, len(turns)) if turns[j].start <= deadline + 1e-6]
-        return [j for j in following if expect.speaker == "any" or turns[j].speaker == expect.speaker]
+            starts = turns.starts
+            deadline = turns.ends[trigger] + expect.within_seconds
+            following = [j for j in range(trigger + 1, n) if starts[j] <= deadline + 1e-6]
+        return [j for j in following if expect.speaker == "any" or speakers[j] == expect.speaker]
 
     def _finding(self, ctx: CallContext, hit: Hit, candidates: list[int]) -> Finding:
         expect = self.config.expect  # type: ignore[attr-defined]

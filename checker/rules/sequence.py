@@ -56,7 +56,7 @@ class SequenceRule(Rule):
         placed: list[tuple[str, Hit]] = []
         after = (-1, 0)  # (turn, offset): the next step must start at or after this point
         for name, matcher in zip(self.names, self.steps):
-            hits = [h for i in scope for h in matcher.hits(ctx, i)]  # in turn, then offset order
+            hits = matcher.hits_in(ctx, scope)  # in turn, then offset order
             if not hits:
                 missing.append(name)
                 continue

@@ -27,6 +27,7 @@ appended to the finding's message, since that is what findings.csv shows, and ke
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 from typing import Literal
 
@@ -97,21 +98,30 @@ class SilenceRule(TimingRule):
     def findings(self, ctx: CallContext) -> list[Finding]:
         cfg: SilenceConfig = self.config  # type: ignore[assignment]
         turns = ctx.call.turns
-        scope = set(self.scope(ctx))
+        starts, ends = turns.starts, turns.ends
+        # Gaps are judged rounded to the millisecond; a raw gap this far below the limit cannot
+        # round up to it, so only the near-misses and hits are rounded.
+        least = cfg.min_seconds - 0.001
+        scope: set[int] | None = None
         out: list[Finding] = []
-        latest_end = turns[0].end
-        for i in range(1, len(turns)):
-            gap = _ms(turns[i].start - latest_end)  # type: ignore[operator]
-            if gap >= cfg.min_seconds and i in scope and not self._announced(ctx, i, gap):
-                out.append(
-                    self.finding(
-                        ctx,
-                        turn=i,
-                        message=f"{cfg.message}（静默 {_num(gap)} 秒）",
-                        details={"gap_seconds": gap, "from": latest_end, "to": turns[i].start},
+        latest_end = ends[0]
+        for i in range(1, len(starts)):
+            raw = starts[i] - latest_end  # type: ignore[operator]
+            if raw >= least:
+                gap = _ms(raw)
+                if scope is None:
+                    scope = set(self.scope(ctx))
+                if gap >= cfg.min_seconds and i in scope and not self._announced(ctx, i, gap):
+                    out.append(
+                        self.finding(
+                            ctx,
+                            turn=i,
+                            message=f"{cfg.message}（静默 {_num(gap)} 秒）",
+                            details={"gap_seconds": gap, "from": latest_end, "to": starts[i]},
+                        )
                     )
-                )
-            latest_end = max(latest_end, turns[i].end)  # type: ignore[type-var]
+            if ends[i] > latest_end:  # type: ignore[operator]
+                latest_end = ends[i]
         return out
 
     def _announced(self, ctx: CallContext, after: int, gap: float) -> bool:
@@ -120,8 +130,8 @@ class SilenceRule(TimingRule):
             return False
         if hold.max_seconds is not None and gap > hold.max_seconds:
             return False
-        turns = ctx.call.turns
-        before = [j for j in range(after) if hold.speaker == "any" or turns[j].speaker == hold.speaker]
+        speakers = ctx.call.turns.speakers
+        before = [j for j in range(after) if hold.speaker == "any" or speakers[j] == hold.speaker]
         return bool(before) and bool(self.hold.hits(ctx, before[-1]))
 
 
@@ -140,15 +150,23 @@ class InterruptionRule(TimingRule):
     def findings(self, ctx: CallContext) -> list[Finding]:
         cfg: InterruptionConfig = self.config  # type: ignore[assignment]
         turns = ctx.call.turns
+        speakers, starts, ends = turns.speakers, turns.starts, turns.ends
+        # other[i]: the last turn before i by someone else (a run of one speaker's turns shares it)
+        other: list[int | None] = [None]
+        for i in range(1, len(speakers)):
+            other.append(i - 1 if speakers[i - 1] != speakers[i] else other[i - 1])
+        least = cfg.min_overlap_seconds - 0.001  # as in `silence`: only near-misses are rounded
         found: list[dict] = []
         for i in self.scope(ctx):
-            cur = turns[i]
-            prev = next((j for j in range(i - 1, -1, -1) if turns[j].speaker != cur.speaker), None)
+            prev = other[i]
             if prev is None:
                 continue
-            overlap = _ms(min(turns[prev].end, cur.end) - cur.start)  # type: ignore[type-var, operator]
+            end = ends[prev] if ends[prev] < ends[i] else ends[i]  # type: ignore[operator]
+            if end - starts[i] < least:  # type: ignore[operator]
+                continue
+            overlap = _ms(end - starts[i])  # type: ignore[operator]
             if overlap >= cfg.min_overlap_seconds:
-                found.append({"turn": i, "interrupted_turn": prev, "start": cur.start, "overlap_seconds": overlap})
+                found.append({"turn": i, "interrupted_turn": prev, "start": starts[i], "overlap_seconds": overlap})
         if len(found) <= cfg.max_count:
             return []
         first_over = found[cfg.max_count]["turn"]
@@ -184,6 +202,38 @@ def spoken_chars(text: str) -> int:
     return sum(map(str.isalnum, text))
 
 
+def spoken_counts(ctx: CallContext) -> list[int]:
+    """`spoken_chars` of every turn of the call, counted once per call; with numpy (`vectorised`)
+    one table look-up over the whole call instead of a Python step per character."""
+    counts = ctx.memo.get("spoken_chars")
+    if counts is None:
+        texts = ctx.call.turns.texts
+        counts = _spoken_counts_numpy(texts) if ctx.vectorised else None
+        if counts is None:
+            counts = [spoken_chars(t) for t in texts]
+        ctx.memo["spoken_chars"] = counts
+    return counts
+
+
+def _spoken_counts_numpy(texts: list[str]) -> list[int] | None:
+    import numpy as np
+
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    if codes.size and int(codes.max()) > 0xFFFF:
+        return None  # letters outside the BMP (CJK extension B…): counted one by one
+    totals = np.zeros(codes.size + 1, dtype=np.int64)
+    np.cumsum(_alnum_table().take(codes), out=totals[1:])
+    bounds = np.cumsum([0] + [len(t) for t in texts])
+    return (totals[bounds[1:]] - totals[bounds[:-1]]).tolist()
+
+
+@functools.lru_cache(maxsize=1)
+def _alnum_table():
+    import numpy as np
+
+    return np.fromiter((chr(cp).isalnum() for cp in range(0x10000)), dtype=np.int64, count=0x10000)
+
+
 @register
 class SpeechRateRule(TimingRule):
     kind = "speech_rate"
@@ -192,12 +242,13 @@ class SpeechRateRule(TimingRule):
     def findings(self, ctx: CallContext) -> list[Finding]:
         cfg: SpeechRateConfig = self.config  # type: ignore[assignment]
         turns = ctx.call.turns
+        starts, ends, spoken = turns.starts, turns.ends, spoken_counts(ctx)
         chars = 0
         seconds = 0.0
         for i in self.scope(ctx):
-            length = turns[i].end - turns[i].start  # type: ignore[operator]
+            length = ends[i] - starts[i]  # type: ignore[operator]
             if length > 0:  # a zero-length turn has words but no time: it would only inflate the rate
-                chars += spoken_chars(turns[i].text)
+                chars += spoken[i]
                 seconds += length
         seconds = _ms(seconds)
         if seconds < cfg.min_speech_seconds or seconds <= 0:
@@ -242,7 +293,7 @@ class DurationRule(TimingRule):
     def findings(self, ctx: CallContext) -> list[Finding]:
         cfg: DurationConfig = self.config  # type: ignore[assignment]
         turns = ctx.call.turns
-        length = _ms(max(t.end for t in turns) - min(t.start for t in turns))  # type: ignore[type-var, operator]
+        length = _ms(max(turns.ends) - min(turns.starts))  # type: ignore[type-var, operator]
         too_short = cfg.min_seconds is not None and length < cfg.min_seconds
         too_long = cfg.max_seconds is not None and length > cfg.max_seconds
         if not (too_short or too_long):
