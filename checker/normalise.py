@@ -103,6 +103,11 @@ class JoinedText:
     text: str
     compact: str
     positions: "Sequence[int]"
+    # The vectorised path also keeps `compact` as UTF-16-LE bytes when every character is in the
+    # BMP (what the automaton scans: one character = 2 bytes), and the original text's code points
+    # (for per-character counts).
+    compact_utf16: bytes | None = None
+    codes: object = None  # numpy uint32 array of SEPARATOR.join(originals), or None
 
 
 def normalise_call(texts: list[str], vectorised: bool = False) -> JoinedText | None:
@@ -131,7 +136,34 @@ def _normalise_call_numpy(texts: list[str]) -> JoinedText | None:
     joined = _SEPARATOR.join(texts)
     if joined.count(_SEPARATOR) != len(texts) - 1:
         return None
-    mapping, ignorable = _numpy_tables()
+    mapping16, mapping, ignorable = _numpy_tables()
+    # The common case, every character in the BMP and none that NFKC lengthens, in UTF-16 code
+    # units (half the memory traffic); a surrogate or a lengthening character maps to 0xFFFF
+    # there and sends the call to the general path below.
+    units = np.frombuffer(joined.encode("utf-16-le"), dtype=np.uint16)
+    mapped_units = mapping16.take(units)
+    if not units.size or int(mapped_units.max()) != 0xFFFF:
+        mapped = mapped_units.tobytes().decode("utf-16-le")
+        converted = _t2s(mapped)
+        if len(converted) != len(mapped):
+            return None
+        if converted != mapped:
+            mapped_units = np.frombuffer(converted.encode("utf-16-le"), dtype=np.uint16)
+            if int(mapped_units.max(initial=0)) >= 0xD800 and ((mapped_units >= 0xD800) & (mapped_units < 0xE000)).any():
+                return _normalise_call_general(joined, converted)  # OpenCC left the BMP
+        keep = ~ignorable.take(mapped_units)
+        compact_units = mapped_units[keep].tobytes()
+        return JoinedText(converted, compact_units.decode("utf-16-le"), np.flatnonzero(keep), compact_units,
+                          units)
+    return _normalise_call_general(joined)
+
+
+def _normalise_call_general(joined: str, converted: str | None = None) -> JoinedText | None:
+    """The vectorised path for a call with characters outside the BMP, or one whose NFKC form is
+    longer (then None: the per-text path keeps offsets)."""
+    import numpy as np
+
+    _, mapping, ignorable = _numpy_tables()
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     # `mapping` holds NFKC + lower-case for the BMP, and _CHECK for characters that change length
     # and for U+FFFF, where `take(mode="clip")` puts everything outside the BMP.
@@ -143,7 +175,8 @@ def _normalise_call_numpy(texts: list[str]) -> JoinedText | None:
             return None  # a character whose NFKC form is longer: the per-text path keeps offsets
         mapped_codes = np.where(astral, codes, mapped_codes)  # outside the BMP nothing is mapped
     mapped = mapped_codes.tobytes().decode("utf-32-le")
-    converted = _t2s(mapped)
+    if converted is None:
+        converted = _t2s(mapped)
     if len(converted) != len(mapped):
         return None
     if converted != mapped:
@@ -154,8 +187,11 @@ def _normalise_call_numpy(texts: list[str]) -> JoinedText | None:
         for cp in set(mapped_codes[astral].tolist()):
             drop[mapped_codes == cp] = _ignorable_astral(chr(cp))
     keep = ~drop
-    compact = mapped_codes[keep].tobytes().decode("utf-32-le")
-    return JoinedText(converted, compact, np.flatnonzero(keep))
+    kept = mapped_codes[keep]
+    if astral is False:
+        units = kept.astype(np.uint16).tobytes()
+        return JoinedText(converted, units.decode("utf-16-le"), np.flatnonzero(keep), units, codes)
+    return JoinedText(converted, kept.tobytes().decode("utf-32-le"), np.flatnonzero(keep), None, codes)
 
 
 _CHECK = 0x110000  # above every code point: "look closer" in the numpy mapping table
@@ -163,7 +199,8 @@ _CHECK = 0x110000  # above every code point: "look closer" in the numpy mapping 
 
 @functools.lru_cache(maxsize=1)
 def _numpy_tables():
-    """BMP tables: NFKC+lower code point (_CHECK where the length changes), and ignorable."""
+    """BMP tables: NFKC+lower code point (_CHECK where the length changes, or 0xFFFF in the
+    UTF-16 one), and ignorable."""
     import numpy as np
 
     mapping = np.arange(0x10000, dtype=np.uint32)
@@ -174,7 +211,8 @@ def _numpy_tables():
     ignorable = np.zeros(0x10000, dtype=bool)
     ignorable[np.fromiter((ord(ch) for ch in _ignorable_set()), dtype=np.uint32)] = True
     ignorable[0xFFFF] = False  # a noncharacter (not ignorable), and where the clip puts the astral ones
-    return mapping, ignorable
+    mapping16 = np.where(mapping == _CHECK, 0xFFFF, mapping).astype(np.uint16)
+    return mapping16, mapping, ignorable
 
 
 def compact_of(text: str) -> str:

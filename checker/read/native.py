@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+
+import orjson
 from pathlib import Path
 from typing import NamedTuple
 
@@ -16,6 +18,8 @@ from .records import build_call
 from .roles import RecordError, RoleMap
 
 __all__ = ["read_json", "read_jsonl", "read_jsonl_raw", "RawLine", "parse_raw_line"]
+
+_fast_loads = orjson.loads  # ~1.5x the standard parser on a call record; same values
 
 
 class RawLine(NamedTuple):
@@ -42,10 +46,15 @@ def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine]:
 
 def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
     try:
-        record = json.loads(raw.text)
-    except json.JSONDecodeError as exc:
-        return InputError(raw.source, raw.line, f"broken JSON at column {exc.colno}: {exc.msg}")
-    return _call(record, roles, Path(raw.source), raw.line)
+        record = _fast_loads(raw.text)
+    except ValueError:
+        # orjson is stricter (NaN, integers past 64 bits, lone surrogates) and words its errors its
+        # own way: the standard parser decides, so what is read and what is said stay the same.
+        try:
+            record = json.loads(raw.text)
+        except json.JSONDecodeError as exc:
+            return InputError(raw.source, raw.line, f"broken JSON at column {exc.colno}: {exc.msg}")
+    return _call(record, roles, raw.source, raw.line)
 
 
 def read_json(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
@@ -66,7 +75,7 @@ def read_json(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
 
 
 def _call(
-    record, roles: RoleMap, path: Path, line: int | None, default_id: str | None = None, text: str | None = None
+    record, roles: RoleMap, path: Path | str, line: int | None, default_id: str | None = None, text: str | None = None
 ) -> Call | InputError:
     try:
         vendor = detect_vendor(record)

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..match import Phrase, PhraseBook, PhraseList, TurnView
-from ..normalise import SEPARATOR, NormalText, normalise, normalise_call
+from ..normalise import SEPARATOR, JoinedText, NormalText, normalise, normalise_call
 from ..model import AGENT, Call, Finding, Turn
 from ..segment import Segmenter
 
@@ -153,6 +153,8 @@ class CallContext:
         self._hits: list[dict[str, list[tuple[int, int]]]] = []
         self._key_turns: dict[str, list[int]] = {}
         self.memo: dict[str, Any] = {}  # per-call facts a rule kind computes once for all its rules
+        self.joined: JoinedText | None = None  # the call normalised in one piece, when it could be
+        self.offsets: list[int] = []  # where each turn starts in `joined.text`
 
     def _scan(self) -> None:
         """Normalise every turn in one pass and scan the whole call with the scheme's automaton
@@ -176,6 +178,7 @@ class CallContext:
                 offsets.append(pos)
                 pos += len(t) + 1
             self._hits = self.book.scan_call(joined, offsets)
+            self.joined, self.offsets = joined, offsets
         key_turns: dict[str, list[int]] = {}
         for i, hits in enumerate(self._hits):
             for key in hits:

@@ -203,28 +203,30 @@ def spoken_chars(text: str) -> int:
 
 
 def spoken_counts(ctx: CallContext) -> list[int]:
-    """`spoken_chars` of every turn of the call, counted once per call; with numpy (`vectorised`)
-    one table look-up over the whole call instead of a Python step per character."""
+    """`spoken_chars` of every turn of the call, counted once per call; on the audit's vectorised
+    path one table look-up over the code points the normalisation already made."""
     counts = ctx.memo.get("spoken_chars")
     if counts is None:
         texts = ctx.call.turns.texts
-        counts = _spoken_counts_numpy(texts) if ctx.vectorised else None
+        ctx.turn_keys(0) if texts else None  # the scan, which makes `ctx.joined`
+        joined = ctx.joined
+        counts = _spoken_counts_numpy(joined.codes, ctx.offsets, texts) if joined is not None and joined.codes is not None else None
         if counts is None:
             counts = [spoken_chars(t) for t in texts]
         ctx.memo["spoken_chars"] = counts
     return counts
 
 
-def _spoken_counts_numpy(texts: list[str]) -> list[int] | None:
+def _spoken_counts_numpy(codes, offsets: list[int], texts: list[str]) -> list[int] | None:
     import numpy as np
 
-    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     if codes.size and int(codes.max()) > 0xFFFF:
         return None  # letters outside the BMP (CJK extension B…): counted one by one
     totals = np.zeros(codes.size + 1, dtype=np.int64)
     np.cumsum(_alnum_table().take(codes), out=totals[1:])
-    bounds = np.cumsum([0] + [len(t) for t in texts])
-    return (totals[bounds[1:]] - totals[bounds[:-1]]).tolist()
+    starts = np.asarray(offsets)
+    ends = starts + np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return (totals[ends] - totals[starts]).tolist()
 
 
 @functools.lru_cache(maxsize=1)
