@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -23,7 +23,7 @@ from .pool import OrderedPool
 from .read import RawLine, parse_raw_line, read_paths
 from .progress import with_progress
 from .report import ReportOptions, write_reports
-from .report.base import WRITERS, turn_context
+from .report.base import ELIDED, RenderedResult, elide_turns, render_result  # noqa: F401 (ELIDED: for callers)
 from .resume import Journal, Leftover, check_compatible, find_leftover, fingerprint, leftover_folders, remove_folder, replay
 from .scheme import Scheme, load_scheme
 from .segment import preload_dictionary
@@ -90,7 +90,7 @@ def run_audit(
               "`qa-check audit --resume` would have continued it. Starting afresh.", file=log)
     journal = Journal(header)
 
-    def counted(items: Iterable[CallResult | InputError]) -> Iterator[CallResult | InputError]:
+    def counted(items: Iterable[RenderedResult | InputError]) -> Iterator[RenderedResult | InputError]:
         for item in items:
             if isinstance(item, InputError):
                 summary.rejected += 1
@@ -101,13 +101,14 @@ def run_audit(
                 summary.audited += 1
                 summary.passed += item.passed
                 summary.fatal += item.fatal
-                summary.findings += len(item.findings)
+                summary.findings += item.n_findings
             yield item
 
-    items = audit_stream(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, turn_context(WRITERS.values()))
+    items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options)
     try:
         write_reports(out, scheme, counted(with_progress(items, paths, log)), options=options, journal=journal)
     except (KeyboardInterrupt, SystemExit):
+        journal.flush()
         where = journal.path.parent if journal.path else None
         print(f"interrupted after {journal.count} item(s): {out} is unchanged"
               + (f"; `qa-check audit --resume` (same paths, scheme and --out) continues from {where}" if where else ""),
@@ -125,40 +126,59 @@ def audit_stream(
     paths: list[Path], scheme: Scheme, scheme_path: Path, jobs: int = 1, segmenter: str | None = None,
     calls_meta: Path | None = None, leftover: Leftover | None = None, turn_context: int | None = None,
 ) -> Iterator[CallResult | InputError]:
-    """CallResults and InputErrors in input order.
+    """CallResults and InputErrors in input order (what a library caller or a test wants; the
+    audit itself writes reports from `_audit_units`, which renders in the workers).
+
+    With `jobs` > 1 the parent only reads (see `_audit_units`). With `turn_context`, a worker
+    sends back only the turns within that many turns of a finding, the others elided."""
+    yield from _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, None, turn_context)
+
+
+def _audit_units(
+    paths: list[Path], scheme: Scheme, scheme_path: Path, jobs: int = 1, segmenter: str | None = None,
+    calls_meta: Path | None = None, leftover: Leftover | None = None, render: ReportOptions | None = None,
+    turn_context: int | None = None,
+):
+    """One output item per unit read, in input order: a CallResult, or with `render` (the report
+    options) a RenderedResult, made where the call was audited; or an InputError.
 
     With `leftover` (an interrupted run's journal), its items come first, rebuilt from the journal
     and the re-read input without being audited again; its folder is removed once they are out.
 
     With `jobs` > 1 the parent only reads: JSON Lines records go to the workers as raw lines
-    (`RawLine`), which parse, validate and audit them; every other input is parsed here. Each unit
-    read becomes exactly one output item, so order, file:line errors and the resume prefix hold.
-    With `turn_context` (what the writers declare they read, see `ReportWriter.turn_context`), a
-    worker sends back only the turns within that many turns of a finding, the others elided, which
-    keeps what the parent unpickles small.
+    (`RawLine`), which parse, validate, audit and render them; every other input is parsed here.
+    Each unit read becomes exactly one output item, so order, file:line errors and the resume
+    prefix hold. Rendering in the workers (rows formatted, text masked, coaching examples cut)
+    leaves the parent appending strings, which is what lets the audit scale with the cores.
     """
     roles = scheme.roles
     unique = _Unique()
     units = read_paths(paths, roles, calls_meta, raw=jobs > 1)
+
+    def finish(result: CallResult):
+        return render_result(result, scheme, render) if render is not None else result
+
     if leftover is not None:
         parsed = (parse_raw_line(u, roles) if isinstance(u, RawLine) else u for u in units)
-        yield from replay((unique(item) for item in parsed), leftover)
+        for item in replay((unique(item) for item in parsed), leftover):
+            yield item if isinstance(item, InputError) else finish(item)
         remove_folder(leftover.folder)  # every replayed item is in the new journal by now
     if jobs <= 1:
         for item in units:
             item = unique(item)
-            yield item if isinstance(item, InputError) else audit_call(item, scheme, segmenter)
+            yield item if isinstance(item, InputError) else finish(audit_call(item, scheme, segmenter))
         return
     if "fork" in mp.get_all_start_methods():  # OrderedPool forks where it can
         _WORKER["scheme"] = scheme  # forked workers inherit the compiled scheme
         _preload(scheme, segmenter)  # … and what it loads lazily, rather than each loading it again
-    with OrderedPool(jobs, _work_chunk, _init_worker, (str(scheme_path), segmenter, roles, turn_context)) as pool:
+    init = (str(scheme_path), segmenter, roles, render, turn_context)
+    with OrderedPool(jobs, _work_chunk, _init_worker, init) as pool:
         for chunk in pool.map(_chunks(units, CHUNK)):
             for item in chunk:
                 yield unique(item)
 
 
-CHUNK = 16  # units per task: large enough to amortise a round trip, small enough to keep order cheap
+CHUNK = 32  # units per task: large enough to amortise a round trip, small enough to keep order cheap
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -175,8 +195,9 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 class _Unique:
     """A call id seen twice is an input error: the second copy is rejected, not reported twice.
 
-    Applied to each item in input order, whether a Call (read here) or a CallResult (a worker read
-    and audited it), so the same copy is rejected either way, with the same message."""
+    Applied to each item in input order, whether a Call (read here) or a CallResult or
+    RenderedResult (a worker read and audited it), so the same copy is rejected either way, with
+    the same message."""
 
     def __init__(self) -> None:
         # call id -> where it was first seen, packed into one int (source number, line): a string
@@ -188,7 +209,7 @@ class _Unique:
     def __call__(self, item):
         if isinstance(item, InputError):
             return item
-        call = item.call if isinstance(item, CallResult) else item
+        call = item.call if isinstance(item, CallResult) else item  # a Call or a RenderedResult
         first = self.seen.get(call.call_id)
         if first is not None:
             source, line = self.names[first >> 32], first & 0xFFFFFFFF
@@ -205,18 +226,20 @@ class _Unique:
 
 
 _WORKER: dict = {}
-ELIDED = Turn("", "")  # stands for a turn no writer reads (see `turn_context`)
 
 
 def _preload(scheme: Scheme, segmenter: str | None) -> None:
     """Load here, once, the tables that auditing loads on first use (the segmenter's dictionary,
-    OpenCC, jieba's word frequencies for sub-division), so that forked workers share them."""
+    OpenCC, jieba's word frequencies for sub-division, the normalisation tables), so that forked
+    workers share them."""
     warm = Call("warm-up", (Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。"), Turn(CUSTOMER, "謝謝你們")))
-    audit_call(warm, scheme, segmenter)
+    result = audit_call(warm, scheme, segmenter)
+    render_result(result, scheme, ReportOptions())
     preload_dictionary()
 
 
-def _init_worker(scheme_path: str, segmenter: str | None, roles, turn_context: int | None) -> None:
+def _init_worker(scheme_path: str, segmenter: str | None, roles, render: ReportOptions | None,
+                 turn_context: int | None) -> None:
     # The parent handles Ctrl-C (it stops the pool); a terminal's SIGINT goes to the whole group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -224,34 +247,27 @@ def _init_worker(scheme_path: str, segmenter: str | None, roles, turn_context: i
         _WORKER["scheme"] = load_scheme(scheme_path)
     _WORKER["segmenter"] = segmenter
     _WORKER["roles"] = roles
+    _WORKER["render"] = render
     _WORKER["context"] = turn_context
 
 
-def _work_chunk(units: list) -> list[CallResult | InputError]:
-    scheme, segmenter, roles, context = _WORKER["scheme"], _WORKER["segmenter"], _WORKER["roles"], _WORKER["context"]
+def _work_chunk(units: list) -> list:
+    scheme, segmenter, roles = _WORKER["scheme"], _WORKER["segmenter"], _WORKER["roles"]
+    render, context = _WORKER["render"], _WORKER["context"]
     out = []
     for unit in units:
         item = parse_raw_line(unit, roles) if isinstance(unit, RawLine) else unit
         if not isinstance(item, InputError):
             item = audit_call(item, scheme, segmenter)
-            if context is not None:
+            if render is not None:
+                item = render_result(item, scheme, render)
+            elif context is not None:
                 item = _elide_turns(item, context)
         out.append(item)
     return out
 
 
-def _elide_turns(result: CallResult, context: int) -> CallResult:
-    """`result` with every turn farther than `context` turns from a finding's turn replaced by
-    ELIDED: the turn count and indices stay, the text no writer reads is not sent back."""
-    turns = result.call.turns
-    keep = set()
-    for f in result.findings:
-        if f.turn is not None:
-            keep.update(range(max(0, f.turn - context), min(len(turns), f.turn + context + 1)))
-    if len(keep) == len(turns):
-        return result
-    slim = tuple(t if i in keep else ELIDED for i, t in enumerate(turns))
-    return replace(result, call=replace(result.call, turns=slim))
+_elide_turns = elide_turns  # the name the tests know
 
 
 def default_jobs() -> int:

@@ -19,7 +19,10 @@ def evaluate_call(
     ctx = CallContext(call, scheme.book, get_segmenter(segmenter or scheme.segmenter), vectorised=True)
     findings: list[Finding] = []
     not_applicable: list[str] = []
+    keys = ctx.call_keys()
     for rule in scheme.rules:
+        if rule.gate is not None and keys.isdisjoint(rule.gate):
+            continue  # none of what it looks for is in the call (see `Rule.gate`)
         if not rule.applies(call):
             continue
         try:

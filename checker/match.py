@@ -75,6 +75,15 @@ class PhraseBook:
             self._patterns = []
         return key
 
+    def add_key(self, key: str) -> str:
+        """Register a key as it is looked up in compact text, not normalised again (a regex's
+        literal factor stands in the normalised text exactly as the pattern spells it)."""
+        if key not in self._keys:
+            self._keys.add(key)
+            self._automaton = self._utf16 = None
+            self._patterns = []
+        return key
+
     def __len__(self) -> int:
         return len(self._keys)
 
@@ -124,18 +133,21 @@ class PhraseBook:
             hits.setdefault(patterns[index], []).append((begin, end))
         return hits
 
-    def scan_call(self, joined: JoinedText, offsets: list[int]) -> list[dict[str, list[tuple[int, int]]]]:
+    def scan_call(
+        self, joined: JoinedText, offsets: list[int]
+    ) -> tuple[list[dict[str, list[tuple[int, int]]]], dict[str, list[int]]]:
         """For each turn of a call normalised together (`normalise_call`), where each key occurs:
-        [begin, end) spans in that turn's normalised text. `offsets[i]` is where turn i starts in
-        `joined.text`. One automaton pass for the whole call; no key holds the separator, so no
-        match crosses two turns."""
-        hits: list[dict[str, list[tuple[int, int]]]] = [{} for _ in offsets]
+        [begin, end) spans in that turn's normalised text; and for each key found, the turns it
+        is in, in order. `offsets[i]` is where turn i starts in `joined.text`. One automaton pass
+        for the whole call; no key holds the separator, so no match crosses two turns."""
+        hits: list[dict[str, list[tuple[int, int]]]] = [_NO_HITS] * len(offsets)
+        key_turns: dict[str, list[int]] = {}
         if joined.compact_utf16 is not None:
             matches = self._matches_utf16(joined.compact_utf16)
         else:
             matches = self._matches(joined.compact)
         if not matches:
-            return hits
+            return hits, key_turns
         patterns = self._patterns
         positions = joined.positions
         if hasattr(positions, "take"):  # numpy: map every match's ends in one step
@@ -144,11 +156,29 @@ class PhraseBook:
             ends = [positions[m[1]] for m in matches] + [positions[m[2] - 1] for m in matches]
         count, last = len(matches), len(offsets)
         for k, (index, _, _) in enumerate(matches):
-            begin, end = ends[k], ends[count + k] + 1
+            begin = ends[k]
             i = bisect.bisect_right(offsets, begin, 0, last) - 1
             base = offsets[i]
-            hits[i].setdefault(patterns[index], []).append((begin - base, end - base))
-        return hits
+            turn = hits[i]
+            if turn is _NO_HITS:
+                turn = hits[i] = {}
+            key = patterns[index]
+            spans = turn.get(key)
+            if spans is None:
+                spans = turn[key] = []
+                found = key_turns.get(key)
+                if found is None:
+                    key_turns[key] = [i]
+                elif found[-1] != i:
+                    found.append(i)
+            spans.append((begin - base, ends[count + k] + 1 - base))
+        for found in key_turns.values():
+            if len(found) > 1 and any(a > b for a, b in zip(found, found[1:])):
+                found.sort()  # matches come in order of their ends, so a turn is rarely out of place
+        return hits, key_turns
+
+
+_NO_HITS: dict = {}  # shared by the turns where nothing was found; never written to
 
 
 class TurnView:
@@ -217,8 +247,26 @@ def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exc
 
 def has_phrase(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()) -> bool:
     """Whether `find_phrases` would find anything: it does exactly when some match is not hidden,
-    so the first one answers (what `required` asks, turn after turn)."""
-    return next(_word_matches(view, phrases, exceptions), None) is not None
+    so the first one answers (what `required` asks, turn after turn). The loop of
+    `_word_matches`, without making a Match or a generator: it runs for every required rule on
+    every call."""
+    index = (phrases if isinstance(phrases, PhraseList) else PhraseList(phrases)).by_key
+    for key in view._hits:
+        found = index.get(key)
+        if found is None:
+            continue
+        spans = view.words(key)
+        if not spans:
+            continue
+        for phrase in found:
+            hiding = exceptions + phrase.exceptions if phrase.exceptions else exceptions
+            for begin, end in spans:
+                if phrase.contiguous and end - begin != len(key):
+                    continue
+                if hiding and any(b < end and begin < e for k in hiding for b, e in view.occurrences(k)):
+                    continue
+                return True
+    return False
 
 
 def _word_matches(view: TurnView, phrases, exceptions: tuple[str, ...]):

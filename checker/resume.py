@@ -3,7 +3,7 @@
 While an audit runs, its temporary report folder (see `report.base.atomic_folder`) holds
 `journal.jsonl`: a header line with fingerprints of the run (the scheme's bytes, the input files'
 paths, sizes and modification times, the options that change the output), then one line per item
-the writers were given, in output order, each flushed as it is written. A result line holds what
+the writers were given, in output order, handed to the OS in small batches. A result line holds what
 the audit computed (findings, score, …) and the key of its call, not the call itself; an error
 line only its key. A killed or interrupted run leaves the folder and its journal in place.
 
@@ -21,10 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from .model import Call, CallResult, InputError
 
@@ -42,6 +45,20 @@ def _dump(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=repr) + "\n"
 
 
+def _dump_fast(obj: Any) -> str:
+    """`_dump` with orjson (~5x faster); what orjson refuses (a key that is not a string, an
+    integer past 64 bits) goes through `_dump`. NaN, which no result holds, would read back as
+    null."""
+    try:
+        return orjson.dumps(obj, default=repr, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+    except TypeError:
+        return _dump(obj)
+
+
+FLUSH_EVERY = 100  # journal lines handed to the OS at once …
+FLUSH_SECONDS = 0.5  # … or after this long, whichever comes first
+
+
 def item_key(item: Call | CallResult | InputError) -> list:
     if isinstance(item, InputError):
         return ["e", item.file, item.line, item.call_id, item.reason]
@@ -57,6 +74,8 @@ class Journal:
         self.path: Path | None = None
         self._fh = None
         self.count = 0
+        self._flushed = 0
+        self._flushed_at = time.monotonic()
 
     def open(self, folder: Path) -> None:
         self.path = folder / JOURNAL
@@ -64,14 +83,29 @@ class Journal:
         self._fh.write(_dump({"journal": FORMAT, **self.header}))
         self._fh.flush()
 
-    def add(self, item: CallResult | InputError) -> None:
+    @staticmethod
+    def line_for(item: CallResult | InputError) -> str:
+        """The journal line of an item (made where the call was audited, see `RenderedResult`)."""
         if isinstance(item, InputError):
-            line = _dump({"k": item_key(item)})
-        else:
-            line = _dump({"k": item_key(item), **item.to_json(call=False)})
-        self._fh.write(line)
-        self._fh.flush()  # to the OS: a killed process loses nothing it has written
+            return _dump_fast({"k": item_key(item)})
+        return _dump_fast({"k": item_key(item), **item.to_json(call=False)})
+
+    def add(self, item: CallResult | InputError) -> None:
+        self.add_line(self.line_for(item))
+
+    def add_line(self, line: str) -> None:
+        self._fh.write(line)  # type: ignore[union-attr]
         self.count += 1
+        # Handed to the OS in batches, not line by line (a write per call cost more than the
+        # call's report rows): a process killed outright loses at most the last batch, which
+        # --resume then audits again; an interrupt or SIGTERM flushes everything (`flush`).
+        if self.count - self._flushed >= FLUSH_EVERY or time.monotonic() - self._flushed_at > FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._fh is not None:
+            self._fh.flush()
+            self._flushed, self._flushed_at = self.count, time.monotonic()
 
     def close(self, delete: bool) -> None:
         if self._fh is not None:

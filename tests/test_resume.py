@@ -57,15 +57,15 @@ def audit_args(ws, out, *extra):
 def interrupt_after(monkeypatch, n):
     """Make the calls.csv writer raise KeyboardInterrupt (as Ctrl-C would) on its n-th call."""
     seen = {"n": 0}
-    original = tables.CallsCsv.add
+    original = tables.CallsCsv.add_rendered
 
-    def add(self, result):
+    def add_rendered(self, part):
         seen["n"] += 1
         if seen["n"] == n:
             raise KeyboardInterrupt
-        original(self, result)
+        original(self, part)
 
-    monkeypatch.setattr(tables.CallsCsv, "add", add)
+    monkeypatch.setattr(tables.CallsCsv, "add_rendered", add_rendered)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -172,7 +172,7 @@ def test_killed_subprocess_then_resume(tmp_path, how):
     from synth import write_jsonl
 
     calls = tmp_path / "calls.jsonl"
-    write_jsonl(calls, 400, seed=5)
+    write_jsonl(calls, 3000, seed=5)  # enough that the audit is still running when it is killed
     qa = [sys.executable, "-m", "checker", "audit", str(calls), "--rules", str(ROOT / "qa_rules"), "--jobs", "2"]
     ref, out = tmp_path / "ref", tmp_path / "out"
     subprocess.run([*qa, "--out", str(ref)], check=True, capture_output=True, cwd=ROOT)
@@ -198,7 +198,7 @@ def test_killed_subprocess_then_resume(tmp_path, how):
     assert not out.exists()
     (left,) = leftover_folders(out)
     done = len(load_journal(left).entries)
-    assert 50 <= done < 400
+    assert 50 <= done < 3000
     res = subprocess.run([*qa, "--out", str(out), "--resume"], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     assert f"{done} item(s) already done" in res.stderr

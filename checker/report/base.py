@@ -14,14 +14,17 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from ..model import CallResult, InputError
+from ..model import CallResult, InputError, Turn
 from ..resume import JOURNAL
 
-__all__ = ["ReportOptions", "ReportWriter", "WRITERS", "register", "turn_context", "write_reports", "atomic_folder"]
+__all__ = [
+    "ReportOptions", "ReportWriter", "RenderedResult", "WRITERS", "register", "render_result", "turn_context",
+    "write_reports", "atomic_folder", "elide_turns", "ELIDED",
+]
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,18 @@ class ReportWriter:
         self.scheme = scheme
         self.options = options or ReportOptions()
 
+    @classmethod
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> Any:
+        """What `add_rendered` needs of one result, made where the call was audited: with
+        `audit --jobs N` a worker process, so it must pickle small. Writers override it to do
+        their per-call work there (format rows, mask); the default hands over the result, with
+        the turns the writer does not read (`turn_context`) elided."""
+        return result if cls.turn_context is None else elide_turns(result, cls.turn_context)
+
+    def add_rendered(self, part: Any) -> None:
+        """Take one call as `render` made it."""
+        self.add(part)
+
     def add(self, result: CallResult) -> None:  # pragma: no cover - interface
         pass
 
@@ -61,6 +76,50 @@ class ReportWriter:
 
 
 WRITERS: dict[str, type[ReportWriter]] = {}
+
+
+@dataclass(frozen=True)
+class RenderedResult:
+    """One audited call as the report writers and the resume journal take it: what the batch
+    needs to know (id and place for the duplicate check, the counts for the summary line) and one
+    rendered part per writer, in `WRITERS` order. Made where the call was audited, so that the
+    process writing the reports only appends."""
+
+    call_id: str
+    source: str | None
+    line: int | None
+    passed: bool
+    fatal: bool
+    n_findings: int
+    parts: tuple
+    journal: str  # the resume journal's line for this call
+
+
+def render_result(result: CallResult, scheme, options: ReportOptions) -> RenderedResult:
+    from ..resume import Journal
+
+    call = result.call
+    return RenderedResult(
+        call.call_id, call.source, call.line, bool(result.passed), bool(result.fatal), len(result.findings),
+        tuple(w.render(result, scheme, options) for w in WRITERS.values()), Journal.line_for(result),
+    )
+
+
+ELIDED = Turn("", "")  # stands for a turn no writer reads (see `ReportWriter.turn_context`)
+
+
+def elide_turns(result: CallResult, context: int) -> CallResult:
+    """`result` with every turn farther than `context` turns from a finding's turn replaced by
+    ELIDED: the turn count and indices stay, the text no writer reads is not sent back."""
+    turns = result.call.turns
+    keep = set()
+    for f in result.findings:
+        if f.turn is not None:
+            keep.update(range(max(0, f.turn - context), min(len(turns), f.turn + context + 1)))
+    if len(keep) == len(turns):
+        return result
+    slim = tuple(t if i in keep else ELIDED for i, t in enumerate(turns))
+    return replace(result, call=replace(result.call, turns=slim))
 
 
 def turn_context(writers: Iterable[type[ReportWriter]]) -> int | None:
@@ -111,7 +170,7 @@ def atomic_folder(target: Path):
 def write_reports(
     target: Path,
     scheme,
-    items: Iterable[CallResult | InputError],
+    items: Iterable[CallResult | RenderedResult | InputError],
     writers: Iterable[str] | None = None,
     options: ReportOptions | None = None,
     journal=None,
@@ -125,16 +184,24 @@ def write_reports(
     with atomic_folder(target) as folder:
         if journal is not None:
             journal.open(folder)
-        active = [WRITERS[name](folder, scheme, options) for name in (writers or WRITERS)]
+        names = list(writers or WRITERS)
+        active = [WRITERS[name](folder, scheme, options) for name in names]
+        order = list(WRITERS)
+        picks = [(order.index(name), w) for name, w in zip(names, active)]
         for item in items:
             if isinstance(item, InputError):
                 for w in active:
                     w.add_error(item)
-            else:
-                for w in active:
-                    w.add(item)
+                if journal is not None:
+                    journal.add(item)
+                continue
+            if isinstance(item, CallResult):
+                item = render_result(item, scheme, options)
+            parts = item.parts
+            for i, w in picks:
+                w.add_rendered(parts[i])
             if journal is not None:
-                journal.add(item)
+                journal.add_line(item.journal)
         for w in sorted(active, key=lambda w: w.runs_last):  # stable: registration order otherwise
             w.close()
         if journal is not None:

@@ -17,7 +17,7 @@ from ..model import CallResult, InputError
 from .base import ReportOptions, ReportWriter, register
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
-from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, BatchTally
+from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, BatchTally, CallDigest, digest
 
 __all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename"]
 
@@ -53,6 +53,13 @@ class SummaryReports(ReportWriter):
         super().__init__(folder, scheme, options)
         self.tally = BatchTally(self.options)
         self.timings: dict[str, float] = {}
+
+    @classmethod
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> CallDigest:
+        return digest(result, options)
+
+    def add_rendered(self, part: CallDigest) -> None:
+        self.tally.add_digest(part)
 
     def add(self, result: CallResult) -> None:
         self.tally.add(result)

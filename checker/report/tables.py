@@ -7,6 +7,7 @@ Text fields are masked for personal data unless the run says `mask=False` (`--no
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -29,14 +30,49 @@ class CsvWriter(ReportWriter):
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
         self._fh = (folder / self.filename).open("w", encoding="utf-8-sig", newline="")
-        self._csv = csv.DictWriter(self._fh, fieldnames=self.columns, extrasaction="ignore")
-        self._csv.writeheader()
+        self._csv = csv.writer(self._fh)
+        self._csv.writerow(self.columns)
+
+    @classmethod
+    def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:
+        """The records of one result this file has a row for."""
+        return []
+
+    @classmethod
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
+        """The CSV text of the result's rows."""
+        records = cls.rows(result, options)
+        return _csv_text([[_cell(r.get(c, "")) for c in cls.columns] for r in records]) if records else ""
+
+    def add_rendered(self, part: str) -> None:
+        if part:
+            self._fh.write(part)
+
+    def add(self, result: CallResult) -> None:
+        self.add_rendered(self.render(result, self.scheme, self.options))
 
     def row(self, record: dict) -> None:
-        self._csv.writerow({k: _cell(v) for k, v in record.items()})
+        self._csv.writerow([_cell(record.get(c, "")) for c in self.columns])
 
     def close(self) -> None:
         self._fh.close()
+
+
+class _CsvText:
+    """CSV rows as text, through one reused buffer (a csv.writer per call costs more than the row)."""
+
+    def __init__(self) -> None:
+        self._buf = io.StringIO()
+        self._csv = csv.writer(self._buf)
+
+    def __call__(self, rows: list[list]) -> str:
+        self._buf.seek(0)
+        self._buf.truncate()
+        self._csv.writerows(rows)
+        return self._buf.getvalue()
+
+
+_csv_text = _CsvText()
 
 
 def finding_record(f: Finding, result: CallResult, options: ReportOptions) -> dict:
@@ -58,9 +94,9 @@ class FindingsCsv(CsvWriter):
     filename = "findings.csv"
     columns = FINDING_COLUMNS
 
-    def add(self, result: CallResult) -> None:
-        for f in result.findings:
-            self.row(finding_record(f, result, self.options))
+    @classmethod
+    def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:
+        return [finding_record(f, result, options) for f in result.findings]
 
 
 @register
@@ -72,9 +108,16 @@ class FindingsJsonl(ReportWriter):
         super().__init__(folder, scheme, options)
         self._fh = (folder / "findings.jsonl").open("w", encoding="utf-8")
 
+    @classmethod
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
+        return "".join(json.dumps(finding_record(f, result, options), ensure_ascii=False) + "\n" for f in result.findings)
+
+    def add_rendered(self, part: str) -> None:
+        if part:
+            self._fh.write(part)
+
     def add(self, result: CallResult) -> None:
-        for f in result.findings:
-            self._fh.write(json.dumps(finding_record(f, result, self.options), ensure_ascii=False) + "\n")
+        self.add_rendered(self.render(result, self.scheme, self.options))
 
     def close(self) -> None:
         self._fh.close()
@@ -89,8 +132,9 @@ class CallsCsv(CsvWriter):
         "findings", "not_applicable", "customer_dialect",
     ]
 
-    def add(self, result: CallResult) -> None:
-        self.row(result.to_record())
+    @classmethod
+    def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:
+        return [result.to_record()]
 
 
 @register
@@ -98,9 +142,6 @@ class ErrorsCsv(CsvWriter):
     name = "errors.csv"
     filename = "errors.csv"
     columns = ERROR_COLUMNS
-
-    def add(self, result: CallResult) -> None:
-        pass
 
     def add_error(self, error: InputError) -> None:
         record = error.to_record()

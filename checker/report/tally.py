@@ -3,7 +3,9 @@ agent and rule, and a bounded number of worst examples per agent and rule for co
 
 Nothing here holds a CallResult: per call we keep six numbers in typed arrays (~25 bytes), per
 (agent, rule) a handful of counters, and per (agent, rule) at most `examples_per_rule` examples
-whose surrounding turns are copied (masked, clipped) when the example is taken.
+whose surrounding turns were copied (masked, clipped) into the call's digest. A call reaches the
+tally as a `CallDigest`, made where it was audited, so that with `--jobs N` the masking and
+copying happen in the workers.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from ..model import CallResult, Finding
 from .base import ReportOptions
 from .mask import mask_text
 
-__all__ = ["BatchTally", "Example", "ContextTurn", "UNKNOWN_AGENT", "NO_WEEK"]
+__all__ = ["BatchTally", "CallDigest", "digest", "Example", "ContextTurn", "UNKNOWN_AGENT", "NO_WEEK"]
 
 UNKNOWN_AGENT = "(unknown)"
 NO_WEEK = -1
@@ -92,41 +94,39 @@ class BatchTally:
     _weeks: dict[str, int] = field(default_factory=dict)
 
     def add(self, result: CallResult) -> None:
-        call = result.call
-        agent_id = call.agent_id or UNKNOWN_AGENT
-        code = self.agents.get(agent_id)
+        self.add_digest(digest(result, self.options))
+
+    def add_digest(self, d: CallDigest) -> None:
+        """Count one call from what `digest` kept of it (made where the call was audited)."""
+        code = self.agents.get(d.agent_id)
         if code is None:
-            code = self.agents[agent_id] = len(self.agent_info)
+            code = self.agents[d.agent_id] = len(self.agent_info)
             self.agent_info.append(_Agent())
         info = self.agent_info[code]
-        info.name = info.name or call.agent_name
-        info.team = info.team or call.team
+        info.name = info.name or d.agent_name
+        info.team = info.team or d.team
         self.agent_of.append(code)
-        self.week_of.append(self._week(call.started_at))
-        self.score.append(result.score)
-        self.passed.append(bool(result.passed))
-        self.fatal.append(bool(result.fatal))
-        self.n_findings.append(len(result.findings))
-        self.not_applicable.update(result.not_applicable)
-        if not result.findings:
+        self.week_of.append(self._week(d.started_at))
+        self.score.append(d.score)
+        self.passed.append(d.passed)
+        self.fatal.append(d.fatal)
+        self.n_findings.append(len(d.findings))
+        self.not_applicable.update(d.not_applicable)
+        if not d.findings:
             return
-        worst: dict[str, Finding] = {}
         sections: set[str] = set()
-        for f in result.findings:
-            self.rule_findings[code, f.rule_id] += 1
-            self.rule_deduct[code, f.rule_id] += f.deduct
-            self.section_findings[code, f.section] += 1
-            sections.add(f.section)
-            if f.rule_id not in self.rule_info:
-                self.rule_info[f.rule_id] = (f.section, f.kind, f.severity, f.message)
-            if f.suggest and f.matched:
-                self._note_said(code, f)
-            w = worst.get(f.rule_id)
-            if w is None or (f.fatal, f.deduct) > (w.fatal, w.deduct):
-                worst[f.rule_id] = f
-        for rule_id, f in worst.items():
+        for rule_id, section, kind, severity, message, deduct in d.findings:
+            self.rule_findings[code, rule_id] += 1
+            self.rule_deduct[code, rule_id] += deduct
+            self.section_findings[code, section] += 1
+            sections.add(section)
+            if rule_id not in self.rule_info:
+                self.rule_info[rule_id] = (section, kind, severity, message)
+        for rule_id, said in d.said:
+            self._note_said(code, rule_id, said)
+        for rule_id, badness, example in d.worst:
             self.rule_calls[code, rule_id] += 1
-            self._offer_example(code, f, result)
+            self._offer_example(code, rule_id, badness, example)
         for s in sections:
             self.section_calls[code, s] += 1
 
@@ -151,61 +151,109 @@ class BatchTally:
             self._weeks[key] = week
         return week
 
-    def _note_said(self, code: int, f: Finding) -> None:
-        said = self.said.setdefault((code, f.rule_id), Counter())
-        mask = self.options.mask
-        key = (mask_text(f.matched) if mask else f.matched, mask_text(f.suggest) if mask else f.suggest)
+    def _note_said(self, code: int, rule_id: str, key: tuple[str | None, str | None]) -> None:
+        said = self.said.setdefault((code, rule_id), Counter())
         if key in said or len(said) < MAX_SAID:
             said[key] += 1
 
-    def _offer_example(self, code: int, f: Finding, result: CallResult) -> None:
+    def _offer_example(self, code: int, rule_id: str, badness: tuple, example: Example | None) -> None:
         limit = self.options.examples_per_rule
-        if limit <= 0:
+        if limit <= 0 or example is None:
             return
-        heap = self.examples.setdefault((code, f.rule_id), [])
-        badness = (f.fatal, f.deduct, -result.score)
+        heap = self.examples.setdefault((code, rule_id), [])
         if len(heap) >= limit and badness <= heap[0][0]:
-            return  # not worse than the best of the kept ones: skip the copying
-        example = self._example(f, result)
+            return  # not worse than the best of the kept ones
         item = (badness, -next(self._seq), example)  # earlier calls win ties
         if len(heap) < limit:
             heapq.heappush(heap, item)
         else:
             heapq.heapreplace(heap, item)
 
-    def _example(self, f: Finding, result: CallResult) -> Example:
-        turns = result.call.turns
-        mask = self.options.mask
-        context: list[ContextTurn] = []
-        if f.turn is not None and 0 <= f.turn < len(turns):
-            lo, hi = max(0, f.turn - CONTEXT_BEFORE), min(len(turns), f.turn + CONTEXT_AFTER + 1)
-            for i in range(lo, hi):
-                t = turns[i]
-                text = mask_text(t.text) if mask else t.text
-                span = f.span if i == f.turn else None
-                text, span = clip(text, span)
-                context.append(ContextTurn(i, t.speaker, text, span))
-        matched = f.matched
-        if mask:
-            own = next((c for c in context if c.span), None)
-            matched = own.text[own.span[0]:own.span[1]] if own and own.span else mask_text(matched)
-        return Example(
-            call_id=result.call.call_id,
-            score=result.score,
-            passed=result.passed,
-            rule_id=f.rule_id,
-            message=mask_text(f.message) if mask else f.message,
-            suggest=mask_text(f.suggest) if mask else f.suggest,
-            matched=matched,
-            deduct=f.deduct,
-            fatal=f.fatal,
-            turn=f.turn,
-            turns=tuple(context),
-        )
-
     def worst_examples(self, code: int, rule_id: str) -> list[Example]:
         heap = self.examples.get((code, rule_id), [])
         return [e for _, _, e in sorted(heap, key=lambda item: (item[0], item[1]), reverse=True)]
+
+
+@dataclass(frozen=True)
+class CallDigest:
+    """What the summary reports keep of one call, made where the call was audited (a worker
+    process, with `audit --jobs N`), so that the process writing the reports only counts: the
+    call's numbers, one row per finding, the phrases said with their suggestions, and for each
+    rule that fired its worst finding as a ready coaching example (masked, clipped)."""
+
+    agent_id: str
+    agent_name: str | None
+    team: str | None
+    started_at: str | None
+    score: float
+    passed: bool
+    fatal: bool
+    not_applicable: tuple[str, ...]
+    findings: tuple[tuple[str, str, str, str, str, float], ...]  # rule id, section, kind, severity, message, deduct
+    said: tuple[tuple[str, tuple[str | None, str | None]], ...]  # rule id, (what was said, what to say)
+    worst: tuple[tuple[str, tuple, Example | None], ...]  # rule id, badness, example
+
+
+def digest(result: CallResult, options: ReportOptions) -> CallDigest:
+    """The CallDigest of a result. The example of a rule is its call's worst finding: fatal
+    first, then the biggest deduction, the earlier one on a tie."""
+    call = result.call
+    mask = options.mask
+    said = []
+    worst: dict[str, Finding] = {}
+    for f in result.findings:
+        if f.suggest and f.matched:
+            said.append((f.rule_id, (mask_text(f.matched), mask_text(f.suggest)) if mask else (f.matched, f.suggest)))
+        w = worst.get(f.rule_id)
+        if w is None or (f.fatal, f.deduct) > (w.fatal, w.deduct):
+            worst[f.rule_id] = f
+    take = options.examples_per_rule > 0
+    return CallDigest(
+        agent_id=call.agent_id or UNKNOWN_AGENT,
+        agent_name=call.agent_name,
+        team=call.team,
+        started_at=call.started_at,
+        score=result.score,
+        passed=bool(result.passed),
+        fatal=bool(result.fatal),
+        not_applicable=tuple(result.not_applicable),
+        findings=tuple((f.rule_id, f.section, f.kind, f.severity, f.message, f.deduct) for f in result.findings),
+        said=tuple(said),
+        worst=tuple(
+            (rid, (f.fatal, f.deduct, -result.score), _example(f, result, mask) if take else None)
+            for rid, f in worst.items()
+        ),
+    )
+
+
+def _example(f: Finding, result: CallResult, mask: bool) -> Example:
+    turns = result.call.turns
+    context: list[ContextTurn] = []
+    if f.turn is not None and 0 <= f.turn < len(turns):
+        lo, hi = max(0, f.turn - CONTEXT_BEFORE), min(len(turns), f.turn + CONTEXT_AFTER + 1)
+        for i in range(lo, hi):
+            t = turns[i]
+            text = mask_text(t.text) if mask else t.text
+            span = f.span if i == f.turn else None
+            text, span = clip(text, span)
+            context.append(ContextTurn(i, t.speaker, text, span))
+    matched = f.matched
+    if mask:
+        own = next((c for c in context if c.span), None)
+        matched = own.text[own.span[0]:own.span[1]] if own and own.span else mask_text(matched)
+    return Example(
+        call_id=result.call.call_id,
+        score=result.score,
+        passed=result.passed,
+        rule_id=f.rule_id,
+        message=mask_text(f.message) if mask else f.message,
+        suggest=mask_text(f.suggest) if mask else f.suggest,
+        matched=matched,
+        deduct=f.deduct,
+        fatal=f.fatal,
+        turn=f.turn,
+        turns=tuple(context),
+    )
 
 
 def clip(text: str, span: tuple[int, int] | None, width: int = CLIP) -> tuple[str, tuple[int, int] | None]:

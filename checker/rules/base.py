@@ -7,12 +7,13 @@ kind is one new module and one import line in `rules/__init__.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate, compress, count
 from typing import Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..match import Phrase, PhraseBook, PhraseList, TurnView
-from ..normalise import SEPARATOR, JoinedText, NormalText, normalise, normalise_call
+from ..normalise import JoinedText, NormalText, normalise, normalise_call
 from ..model import AGENT, Call, Finding, Turn
 from ..segment import Segmenter
 
@@ -149,7 +150,7 @@ class CallContext:
         self._views: dict[int, TurnView] = {}
         self._speaker_turns: dict[str, tuple[int, ...]] = {}
         self._norms: list[NormalText | None] | None = None
-        self._norm_texts: list[str] = []
+        self._norm_texts: list[str] | None = []
         self._hits: list[dict[str, list[tuple[int, int]]]] = []
         self._key_turns: dict[str, list[int]] = {}
         self.memo: dict[str, Any] = {}  # per-call facts a rule kind computes once for all its rules
@@ -172,13 +173,12 @@ class CallContext:
             ]
         else:
             self._norms = [None] * len(texts)
-            self._norm_texts = joined.text.split(SEPARATOR)
-            offsets, pos = [], 0
-            for t in texts:
-                offsets.append(pos)
-                pos += len(t) + 1
-            self._hits = self.book.scan_call(joined, offsets)
+            self._norm_texts = None  # cut from `joined.text` when asked for
+            offsets = list(accumulate(map((1).__add__, map(len, texts)), initial=0))  # + 1: the separator
+            offsets.pop()
+            self._hits, self._key_turns = self.book.scan_call(joined, offsets)
             self.joined, self.offsets = joined, offsets
+            return
         key_turns: dict[str, list[int]] = {}
         for i, hits in enumerate(self._hits):
             for key in hits:
@@ -189,12 +189,15 @@ class CallContext:
         """A turn's normalised text (what regexes run on), without building its views."""
         if self._norms is None:
             self._scan()
+        if self._norm_texts is None:
+            start = self.offsets[index]
+            return self.joined.text[start : start + len(self.call.turns.texts[index])]  # type: ignore[union-attr]
         return self._norm_texts[index]
 
     def _norm(self, index: int) -> NormalText:
         norm = self._norms[index]  # type: ignore[index]
         if norm is None:
-            norm = self._norms[index] = NormalText(self.call.turns.texts[index], self._norm_texts[index], None)  # type: ignore[index]
+            norm = self._norms[index] = NormalText(self.call.turns.texts[index], self.norm_text(index), None)  # type: ignore[index]
         return norm
 
     def call_keys(self):
@@ -222,6 +225,12 @@ class CallContext:
         inside = set(scope)
         return [i for i in turns if i in inside]
 
+    def turn_hits(self) -> list[dict[str, list[tuple[int, int]]]]:
+        """For each turn, where each key occurs in it (spans in the normalised text)."""
+        if self._norms is None:
+            self._scan()
+        return self._hits
+
     def turn_keys(self, index: int):
         """The phrase keys found (as characters) in a turn."""
         if self._norms is None:
@@ -243,7 +252,7 @@ class CallContext:
         found = self._speaker_turns.get(speaker)
         if found is None:
             speakers = self.call.turns.speakers
-            found = tuple(range(len(speakers))) if speaker == "any" else tuple(i for i, s in enumerate(speakers) if s == speaker)
+            found = tuple(range(len(speakers))) if speaker == "any" else tuple(compress(count(), map(speaker.__eq__, speakers)))
             self._speaker_turns[speaker] = found
         return found
 
@@ -259,6 +268,14 @@ class Rule:
     def __init__(self, config: RuleConfig, ctx: CompileContext):
         self.config = config
         self.id = config.id
+        # Keys one of which must occur in a call for this rule to report anything there (None:
+        # the rule must always be evaluated). Set by kinds that fire only on what they find, and
+        # only where skipping the call cannot hide a not-applicable verdict.
+        self.gate: frozenset[str] | None = None
+
+    @property
+    def window_in_seconds(self) -> bool:
+        return self.config.window is not None and self.config.window.needs_timestamps
 
     # -- evaluation -----------------------------------------------------------------------
     def applies(self, call: Call) -> bool:

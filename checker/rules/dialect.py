@@ -86,6 +86,8 @@ class DialectRule(Rule):
         if config.markers:
             custom = DialectLexicon(CUSTOM, "方言", tuple(Marker(m) for m in ctx.expand(config.markers)))
             self.dialects.append(compile_dialect(custom, ctx))
+        if not self.window_in_seconds:  # else a call without timestamps must say not applicable
+            self.gate = frozenset(k for d in self.dialects for k in d.markers.by_key)
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         need = self.config.min_markers

@@ -8,6 +8,8 @@ from typing import Union
 from pydantic import Field, field_validator, model_validator
 
 from ..match import PhraseList, find_phrases, has_phrase
+from ..normalise import compact_of
+from ..prefilter import literal_factors
 from .base import CallContext, CompileContext, PhraseItem, RuleConfig, Strict
 
 __all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit"]
@@ -67,17 +69,26 @@ class PhraseMatcher:
         self.exceptions: tuple[str, ...] = tuple(ctx.book.add(e) for e in ctx.expand(config.exceptions))
         self.regexes = tuple(re.compile(p) for p in config.regex)  # type: ignore[union-attr]
         self.keys = frozenset(p.key for p in self.phrases)
+        # Keys one of which a turn must hold for a regex to match there (`prefilter`); None when
+        # some regex has no literal factor and must run on every turn.
+        self.regex_keys: frozenset[str] | None = None
+        if self.regexes:
+            self.regex_keys = _regex_keys(config.regex, ctx)  # type: ignore[arg-type]
+        self._all_keys = self.keys | (self.regex_keys or frozenset())
 
     def may_hit(self, ctx: CallContext) -> bool:
-        """False when no turn of the call can hold a match (no key, no regex)."""
-        return bool(self.regexes) or not ctx.call_keys().isdisjoint(self.keys)
+        """False when no turn of the call can hold a match (no key, no regex that may match)."""
+        if self.regexes and self.regex_keys is None:
+            return True
+        return not ctx.call_keys().isdisjoint(self._all_keys)
 
     def candidates(self, ctx: CallContext, scope) -> "list[int] | tuple[int, ...]":
-        """The turns of `scope` that can hold a hit: every one for a regex, else those holding a
-        key. Rules loop over these, so a turn without any of the rule's keys costs nothing."""
-        if self.regexes:
+        """The turns of `scope` that can hold a hit: those holding a key (a phrase's, or a literal
+        factor of a regex), or every one for a regex without factors. Rules loop over these, so a
+        turn without any of the rule's keys costs nothing."""
+        if self.regexes and self.regex_keys is None:
             return scope
-        found = ctx.turns_with(self.keys)
+        found = ctx.turns_with(self._all_keys)
         return ctx.within(found, scope) if found else ()
 
     def hits_in(self, ctx: CallContext, scope) -> list[Hit]:
@@ -86,19 +97,28 @@ class PhraseMatcher:
 
     def any_hit(self, ctx: CallContext, scope) -> bool:
         """Whether any turn of `scope` holds a hit: `any(self.hits(...))`, stopping at the first."""
+        if not self.regexes:  # the usual required rule: a few turns of a window, phrases only
+            keys, hits = self.keys, ctx.turn_hits()
+            for i in scope if len(scope) <= 4 else self.candidates(ctx, scope):
+                if not keys.isdisjoint(hits[i]) and has_phrase(ctx.view(i), self.phrases, self.exceptions):
+                    return True
+            return False
         for i in self.candidates(ctx, scope):
             if not ctx.turn_keys(i).isdisjoint(self.keys) and has_phrase(ctx.view(i), self.phrases, self.exceptions):
                 return True
-            if self.regexes and self._regex_hits(ctx, i, []):
+            if self.regexes and self._regex_may_hit(ctx, i) and self._regex_hits(ctx, i, []):
                 return True
         return False
+
+    def _regex_may_hit(self, ctx: CallContext, turn: int) -> bool:
+        return self.regex_keys is None or not ctx.turn_keys(turn).isdisjoint(self.regex_keys)
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
         out: list[Hit] = []
         if not self.keys.isdisjoint(ctx.turn_keys(turn)):
             view = ctx.view(turn)
             out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in find_phrases(view, self.phrases, self.exceptions)]
-        if self.regexes:
+        if self.regexes and self._regex_may_hit(ctx, turn):
             out = self._regex_hits(ctx, turn, out)
         return out
 
@@ -122,3 +142,18 @@ class PhraseMatcher:
             return False
         view = ctx.view(turn)
         return any(b < end and begin < e for key in self.exceptions for b, e in view.occurrences(key))
+
+
+def _regex_keys(patterns: list[str], ctx: CompileContext) -> frozenset[str] | None:
+    """The compact forms of the literal factors of every pattern, registered with the automaton;
+    None when one pattern has none (a factor that is all punctuation counts as none)."""
+    keys: set[str] = set()
+    for pattern in patterns:
+        factors = literal_factors(pattern)
+        if factors is None:
+            return None
+        compact = {compact_of(f) for f in factors}
+        if "" in compact:
+            return None
+        keys |= compact
+    return frozenset(ctx.book.add_key(k) for k in keys)

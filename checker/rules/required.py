@@ -24,7 +24,7 @@ class RequiredRule(Rule):
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         scope = self.scope(ctx)
-        if self.matcher.may_hit(ctx) and self.matcher.any_hit(ctx, scope):
+        if self.matcher.any_hit(ctx, scope):
             return []
         # The evidence for a missing phrase is what the agent said where it belonged.
         window = self.config.window

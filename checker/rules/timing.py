@@ -220,20 +220,18 @@ def spoken_counts(ctx: CallContext) -> list[int]:
 def _spoken_counts_numpy(codes, offsets: list[int], texts: list[str]) -> list[int] | None:
     import numpy as np
 
-    if codes.size and int(codes.max()) > 0xFFFF:
-        return None  # letters outside the BMP (CJK extension B…): counted one by one
-    totals = np.zeros(codes.size + 1, dtype=np.int64)
-    np.cumsum(_alnum_table().take(codes), out=totals[1:])
-    starts = np.asarray(offsets)
-    ends = starts + np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    return (totals[ends] - totals[starts]).tolist()
+    if not texts or offsets[-1] >= codes.size or (codes.dtype != np.uint16 and int(codes.max()) > 0xFFFF):
+        return None  # letters outside the BMP (CJK extension B…), or an empty last turn: one by one
+    # Each turn's range runs to the next turn's start; the separator between them is not alnum,
+    # and the ranges are never empty, as `reduceat` needs.
+    return np.add.reduceat(_alnum_table().take(codes), offsets, dtype=np.int64).tolist()
 
 
 @functools.lru_cache(maxsize=1)
 def _alnum_table():
     import numpy as np
 
-    return np.fromiter((chr(cp).isalnum() for cp in range(0x10000)), dtype=np.int64, count=0x10000)
+    return np.fromiter((chr(cp).isalnum() for cp in range(0x10000)), dtype=np.uint8, count=0x10000)
 
 
 @register
