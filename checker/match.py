@@ -108,11 +108,11 @@ class PhraseBook:
         return self._automaton.find_matches_as_indexes(compact, overlapping=True)  # type: ignore[union-attr]
 
     def _matches_utf16(self, data: bytes) -> list[tuple[int, int, int]]:
-        """`_matches` on the UTF-16-LE bytes of a compact text with no character outside the BMP,
-        offsets in characters. Scanning the bytes numpy already made, with a DFA, takes a third of
-        the time of the text automaton, which first converts the text to UTF-8 and maps byte
-        offsets back to characters. A match that starts on an odd byte is made of the bytes of two
-        characters, not a phrase, and is dropped."""
+        """Every occurrence in the UTF-16-LE bytes of a compact text with no character outside the
+        BMP: (pattern index, begin, end) in bytes, two per character. Scanning the bytes numpy
+        already made, with a DFA, takes a third of the time of the text automaton, which first
+        converts the text to UTF-8 and maps byte offsets back to characters. A match that starts
+        on an odd byte is made of the bytes of two characters, not a phrase: callers drop it."""
         if self._utf16 is None:
             patterns = self._pattern_list()
             if not patterns:
@@ -122,7 +122,7 @@ class PhraseBook:
                 matchkind=ahocorasick_rs.MatchKind.Standard,
                 implementation=ahocorasick_rs.Implementation.DFA,
             )
-        return [(i, b >> 1, e >> 1) for i, b, e in self._utf16.find_matches_as_indexes(data, overlapping=True) if not b & 1]
+        return self._utf16.find_matches_as_indexes(data, overlapping=True)
 
     def scan(self, compact: str) -> dict[str, list[tuple[int, int]]]:
         """Every occurrence of every key in `compact`, as [begin, end) compact offsets."""
@@ -143,17 +143,19 @@ class PhraseBook:
         hits: list[dict[str, list[tuple[int, int]]]] = [_NO_HITS] * len(offsets)
         key_turns: dict[str, list[int]] = {}
         if joined.compact_utf16 is not None:
-            matches = self._matches_utf16(joined.compact_utf16)
+            matches = [m for m in self._matches_utf16(joined.compact_utf16) if not m[1] & 1]
+            firsts, lasts = [m[1] >> 1 for m in matches], [(m[2] >> 1) - 1 for m in matches]
         else:
             matches = self._matches(joined.compact)
+            firsts, lasts = [m[1] for m in matches], [m[2] - 1 for m in matches]
         if not matches:
             return hits, key_turns
         patterns = self._patterns
         positions = joined.positions
         if hasattr(positions, "take"):  # numpy: map every match's ends in one step
-            ends = positions.take([m[1] for m in matches] + [m[2] - 1 for m in matches]).tolist()
+            ends = positions.take(firsts + lasts).tolist()
         else:
-            ends = [positions[m[1]] for m in matches] + [positions[m[2] - 1] for m in matches]
+            ends = [positions[c] for c in firsts] + [positions[c] for c in lasts]
         count, last = len(matches), len(offsets)
         for k, (index, _, _) in enumerate(matches):
             begin = ends[k]

@@ -48,7 +48,7 @@ class Turns(Sequence):
     Building 45 frozen objects per call cost more than evaluating the call's rules. It compares
     equal to the tuple of its Turns, so `call.turns == (Turn(...), ...)` holds as before."""
 
-    __slots__ = ("speakers", "texts", "starts", "ends", "lines", "extras", "_made")
+    __slots__ = ("speakers", "texts", "starts", "ends", "lines", "extras", "_made", "_timed")
 
     def __init__(self, speakers: list[str], texts: list[str], starts: list[float | None] | None = None,
                  ends: list[float | None] | None = None, lines: list[int | None] | None = None,
@@ -61,6 +61,7 @@ class Turns(Sequence):
         self.lines = lines  # None: no turn has a line of its own
         self.extras = extras  # None: no turn has extra facts
         self._made: list[Turn | None] | None = None
+        self._timed: bool | None = None
 
     @classmethod
     def of(cls, turns: Iterable[Turn]) -> Turns:
@@ -77,7 +78,10 @@ class Turns(Sequence):
     @property
     def timed(self) -> bool:
         """Every turn has a start and an end."""
-        return bool(self.texts) and None not in self.starts and None not in self.ends
+        timed = self._timed
+        if timed is None:  # asked by every timing rule; the columns never change
+            timed = self._timed = bool(self.texts) and None not in self.starts and None not in self.ends
+        return timed
 
     def __len__(self) -> int:
         return len(self.texts)

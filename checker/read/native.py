@@ -27,7 +27,7 @@ class RawLine(NamedTuple):
 
     source: str
     line: int
-    text: str
+    text: bytes  # as in the file (UTF-8), without a leading byte-order mark
 
 
 def read_jsonl(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
@@ -36,12 +36,20 @@ def read_jsonl(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
 
 
 def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine]:
-    """The non-blank lines of a JSON Lines file, unparsed; `parse_raw_line` makes each a call."""
+    """The non-blank lines of a JSON Lines file, unparsed; `parse_raw_line` makes each a call.
+
+    Read as bytes: orjson parses UTF-8 directly, so a line is never decoded twice, and a line that
+    is not UTF-8 is rejected on its own (file and line) while the rest of the file is read."""
     source = str(path)
-    with path.open(encoding="utf-8-sig") as fh:
+    with path.open("rb") as fh:
         for lineno, line in enumerate(fh, 1):
-            if line.strip():
+            if lineno == 1 and line.startswith(_BOM):
+                line = line[len(_BOM):]
+            if line and not line.isspace():
                 yield RawLine(source, lineno, line)
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
@@ -51,7 +59,11 @@ def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
         # orjson is stricter (NaN, integers past 64 bits, lone surrogates) and words its errors its
         # own way: the standard parser decides, so what is read and what is said stay the same.
         try:
-            record = json.loads(raw.text)
+            text = raw.text.decode("utf-8") if isinstance(raw.text, bytes) else raw.text
+        except UnicodeDecodeError as exc:
+            return InputError(raw.source, raw.line, f"not UTF-8 text at byte {exc.start + 1} of the line")
+        try:
+            record = json.loads(text)
         except json.JSONDecodeError as exc:
             return InputError(raw.source, raw.line, f"broken JSON at column {exc.colno}: {exc.msg}")
     return _call(record, roles, raw.source, raw.line)

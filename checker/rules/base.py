@@ -211,7 +211,13 @@ class CallContext:
         """Indexes, in order, of the turns holding at least one of `keys` (as characters)."""
         if self._norms is None:
             self._scan()
-        found = [self._key_turns[k] for k in self._key_turns.keys() & keys]
+        present = self._key_turns
+        # Walk the smaller side: `dict_keys & frozenset` would walk the frozenset, every phrase
+        # of a 10,000-phrase rule, on every call.
+        if len(present) <= len(keys):
+            found = [turns for k, turns in present.items() if k in keys]
+        else:
+            found = [present[k] for k in keys if k in present]
         if not found:
             return []
         if len(found) == 1:
