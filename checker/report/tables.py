@@ -80,6 +80,20 @@ def finding_record(f: Finding, result: CallResult, options: ReportOptions) -> di
     return mask_finding_record(f, result.call) if options.mask else f.to_record()
 
 
+def finding_records(result: CallResult, options: ReportOptions) -> list[dict]:
+    """`finding_record` of every finding of a result. findings.csv and findings.jsonl render the
+    same result one after the other: the records (masking is most of their cost) are made once."""
+    last = _last_records
+    if last[0] is result and last[1] == options.mask:
+        return last[2]
+    records = [finding_record(f, result, options) for f in result.findings]
+    _last_records[:] = [result, options.mask, records]
+    return records
+
+
+_last_records: list = [None, None, None]  # the result last rendered, and its records
+
+
 def _cell(value):
     if value is None:
         return ""
@@ -96,7 +110,7 @@ class FindingsCsv(CsvWriter):
 
     @classmethod
     def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:
-        return [finding_record(f, result, options) for f in result.findings]
+        return finding_records(result, options)
 
 
 @register
@@ -110,7 +124,9 @@ class FindingsJsonl(ReportWriter):
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
-        return "".join(json.dumps(finding_record(f, result, options), ensure_ascii=False) + "\n" for f in result.findings)
+        if not result.findings:
+            return ""
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in finding_records(result, options))
 
     def add_rendered(self, part: str) -> None:
         if part:
@@ -133,8 +149,14 @@ class CallsCsv(CsvWriter):
     ]
 
     @classmethod
-    def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:
-        return [result.to_record()]
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
+        # One row for every call: built straight from the result rather than through a record.
+        call = result.call
+        return _csv_text([[
+            call.call_id, _cell(call.agent_id), _cell(call.agent_name), _cell(call.team), _cell(call.started_at),
+            result.score, _cell(result.passed), _cell(result.fatal), len(result.findings),
+            ";".join(result.not_applicable), _cell(result.extra.get("customer_dialect")),
+        ]])
 
 
 @register
