@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .engine import audit_call
+from .engine import audit_call, audit_calls
 from .model import AGENT, CUSTOMER, Call, CallResult, InputError, Turn
 from .pool import OrderedPool
 from .read import RawLine, parse_raw_line, read_paths
@@ -164,9 +164,11 @@ def _audit_units(
             yield item if isinstance(item, InputError) else finish(item)
         remove_folder(leftover.folder)  # every replayed item is in the new journal by now
     if jobs <= 1:
-        for item in units:
-            item = unique(item)
-            yield item if isinstance(item, InputError) else finish(audit_call(item, scheme, segmenter))
+        for chunk in _chunks(units, CHUNK):
+            items = [unique(item) for item in chunk]
+            results = iter(audit_calls([i for i in items if not isinstance(i, InputError)], scheme, segmenter))
+            for item in items:
+                yield item if isinstance(item, InputError) else finish(next(results))
         return
     if "fork" in mp.get_all_start_methods():  # OrderedPool forks where it can
         _WORKER["scheme"] = scheme  # forked workers inherit the compiled scheme
@@ -254,11 +256,12 @@ def _init_worker(scheme_path: str, segmenter: str | None, roles, render: ReportO
 def _work_chunk(units: list) -> list:
     scheme, segmenter, roles = _WORKER["scheme"], _WORKER["segmenter"], _WORKER["roles"]
     render, context = _WORKER["render"], _WORKER["context"]
+    items = [parse_raw_line(unit, roles) if isinstance(unit, RawLine) else unit for unit in units]
+    results = iter(audit_calls([i for i in items if not isinstance(i, InputError)], scheme, segmenter))
     out = []
-    for unit in units:
-        item = parse_raw_line(unit, roles) if isinstance(unit, RawLine) else unit
+    for item in items:
         if not isinstance(item, InputError):
-            item = audit_call(item, scheme, segmenter)
+            item = next(results)
             if render is not None:
                 item = render_result(item, scheme, render)
             elif context is not None:

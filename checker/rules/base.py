@@ -155,7 +155,7 @@ class CallContext:
         self._key_turns: dict[str, list[int]] = {}
         self.memo: dict[str, Any] = {}  # per-call facts a rule kind computes once for all its rules
         self.joined: JoinedText | None = None  # the call normalised in one piece, when it could be
-        self.offsets: list[int] = []  # where each turn starts in `joined.text`
+        self.offsets: list[int] = []  # where each turn starts in `joined.text` (maybe a batch's)
 
     def _scan(self) -> None:
         """Normalise every turn in one pass and scan the whole call with the scheme's automaton
@@ -184,6 +184,34 @@ class CallContext:
             for key in hits:
                 key_turns.setdefault(key, []).append(i)
         self._key_turns = key_turns
+
+    @staticmethod
+    def scan_together(contexts: list[CallContext]) -> None:
+        """`_scan` for several calls at once: their turns normalised as one text and scanned in
+        one automaton pass (see `engine.audit_calls`); each context then holds its own turns'
+        hits, as if it had scanned alone."""
+        if len(contexts) < 2 or not all(c.vectorised and c._norms is None for c in contexts):
+            return  # each scans itself when first asked
+        book = contexts[0].book
+        texts = [t for c in contexts for t in c.call.turns.texts]
+        joined = normalise_call(texts, True)
+        if joined is None:
+            return  # a character that changes length somewhere: each call goes its own way
+        offsets = list(accumulate(map((1).__add__, map(len, texts)), initial=0))  # + 1: the separator
+        offsets.pop()
+        hits, _ = book.scan_call(joined, offsets)
+        lo = 0
+        for c in contexts:
+            n = len(c.call.turns.texts)
+            c._norms, c._norm_texts = [None] * n, None
+            c.joined, c.offsets, c._hits = joined, offsets[lo : lo + n], hits[lo : lo + n]
+            key_turns: dict[str, list[int]] = {}
+            for i, found in enumerate(c._hits):
+                if found:
+                    for key in found:
+                        key_turns.setdefault(key, []).append(i)
+            c._key_turns = key_turns
+            lo += n
 
     def norm_text(self, index: int) -> str:
         """A turn's normalised text (what regexes run on), without building its views."""

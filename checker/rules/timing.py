@@ -208,7 +208,7 @@ def spoken_counts(ctx: CallContext) -> list[int]:
     counts = ctx.memo.get("spoken_chars")
     if counts is None:
         texts = ctx.call.turns.texts
-        ctx.turn_keys(0) if texts else None  # the scan, which makes `ctx.joined`
+        ctx.turn_hits()  # the scan, which makes `ctx.joined`
         joined = ctx.joined
         counts = _spoken_counts_numpy(joined.codes, ctx.offsets, texts) if joined is not None and joined.codes is not None else None
         if counts is None:
@@ -220,11 +220,16 @@ def spoken_counts(ctx: CallContext) -> list[int]:
 def _spoken_counts_numpy(codes, offsets: list[int], texts: list[str]) -> list[int] | None:
     import numpy as np
 
-    if not texts or offsets[-1] >= codes.size or (codes.dtype != np.uint16 and int(codes.max()) > 0xFFFF):
+    if not texts:
+        return None
+    lo, hi = offsets[0], offsets[-1] + len(texts[-1])  # `codes` may hold a batch of calls
+    codes = codes[lo:hi]
+    starts = [o - lo for o in offsets]
+    if starts[-1] >= codes.size or (codes.dtype != np.uint16 and int(codes.max()) > 0xFFFF):
         return None  # letters outside the BMP (CJK extension B…), or an empty last turn: one by one
     # Each turn's range runs to the next turn's start; the separator between them is not alnum,
     # and the ranges are never empty, as `reduceat` needs.
-    return np.add.reduceat(_alnum_table().take(codes), offsets, dtype=np.int64).tolist()
+    return np.add.reduceat(_alnum_table().take(codes), starts, dtype=np.int64).tolist()
 
 
 @functools.lru_cache(maxsize=1)
