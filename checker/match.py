@@ -134,50 +134,63 @@ class PhraseBook:
         return hits
 
     def scan_call(
-        self, joined: JoinedText, offsets: list[int]
+        self, joined: JoinedText, offsets: list[int], index: bool = True
     ) -> tuple[list[dict[str, list[tuple[int, int]]]], dict[str, list[int]]]:
-        """For each turn of a call normalised together (`normalise_call`), where each key occurs:
-        [begin, end) spans in that turn's normalised text; and for each key found, the turns it
-        is in, in order. `offsets[i]` is where turn i starts in `joined.text`. One automaton pass
-        for the whole call; no key holds the separator, so no match crosses two turns."""
+        """For each turn of a call (or a batch of calls) normalised together (`normalise_call`),
+        where each key occurs: [begin, end) spans in that turn's normalised text; and, with
+        `index`, for each key found the turns it is in, in order. `offsets[i]` is where turn i
+        starts in `joined.text`. One automaton pass for all the text; no key holds the
+        separator, so no match crosses two turns."""
         hits: list[dict[str, list[tuple[int, int]]]] = [_NO_HITS] * len(offsets)
         key_turns: dict[str, list[int]] = {}
-        if joined.compact_utf16 is not None:
-            matches = [m for m in self._matches_utf16(joined.compact_utf16) if not m[1] & 1]
-            firsts, lasts = [m[1] >> 1 for m in matches], [(m[2] >> 1) - 1 for m in matches]
-        else:
-            matches = self._matches(joined.compact)
-            firsts, lasts = [m[1] for m in matches], [m[2] - 1 for m in matches]
-        if not matches:
-            return hits, key_turns
+        rows = self._placed(joined, offsets)
         patterns = self._patterns
-        positions = joined.positions
-        if hasattr(positions, "take"):  # numpy: map every match's ends in one step
-            ends = positions.take(firsts + lasts).tolist()
-        else:
-            ends = [positions[c] for c in firsts] + [positions[c] for c in lasts]
-        count, last = len(matches), len(offsets)
-        for k, (index, _, _) in enumerate(matches):
-            begin = ends[k]
-            i = bisect.bisect_right(offsets, begin, 0, last) - 1
-            base = offsets[i]
+        for i, k, begin, end in rows:
             turn = hits[i]
             if turn is _NO_HITS:
                 turn = hits[i] = {}
-            key = patterns[index]
+            key = patterns[k]
             spans = turn.get(key)
             if spans is None:
                 spans = turn[key] = []
-                found = key_turns.get(key)
-                if found is None:
-                    key_turns[key] = [i]
-                elif found[-1] != i:
-                    found.append(i)
-            spans.append((begin - base, ends[count + k] + 1 - base))
+                if index:
+                    found = key_turns.get(key)
+                    if found is None:
+                        key_turns[key] = [i]
+                    elif found[-1] != i:
+                        found.append(i)
+            spans.append((begin, end))
         for found in key_turns.values():
             if len(found) > 1 and any(a > b for a, b in zip(found, found[1:])):
                 found.sort()  # matches come in order of their ends, so a turn is rarely out of place
         return hits, key_turns
+
+    def _placed(self, joined: JoinedText, offsets: list[int]):
+        """(turn, pattern index, begin, end) of every match, the span local to its turn's
+        normalised text; with numpy (the vectorised path) for all matches at once."""
+        if joined.compact_utf16 is not None:
+            found = self._matches_utf16(joined.compact_utf16)
+            if not found:
+                return ()
+            import numpy as np
+
+            m = np.array(found, dtype=np.int64)
+            m = m[(m[:, 1] & 1) == 0]  # a match on an odd byte straddles two characters
+            positions = joined.positions
+            begins = positions.take(m[:, 1] >> 1)  # type: ignore[union-attr]
+            ends = positions.take((m[:, 2] >> 1) - 1) + 1  # type: ignore[union-attr]
+            starts = np.asarray(offsets)
+            turns = np.searchsorted(starts, begins, side="right") - 1
+            base = starts.take(turns)
+            return zip(turns.tolist(), m[:, 0].tolist(), (begins - base).tolist(), (ends - base).tolist())
+        positions = joined.positions
+        out = []
+        last = len(offsets)
+        for k, cbegin, cend in self._matches(joined.compact):
+            begin, end = positions[cbegin], positions[cend - 1] + 1
+            i = bisect.bisect_right(offsets, begin, 0, last) - 1
+            out.append((i, k, begin - offsets[i], end - offsets[i]))
+        return out
 
 
 _NO_HITS: dict = {}  # shared by the turns where nothing was found; never written to

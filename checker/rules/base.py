@@ -199,7 +199,7 @@ class CallContext:
             return  # a character that changes length somewhere: each call goes its own way
         offsets = list(accumulate(map((1).__add__, map(len, texts)), initial=0))  # + 1: the separator
         offsets.pop()
-        hits, _ = book.scan_call(joined, offsets)
+        hits, _ = book.scan_call(joined, offsets, index=False)
         lo = 0
         for c in contexts:
             n = len(c.call.turns.texts)
