@@ -234,9 +234,12 @@ def _preload(scheme: Scheme, segmenter: str | None) -> None:
     """Load here, once, the tables that auditing loads on first use (the segmenter's dictionary,
     OpenCC, jieba's word frequencies for sub-division, the normalisation tables), so that forked
     workers share them."""
-    warm = Call("warm-up", (Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。"), Turn(CUSTOMER, "謝謝你們")))
-    result = audit_call(warm, scheme, segmenter)
-    render_result(result, scheme, ReportOptions())
+    warm = [
+        Call("warm-up", (Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。", 0.0, 3.0), Turn(CUSTOMER, "謝謝你們", 3.5, 5.0))),
+        Call("warm-up-2", (Turn(AGENT, "好的，请稍等。", 0.0, 1.0),)),
+    ]
+    for result in audit_calls(warm, scheme, segmenter):  # the batch path, as the audit runs it
+        render_result(result, scheme, ReportOptions())
     preload_dictionary()
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "NormalText", "JoinedText", "normalise", "normalise_joined", "normalise_call", "normalise_phrase", "compact_of",
-    "is_ignorable", "SEPARATOR",
+    "is_ignorable", "alnum_counts", "SEPARATOR",
 ]
 
 
@@ -192,6 +192,33 @@ def _normalise_call_general(joined: str, converted: str | None = None) -> Joined
         units = kept.astype(np.uint16).tobytes()
         return JoinedText(converted, units.decode("utf-16-le"), np.flatnonzero(keep), units, codes)
     return JoinedText(converted, kept.tobytes().decode("utf-32-le"), np.flatnonzero(keep), None, codes)
+
+
+def alnum_counts(joined: JoinedText, offsets: list[int], texts: list[str]) -> list[int] | None:
+    """How many letters and digits (`str.isalnum`) each of `texts` holds, the texts being those
+    `joined` was made of from `offsets[0]` on (a call's turns, within a call or a batch). None
+    when it cannot be told from the vectorised view (no code points kept, a character outside the
+    BMP, an empty last text): count them one by one then."""
+    codes = joined.codes
+    if codes is None or not texts:
+        return None
+    import numpy as np
+
+    lo, hi = offsets[0], offsets[-1] + len(texts[-1])
+    codes = codes[lo:hi]  # type: ignore[index]
+    starts = [o - lo for o in offsets]
+    if starts[-1] >= codes.size or (codes.dtype != np.uint16 and int(codes.max()) > 0xFFFF):
+        return None
+    # Each text's range runs to the next one's start; the separator between them is not alnum,
+    # and the ranges are never empty, as `reduceat` needs.
+    return np.add.reduceat(_alnum_table().take(codes), starts, dtype=np.int64).tolist()
+
+
+@functools.lru_cache(maxsize=1)
+def _alnum_table():
+    import numpy as np
+
+    return np.fromiter((chr(cp).isalnum() for cp in range(0x10000)), dtype=np.uint8, count=0x10000)
 
 
 _CHECK = 0x110000  # above every code point: "look closer" in the numpy mapping table

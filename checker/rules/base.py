@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..match import Phrase, PhraseBook, PhraseList, TurnView
-from ..normalise import JoinedText, NormalText, normalise, normalise_call
+from ..normalise import JoinedText, NormalText, alnum_counts, normalise, normalise_call
 from ..model import AGENT, Call, Finding, Turn
 from ..segment import Segmenter
 
@@ -200,9 +200,13 @@ class CallContext:
         offsets = list(accumulate(map((1).__add__, map(len, texts)), initial=0))  # + 1: the separator
         offsets.pop()
         hits, _ = book.scan_call(joined, offsets, index=False)
+        # Letters and digits per turn (speech rate) for the whole batch in one numpy step.
+        spoken = alnum_counts(joined, offsets, texts)
         lo = 0
         for c in contexts:
             n = len(c.call.turns.texts)
+            if spoken is not None:
+                c.memo["spoken_chars"] = spoken[lo : lo + n]
             c._norms, c._norm_texts = [None] * n, None
             c.joined, c.offsets, c._hits = joined, offsets[lo : lo + n], hits[lo : lo + n]
             key_turns: dict[str, list[int]] = {}

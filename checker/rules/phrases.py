@@ -95,6 +95,11 @@ class PhraseMatcher:
         """Every hit in the `scope` turns, in turn then offset order."""
         return [h for i in self.candidates(ctx, scope) for h in self.hits(ctx, i)]
 
+    def iter_hits(self, ctx: CallContext, scope):
+        """`hits_in`, lazily: a caller that needs only the first few stops the matching there."""
+        for i in self.candidates(ctx, scope):
+            yield from self.hits(ctx, i)
+
     def any_hit(self, ctx: CallContext, scope) -> bool:
         """Whether any turn of `scope` holds a hit: `any(self.hits(...))`, stopping at the first."""
         if not self.regexes:  # the usual required rule: a few turns of a window, phrases only

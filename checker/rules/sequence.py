@@ -56,13 +56,16 @@ class SequenceRule(Rule):
         placed: list[tuple[str, Hit]] = []
         after = (-1, 0)  # (turn, offset): the next step must start at or after this point
         for name, matcher in zip(self.names, self.steps):
-            hits = matcher.hits_in(ctx, scope)  # in turn, then offset order
-            if not hits:
+            # In turn, then offset order, matched only as far as needed: the first occurrence,
+            # and the first at or after the previous step.
+            hits = matcher.iter_hits(ctx, scope)
+            first = next(hits, None)
+            if first is None:
                 missing.append(name)
                 continue
-            nxt = next((h for h in hits if (h.turn, h.begin) >= after), None)
+            nxt = first if (first.turn, first.begin) >= after else next((h for h in hits if (h.turn, h.begin) >= after), None)
             if nxt is None:
-                out_of_order.append((name, hits[0], placed[-1][0]))
+                out_of_order.append((name, first, placed[-1][0]))
                 continue
             placed.append((name, nxt))
             after = (nxt.turn, nxt.end)

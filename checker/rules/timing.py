@@ -27,13 +27,13 @@ appended to the finding's message, since that is what findings.csv shows, and ke
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import replace
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from ..model import Finding
+from ..normalise import alnum_counts
 from .base import CallContext, CompileContext, NotApplicable, Rule, RuleConfig, Speaker, register
 from .phrases import PhraseMatcher, PhraseSet
 
@@ -204,39 +204,18 @@ def spoken_chars(text: str) -> int:
 
 def spoken_counts(ctx: CallContext) -> list[int]:
     """`spoken_chars` of every turn of the call, counted once per call; on the audit's vectorised
-    path one table look-up over the code points the normalisation already made."""
+    path one table look-up over the code points the normalisation already made (for a whole
+    batch of calls at once, see `CallContext.scan_together`)."""
     counts = ctx.memo.get("spoken_chars")
     if counts is None:
         texts = ctx.call.turns.texts
         ctx.turn_hits()  # the scan, which makes `ctx.joined`
         joined = ctx.joined
-        counts = _spoken_counts_numpy(joined.codes, ctx.offsets, texts) if joined is not None and joined.codes is not None else None
+        counts = alnum_counts(joined, ctx.offsets, texts) if joined is not None else None
         if counts is None:
             counts = [spoken_chars(t) for t in texts]
         ctx.memo["spoken_chars"] = counts
     return counts
-
-
-def _spoken_counts_numpy(codes, offsets: list[int], texts: list[str]) -> list[int] | None:
-    import numpy as np
-
-    if not texts:
-        return None
-    lo, hi = offsets[0], offsets[-1] + len(texts[-1])  # `codes` may hold a batch of calls
-    codes = codes[lo:hi]
-    starts = [o - lo for o in offsets]
-    if starts[-1] >= codes.size or (codes.dtype != np.uint16 and int(codes.max()) > 0xFFFF):
-        return None  # letters outside the BMP (CJK extension B…), or an empty last turn: one by one
-    # Each turn's range runs to the next turn's start; the separator between them is not alnum,
-    # and the ranges are never empty, as `reduceat` needs.
-    return np.add.reduceat(_alnum_table().take(codes), starts, dtype=np.int64).tolist()
-
-
-@functools.lru_cache(maxsize=1)
-def _alnum_table():
-    import numpy as np
-
-    return np.fromiter((chr(cp).isalnum() for cp in range(0x10000)), dtype=np.uint8, count=0x10000)
 
 
 @register
