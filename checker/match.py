@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import ahocorasick_rs
 
 from .normalise import JoinedText, NormalText, normalise, normalise_phrase
-from .segment import Segmenter, TextBoundaries
+from .segment import Segmenter, TextBoundaries, on_block_edges
 
 __all__ = ["PhraseBook", "PhraseList", "TurnView", "Match", "Phrase", "find_phrases", "has_phrase"]
 
@@ -193,6 +193,10 @@ class PhraseBook:
         return out
 
 
+def _never(text: str, begin: int, end: int) -> bool:
+    return False
+
+
 _NO_HITS: dict = {}  # shared by the turns where nothing was found; never written to
 
 
@@ -232,9 +236,15 @@ class TurnView:
         if found is None:
             spans = self.occurrences(key)
             if spans:
-                if self._bounds is None:
-                    self._bounds = self.segmenter.boundaries(self.norm.text)
-                spans = [span for span in spans if self._bounds.is_word(*span)]
+                text = self.norm.text
+                # A span whose both ends are block edges (punctuation, the text's ends) is on
+                # word boundaries whatever the segmentation: no need to segment for it.
+                # (The reference segmenter, which checks that premise, always segments.)
+                edges = on_block_edges if self.segmenter.block_wise else _never
+                if not all(edges(text, b, e) for b, e in spans):
+                    if self._bounds is None:
+                        self._bounds = self.segmenter.boundaries(text)
+                    spans = [span for span in spans if edges(text, *span) or self._bounds.is_word(*span)]
             found = self._words[key] = spans
         return found
 

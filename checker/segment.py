@@ -26,8 +26,28 @@ _BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
 SEGMENTERS = ("jieba", "rjieba")  # "reference" (whole-text jieba) exists for tests only
 
 
+def on_block_edges(text: str, begin: int, end: int) -> bool:
+    """True when [begin, end) starts and ends where jieba's blocks do, or on characters outside
+    any block: then both ends are token boundaries in every segmentation (the check `is_word`
+    starts with, answered without segmenting). 您好 in 您好，请问 is; 说吧 in 小说吧 is not."""
+    n = len(text)
+    return (
+        (begin == 0 or not _is_block_char(text[begin - 1]) or not _is_block_char(text[begin]))
+        and (end == n or not _is_block_char(text[end]) or not _is_block_char(text[end - 1]))
+    )
+
+
+def _is_block_char(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fd5" or ch in _BLOCK_ASCII
+
+
+_BLOCK_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
+
+
 class Segmenter:
     """Word boundaries of normalised text, per the SPEC's matching rule."""
+
+    block_wise = True  # segments block by block, so block edges are boundaries by construction
 
     def __init__(self, name: str, cut: Callable[[str], list[str]]):
         self.name = name
@@ -139,6 +159,8 @@ class WholeTextBoundaries:
 
 
 class ReferenceSegmenter(Segmenter):
+    block_wise = False  # checks the block premise instead of relying on it
+
     def boundaries(self, text: str) -> "WholeTextBoundaries":  # type: ignore[override]
         return WholeTextBoundaries(self, text)
 

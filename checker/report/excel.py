@@ -127,7 +127,7 @@ def _stream(csv_path: Path, out: Path, limit: int) -> _Stream:
                     continue
                 if kind == "s" and plain and len(value) <= EXCEL_MAX_CELL:
                     cells.append(f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
-                elif kind == "n" and value.isdigit():
+                elif kind == "n" and (value.isdigit() or value.replace(".", "", 1).isdigit()):
                     cells.append(f'<c r="{letter}{r}"><v>{value}</v></c>')
                 else:
                     cells.append(_cell_xml(kind, f"{letter}{r}", value))
