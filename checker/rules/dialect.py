@@ -47,7 +47,13 @@ class CompiledDialect:
     def found(self, ctx: CallContext, turn: int) -> list[Match]:
         if self.markers.by_key.keys().isdisjoint(ctx.turn_keys(turn)):
             return []
-        return find_phrases(ctx.view(turn), self.markers)
+        # Kept per call: the dialect rule and `detect_dialect` ask about the same customer turns.
+        memo = ctx.memo.setdefault("dialect_markers", {})
+        key = (id(self), turn)
+        matches = memo.get(key)
+        if matches is None:
+            matches = memo[key] = find_phrases(ctx.view(turn), self.markers)
+        return matches
 
     @staticmethod
     def strength(matches: list[Match]) -> float:

@@ -18,6 +18,7 @@ message names the missing and out-of-order steps, and `details` lists them.
 """
 from __future__ import annotations
 
+import bisect
 from typing import Literal
 
 from pydantic import Field
@@ -56,14 +57,18 @@ class SequenceRule(Rule):
         placed: list[tuple[str, Hit]] = []
         after = (-1, 0)  # (turn, offset): the next step must start at or after this point
         for name, matcher in zip(self.names, self.steps):
-            # In turn, then offset order, matched only as far as needed: the first occurrence,
-            # and the first at or after the previous step.
-            hits = matcher.iter_hits(ctx, scope)
-            first = next(hits, None)
+            # Matched only as far as needed, in turn then offset order: the first occurrence,
+            # and the first at or after the previous step (turns before that one are skipped).
+            turns = matcher.candidates(ctx, scope)
+            first = next((h for i in turns for h in matcher.hits(ctx, i)), None)
             if first is None:
                 missing.append(name)
                 continue
-            nxt = first if (first.turn, first.begin) >= after else next((h for h in hits if (h.turn, h.begin) >= after), None)
+            if (first.turn, first.begin) >= after:
+                nxt = first
+            else:
+                later = turns[bisect.bisect_left(turns, max(after[0], first.turn)):]
+                nxt = next((h for i in later for h in matcher.hits(ctx, i) if (h.turn, h.begin) >= after), None)
             if nxt is None:
                 out_of_order.append((name, first, placed[-1][0]))
                 continue
