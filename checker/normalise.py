@@ -181,7 +181,8 @@ def _normalise_call_general(joined: str, converted: str | None = None) -> Joined
         return None
     if converted != mapped:
         mapped_codes = np.frombuffer(converted.encode("utf-32-le"), dtype=np.uint32)
-        astral = mapped_codes >= 0xFFFF if int(mapped_codes.max()) >= 0xFFFF else False  # OpenCC may leave the BMP
+    # Outside the BMP after mapping and conversion (NFKC and OpenCC may both leave it).
+    astral = mapped_codes >= 0xFFFF if mapped_codes.size and int(mapped_codes.max()) >= 0xFFFF else False
     drop = ignorable.take(mapped_codes, mode="clip")  # U+FFFF and beyond: looked up below
     if astral is not False:
         for cp in set(mapped_codes[astral].tolist()):
@@ -238,7 +239,9 @@ def _numpy_tables():
     ignorable = np.zeros(0x10000, dtype=bool)
     ignorable[np.fromiter((ord(ch) for ch in _ignorable_set()), dtype=np.uint32)] = True
     ignorable[0xFFFF] = False  # a noncharacter (not ignorable), and where the clip puts the astral ones
-    mapping16 = np.where(mapping == _CHECK, 0xFFFF, mapping).astype(np.uint16)
+    # A character mapped outside the BMP (seven CJK compatibility ideographs, U+FAD0 → U+22844)
+    # does not fit a UTF-16 unit either: "look closer" too.
+    mapping16 = np.where(mapping > 0xFFFE, 0xFFFF, mapping).astype(np.uint16)
     return mapping16, mapping, ignorable
 
 

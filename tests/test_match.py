@@ -1,7 +1,13 @@
 """The matching traps from SPEC "Matching", through the whole engine."""
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
 from checker.engine import audit_call
+from checker.match import PhraseBook
+from checker.model import Call, Turn
+from checker.normalise import normalise
+from checker.rules.base import CallContext
+from checker.segment import get_segmenter
 
 from .conftest import call_from, scheme_from
 
@@ -135,3 +141,125 @@ def test_phrase_unknown_to_the_dictionary_matches_across_tokens():
     text = "坐席: 这不是我应该做的事情"
     before = [f.matched for f in audit_call(call_from(text, scheme), scheme).findings]
     assert before == ["这不是我应该做的"]
+
+
+# -- the UTF-16 scan of the vectorised path --------------------------------------------------
+
+def book_of(*phrases):
+    book = PhraseBook()
+    for phrase in phrases:
+        book.add(phrase)
+    return book
+
+
+def call_of(*texts):
+    return Call("c", tuple(Turn("agent" if i % 2 == 0 else "customer", t) for i, t in enumerate(texts)))
+
+
+def context_hits(book, texts, vectorised):
+    ctx = CallContext(call_of(*texts), book, get_segmenter("rjieba"), vectorised=vectorised)
+    return ctx.turn_hits(), ctx
+
+
+def one_by_one_hits(book, texts):
+    """Each turn normalised and scanned on its own, compact spans mapped to the normalised text."""
+    out = []
+    for text in texts:
+        norm = normalise(text)
+        out.append({k: [norm.text_span(b, e) for b, e in v] for k, v in book.scan(norm.compact).items()})
+    return out
+
+
+def test_misaligned_utf16_bytes_are_no_match():
+    # 扡 (U+6261) is the bytes 61 62; 愀b (U+6100 U+0062) is 00 61 62 00: the phrase's bytes
+    # stand there only from the odd offset 1, across two characters.
+    book = book_of("\u6261")
+    text = "\u6100\u0062"
+    assert "\u6261".encode("utf-16-le") in text.encode("utf-16-le")
+    hits, ctx = context_hits(book, [text], vectorised=True)
+    assert ctx.joined is not None and ctx.joined.compact_utf16 is not None  # the byte scan ran
+    assert hits == [{}]
+    assert ctx.call_keys() == set()
+    assert book.scan(normalise(text).compact) == {}
+    assert context_hits(book, [text], vectorised=False)[0] == [{}]
+
+
+def test_misaligned_bytes_next_to_a_real_match():
+    book = book_of("\u6261", "a")
+    # a (61 00) stands at an odd offset in 愀愀 (00 61 00 61); 扡 stands for real at turn 1, 2
+    texts = ["\u6100\u6100", "\u6100\u0062\u6261", "a\u6100"]
+    hits, ctx = context_hits(book, texts, vectorised=True)
+    assert ctx.joined.compact_utf16 is not None
+    assert hits == [{}, {"\u6261": [(2, 3)]}, {"a": [(0, 1)]}]
+    assert hits == one_by_one_hits(book, texts) == context_hits(book, texts, vectorised=False)[0]
+    assert ctx.turns_with(frozenset({"\u6261"})) == [1] and ctx.turns_with(frozenset({"a"})) == [2]
+
+
+def test_misaligned_bytes_across_the_turn_separator():
+    # turn 0 ends in 愀 (00 61) and the separator is 00 e0: 'a' (61 00) straddles them
+    book = book_of("a")
+    texts = ["\u6100", "\u6100"]
+    hits, ctx = context_hits(book, texts, vectorised=True)
+    assert "a".encode("utf-16-le") in ctx.joined.compact_utf16
+    assert hits == [{}, {}] == one_by_one_hits(book, texts)
+
+
+# Characters whose UTF-16-LE bytes are all 00, 61 or 62, none changed by normalisation: their
+# bytes combine into one another's at odd offsets all the time.
+BYTE_CHARS = ["a", "b", "\u6100", "\u6261", "\u6162", "\u6161", "\u6262"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from(BYTE_CHARS), min_size=1, max_size=3), min_size=1, max_size=4),
+    st.lists(st.text(st.sampled_from(BYTE_CHARS + [" ", "，"]), max_size=10), min_size=1, max_size=5),
+)
+@example(["\u6261"], ["\u6100\u0062"])
+def test_utf16_scan_equals_the_text_scan(phrases, texts):
+    book = book_of(*phrases)
+    fast, ctx = context_hits(book, texts, vectorised=True)
+    assert ctx.joined is not None and ctx.joined.compact_utf16 is not None
+    assert fast == context_hits(book, texts, vectorised=False)[0]
+    assert fast == one_by_one_hits(book, texts)
+
+
+# -- characters outside the BMP around a phrase -------------------------------------------------
+
+ASTRAL = ["😀", "\U00020000", "\U0001F44D", "\U00010400"]  # emoji, CJK Ext. B, 👍, Deseret 𐐀
+
+
+@pytest.mark.parametrize("texts", [
+    ["😀您好😀", "说吧"],
+    ["您😀好", "𠀀说吧𠀀"],  # an emoji is a symbol (skipped inside a phrase); 𠀀 is a letter
+    ["您\U00020000好", "好的👍说吧"],
+    ["😀", "您好", "\U00010400说吧"],
+    ["說吧😀", "ＯＫ😀您好"],  # traditional and full-width next to an emoji
+])
+def test_astral_characters_around_a_phrase_same_hits(texts):
+    book = book_of("您好", "说吧", "ok")
+    fast, ctx = context_hits(book, texts, vectorised=True)
+    slow, _ = context_hits(book, texts, vectorised=False)
+    assert fast == slow == one_by_one_hits(book, texts)
+    assert any(fast)  # something was found
+    for i, found in enumerate(fast):
+        for key, spans in found.items():
+            for b, e in spans:
+                view = ctx.view(i)
+                ob, oe = view.original(b, e)
+                assert normalise(texts[i][ob:oe]).compact == key
+
+
+def test_emoji_inside_a_phrase_is_skipped_and_quoted():
+    book = book_of("您好")
+    fast, ctx = context_hits(book, ["嗯，您😀好"], vectorised=True)
+    assert fast == [{"您好": [(2, 5)]}]
+    assert ctx.norm_text(0)[2:5] == "您😀好"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(st.sampled_from(["您", "好", "说", "吧", "說", " ", "，"] + ASTRAL), max_size=10),
+                min_size=1, max_size=5))
+def test_astral_texts_same_hits_on_both_paths(texts):
+    book = book_of("您好", "说吧", "好说")
+    fast, _ = context_hits(book, texts, vectorised=True)
+    assert fast == context_hits(book, texts, vectorised=False)[0] == one_by_one_hits(book, texts)

@@ -41,15 +41,33 @@ def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine]:
     Read as bytes: orjson parses UTF-8 directly, so a line is never decoded twice, and a line that
     is not UTF-8 is rejected on its own (file and line) while the rest of the file is read."""
     source = str(path)
+    lineno = 0
     with path.open("rb") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if lineno == 1 and line.startswith(_BOM):
-                line = line[len(_BOM):]
-            if line and not line.isspace():
-                yield RawLine(source, lineno, line)
+        for chunk in fh:
+            if lineno == 0 and chunk.startswith(_BOM):
+                chunk = chunk[len(_BOM):]
+            # Lines end at \n, \r\n or a bare \r, as in a file read as text; binary reading
+            # only splits at \n.
+            pieces = chunk.splitlines(keepends=True) if b"\r" in chunk[:-2] or chunk.endswith(b"\r") else (chunk,)
+            for line in pieces:
+                lineno += 1
+                if not _blank(line):
+                    yield RawLine(source, lineno, line)
 
 
 _BOM = b"\xef\xbb\xbf"
+
+
+def _blank(line: bytes) -> bool:
+    """Nothing but white space, Unicode's included (U+3000, U+00A0), as `str.strip` sees it."""
+    if line[:1] == b"{":  # a record: the common case, decided on its first byte
+        return False
+    if line.isspace() or not line:
+        return True
+    try:
+        return not line.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return False  # not text: reported by the parser, with its line
 
 
 def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
@@ -66,7 +84,22 @@ def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
             return InputError(raw.source, raw.line, f"broken JSON at column {exc.colno}: {exc.msg}")
+        problem = _unpaired_surrogate(record)
+        if problem:
+            return InputError(raw.source, raw.line, problem)
     return _call(record, roles, raw.source, raw.line)
+
+
+def _unpaired_surrogate(record) -> str | None:
+    """What the standard parser lets through and no text can hold: a "\\ud800" escape with no
+    partner. (orjson refuses it, so only records that came the slow way are looked at.)"""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"text holds an unpaired surrogate U+{ord(exc.object[exc.start]):04X} (an escape that is not a character)"
+    except (TypeError, ValueError):
+        return None
+    return None
 
 
 def read_json(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
@@ -75,6 +108,10 @@ def read_json(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         yield InputError(str(path), exc.lineno, f"broken JSON at column {exc.colno}: {exc.msg}")
+        return
+    problem = _unpaired_surrogate(data)
+    if problem:
+        yield InputError(str(path), None, problem)
         return
     if isinstance(data, dict) and "calls" in data and "turns" not in data:
         data = data["calls"]  # {"calls": [...]} wrapper

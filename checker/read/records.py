@@ -99,7 +99,10 @@ def _seconds_column(values: list) -> list[float | None] | None:
     present = [v for v in values if v is not None]
     if present and not (min(present) >= 0 and sum(present) == sum(present)):
         return None
-    return [v if v is None or v.__class__ is float else float(v) for v in values]
+    try:
+        return [v if v is None or v.__class__ is float else float(v) for v in values]
+    except OverflowError:  # an integer past what a float holds: the turn-by-turn path says so
+        return None
 
 
 _NUMBER_OR_NONE = {int, float, type(None)}
@@ -116,16 +119,14 @@ def build_turn(raw: Any, roles: RoleMap, line: int | None, index: int, turn_line
         raise RecordError(f"turn {index}: text must be a string, got {type(text).__name__}", at)
     speaker = roles.role(raw.get("speaker", raw.get("role")), at)
     start, end = raw.get("start"), raw.get("end")
-    if start.__class__ not in _NUMBERS or not start >= 0:
+    if start.__class__ is not float or not start >= 0:
         start = _seconds(start, f"turn {index}: start", at)
-    if end.__class__ not in _NUMBERS or not end >= 0:
+    if end.__class__ is not float or not end >= 0:
         end = _seconds(end, f"turn {index}: end", at)
     if start is not None and end is not None and end < start:
         raise RecordError(f"turn {index}: end {end} is before start {start}", at)
-    return Turn(speaker, text, None if start is None else float(start), None if end is None else float(end), turn_line)
+    return Turn(speaker, text, start, end, turn_line)
 
-
-_NUMBERS = frozenset({int, float})
 
 
 def check_started_at(value: Any, line: int | None) -> str | None:
@@ -155,11 +156,16 @@ def _seconds(value: Any, what: str, line: int | None) -> float | None:
         raise RecordError(f"{what} must be a number of seconds, got {value!r}", line)
     try:
         out = float(value)
-    except (TypeError, ValueError):
-        raise RecordError(f"{what} must be a number of seconds, got {value!r}", line) from None
+    except (TypeError, ValueError, OverflowError):
+        raise RecordError(f"{what} must be a number of seconds, got {_short(value)}", line) from None
     if math.isnan(out) or out < 0:
         raise RecordError(f"{what} must be a non-negative number of seconds, got {value!r}", line)
     return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def _optional_str(value: Any, what: str, line: int | None) -> str | None:

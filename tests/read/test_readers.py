@@ -3,8 +3,11 @@ becomes an InputError naming file, line and reason while the rest of the file is
 import json
 import textwrap
 
+import pytest
+
 from checker.model import Call, InputError
-from checker.read import RoleMap, read_file, read_paths
+from checker.read import RawLine, RoleMap, parse_raw_line, read_file, read_paths
+from checker.read.native import read_jsonl_raw
 
 ROLES = RoleMap.build({"agent": ["小U"]})
 
@@ -136,3 +139,95 @@ def test_speaker_labels_compare_normalised():
     assert roles.role("agent1") == "agent" and roles.role("AGENT 1") == "agent"
     assert roles.role("来电客户") == "customer" and roles.role("客戶") == "customer"
     assert roles.role("ＡＧＥＮＴ") == "agent"
+
+
+# -- JSON Lines read as bytes -------------------------------------------------------------------
+
+NAN_LINE = '{"call_id": "n", "turns": [{"speaker": "agent", "text": "您好", "start": NaN}]}'
+
+
+def jsonl_line(call_id, text="您好", **turn):
+    return json.dumps({"call_id": call_id, "turns": [{"speaker": "agent", "text": text, **turn}]},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def test_jsonl_bytes_bom_blank_lines_bad_utf8_and_nan(tmp_path):
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(b"\n".join([
+        b"\xef\xbb\xbf" + jsonl_line("a", "您好，請問"),  # 1: UTF-8 byte-order mark
+        b"",  # 2: blank
+        b"   \t ",  # 3: white space only
+        b"\xff\xfe{\x00}\x00",  # 4: not UTF-8 (UTF-16 with its BOM)
+        jsonl_line("b", start=0, end=1.5),  # 5: still read
+        b'{"call_id": "c\xe4", "turns": [{"speaker": "agent", "text": "x"}]}',  # 6: bad byte inside a string
+        NAN_LINE.encode("utf-8"),  # 7: NaN: orjson refuses it, the standard parser reads it
+        b"\r",  # 8: a lone CR before the newline
+        jsonl_line("d") + b"\r",  # 9: CRLF line ending
+        b"",
+    ]))
+    items = list(read_paths([path], RoleMap.build()))
+    assert [type(i).__name__ for i in items] == ["Call", "InputError", "Call", "InputError", "InputError", "Call"]
+    a, bad, b, bad_inner, nan, d = items
+    assert a.call_id == "a" and a.line == 1 and a.turns[0].text == "您好，請問"
+    assert (bad.file, bad.line) == (str(path), 4)
+    assert "UTF-8" in bad.reason and bad.reason == "not UTF-8 text at byte 1 of the line"
+    assert str(bad).startswith(f"{path}:4: ")
+    assert b.call_id == "b" and b.line == 5 and (b.turns[0].start, b.turns[0].end) == (0.0, 1.5)
+    assert (bad_inner.line, bad_inner.file) == (6, str(path)) and "UTF-8" in bad_inner.reason
+    assert bad_inner.reason == "not UTF-8 text at byte 15 of the line"
+    assert nan == InputError(str(path), 7, "turn 0: start must be a non-negative number of seconds, got nan", "n")
+    assert d.call_id == "d" and d.line == 9
+
+
+def test_nan_line_reads_as_the_text_line_read_before(tmp_path):
+    """The bytes line goes through the standard-library fallback and says what the text line
+    (how JSON Lines were read before) said."""
+    roles = RoleMap.build()
+    as_bytes = parse_raw_line(RawLine("f.jsonl", 7, NAN_LINE.encode("utf-8")), roles)
+    as_text = parse_raw_line(RawLine("f.jsonl", 7, NAN_LINE), roles)
+    assert as_bytes == as_text == InputError(
+        "f.jsonl", 7, "turn 0: start must be a non-negative number of seconds, got nan", "n")
+    # NaN where it is allowed (metadata) is read, as before
+    line = '{"call_id": "m", "metadata": {"score": NaN}, "turns": [{"speaker": "agent", "text": "您好"}]}'
+    call = parse_raw_line(RawLine("f.jsonl", 1, line.encode("utf-8")), roles)
+    assert isinstance(call, Call) and call.metadata["score"] != call.metadata["score"]
+    assert parse_raw_line(RawLine("f.jsonl", 1, line), roles).call_id == "m"
+
+
+@pytest.mark.parametrize("line", [
+    '{"call_id": "big", "turns": [{"speaker": "agent", "text": "您好", "start": 1, "end": 123456789012345678901234}]}',
+    '{"call_id": "inf", "turns": [{"speaker": "agent", "text": "您好", "start": Infinity}]}',
+    '{"call_id": "broken", "turns": [',
+    '{"call_id": "dup", "call_id": "dup2", "turns": [{"speaker": "agent", "text": "您好"}]}',
+    '[1, 2]',
+    '{"call_id": "esc", "turns": [{"speaker": "agent", "text": "\\u60a8\\u597d"}]}',
+])
+def test_bytes_and_text_lines_read_the_same(line):
+    roles = RoleMap.build()
+    as_bytes = parse_raw_line(RawLine("f.jsonl", 2, line.encode("utf-8")), roles)
+    as_text = parse_raw_line(RawLine("f.jsonl", 2, line), roles)
+    assert type(as_bytes) is type(as_text)
+    assert as_bytes == as_text
+
+
+def test_bom_only_on_the_first_line_and_blank_first_line(tmp_path):
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf\n" + jsonl_line("a") + b"\n")
+    items = list(read_paths([path], RoleMap.build()))
+    assert [(type(i).__name__, i.line) for i in items] == [("Call", 2)]
+    assert [r.line for r in read_jsonl_raw(path, RoleMap.build())] == [2]
+
+
+def test_line_of_unicode_white_space_is_blank(tmp_path):
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(b"\n".join([jsonl_line("a"), "\u3000".encode("utf-8"), "\u00a0 ".encode("utf-8"),
+                                 jsonl_line("b"), b""]))
+    items = list(read_paths([path], RoleMap.build()))
+    assert [(type(i).__name__, i.line) for i in items] == [("Call", 1), ("Call", 4)]
+
+
+def test_cr_line_endings(tmp_path):
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(jsonl_line("a") + b"\r" + jsonl_line("b") + b"\r")
+    items = list(read_paths([path], RoleMap.build()))
+    assert [(type(i).__name__, i.line) for i in items] == [("Call", 1), ("Call", 2)]

@@ -1,0 +1,118 @@
+"""`audit_calls` (calls normalised and scanned together, one batch) gives exactly what
+`audit_call` gives call by call."""
+import sys
+
+import pytest
+
+from checker.engine import audit_call, audit_calls
+from checker.model import Call, Turn
+from checker.read import RoleMap, read_file, read_paths
+from checker.read.records import build_call
+from checker.scheme import load_scheme
+
+from .conftest import ROOT, scheme_from
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from synth import synthetic_calls  # noqa: E402
+
+BATCH = 32  # what the audit hands `audit_calls`
+
+
+@pytest.fixture(scope="module")
+def scheme():
+    return load_scheme(ROOT / "qa_rules")
+
+
+def result_records(results):
+    return [
+        (r.call.call_id, [f.to_json() for f in r.findings], r.score, r.passed, r.fatal, r.not_applicable, r.extra)
+        for r in results
+    ]
+
+
+def assert_batch_equals_one_by_one(calls, scheme, sizes=(BATCH,)):
+    one_by_one = [audit_call(c, scheme) for c in calls]
+    expected = result_records(one_by_one)
+    for size in sizes:
+        together = [r for i in range(0, len(calls), size) for r in audit_calls(calls[i : i + size], scheme)]
+        assert [r.call for r in together] == list(calls)
+        assert result_records(together) == expected, size
+    return one_by_one
+
+
+def sample_calls(scheme):
+    return [c for c in read_paths([ROOT / "transcripts"], scheme.roles) if isinstance(c, Call)]
+
+
+def test_sample_calls(scheme):
+    calls = sample_calls(scheme)
+    assert len(calls) > 20
+    results = assert_batch_equals_one_by_one(calls, scheme, sizes=(BATCH, 5, len(calls)))
+    assert sum(len(r.findings) for r in results) > 30
+    assert any(r.not_applicable for r in results) or all(c.has_timestamps for c in calls)
+
+
+def test_generated_calls(scheme):
+    roles = RoleMap.build()
+    calls = [build_call(rec, roles, "synth", None) for rec in synthetic_calls(200, seed=11)]
+    calls += [build_call(rec, roles, "synth", None) for rec in synthetic_calls(40, seed=12, timestamps=False)]
+    results = assert_batch_equals_one_by_one(calls, scheme, sizes=(BATCH, 7))
+    assert sum(len(r.findings) for r in results) > 50
+    assert any(r.extra.get("customer_dialect") for r in results)
+
+
+def test_real_corpus(scheme, corpus_path):
+    calls = [c for c in read_file(corpus_path, scheme.roles) if isinstance(c, Call)]
+    assert len(calls) == 1384
+    assert_batch_equals_one_by_one(calls, scheme)
+
+
+def test_batch_with_a_call_that_nfkc_lengthens(scheme):
+    """㈱ (→ (株)) sends the whole batch back to scanning call by call: same results."""
+    calls = sample_calls(scheme)[:6]
+    odd = Call("nfkc", (
+        Turn("agent", "您好，欢迎致电星联通信㈱，请问有什么可以帮您？", 0.0, 4.0),
+        Turn("customer", "我想查一下话费，说吧。", 4.5, 7.0),
+        Turn("agent", "不知道，系统上没显示。", 7.5, 9.0),
+        Turn("agent", "请问还有其他可以帮您的吗？感谢您的来电，再见！", 9.5, 12.0),
+    ))
+    mixed = calls[:3] + [odd] + calls[3:]
+    results = assert_batch_equals_one_by_one(mixed, scheme, sizes=(len(mixed), 2))
+    assert results[3].findings  # the odd call is really audited
+    # and the findings quote the turn as written, ㈱ included
+    assert all(f.matched in odd.turns[f.turn].text for f in results[3].findings if f.turn is not None)
+
+
+def test_batch_with_characters_outside_the_bmp(scheme):
+    """An emoji in one call sends the whole batch down the general (UTF-32) path."""
+    calls = sample_calls(scheme)[:5]
+    emoji = Call("emoji", (
+        Turn("agent", "您好😀，欢迎致电星联通信，请问有什么可以帮您？"),
+        Turn("customer", "𠀀我想查话费👍"),
+        Turn("agent", "说吧，不知道。"),
+    ))
+    assert_batch_equals_one_by_one(calls[:2] + [emoji] + calls[2:], scheme, sizes=(8, 3))
+
+
+def test_batch_of_one_and_empty_batch(scheme):
+    calls = sample_calls(scheme)[:1]
+    assert result_records(audit_calls(calls, scheme)) == result_records([audit_call(calls[0], scheme)])
+    assert audit_calls([], scheme) == []
+
+
+SLIP = """
+rules:
+  - id: taboo
+    kind: forbidden
+    section: 服务禁语
+    phrases: [说吧]
+    deduct: 5
+    message: 使用服务禁语
+"""
+
+
+def test_batch_with_a_compatibility_ideograph_next_to_an_emoji():
+    scheme = scheme_from(SLIP)
+    calls = [Call("compat", (Turn("agent", "好的，说\ufad0吧"),)), Call("emoji", (Turn("agent", "您好😀"),))]
+    alone = [audit_call(c, scheme) for c in calls]
+    assert result_records(audit_calls(calls, scheme)) == result_records(alone)
