@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .engine import audit_call, audit_calls
+from .engine import audit_calls
 from .model import AGENT, CUSTOMER, Call, CallResult, InputError, Turn
 from .pool import OrderedPool
 from .read import RawLine, parse_raw_line, read_paths

@@ -1,8 +1,9 @@
 """Find phrases in a turn: candidates on characters, word boundaries judged by segmentation.
 
 Every phrase of a scheme goes into one Aho-Corasick automaton (ahocorasick-rs), built once; a
-call is scanned once whatever the number of rules or phrases. Only the spans the automaton reports are checked
-against jieba's boundaries (see `segment`), and only when a rule asks for them.
+call (or a batch of calls) is scanned once whatever the number of rules or phrases. Only the
+spans the automaton reports are checked against jieba's boundaries (see `segment`), and only when
+a rule asks for them.
 """
 from __future__ import annotations
 
@@ -69,11 +70,7 @@ class PhraseBook:
         key = normalise_phrase(text)
         if not key:
             raise ValueError(f"phrase {text!r} has nothing to match once spaces and punctuation are ignored")
-        if key not in self._keys:
-            self._keys.add(key)
-            self._automaton = self._utf16 = None
-            self._patterns = []
-        return key
+        return self.add_key(key)
 
     def add_key(self, key: str) -> str:
         """Register a key as it is looked up in compact text, not normalised again (a regex's

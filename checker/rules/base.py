@@ -6,6 +6,7 @@ kind is one new module and one import line in `rules/__init__.py`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
 from typing import Any, ClassVar, Literal, Union
@@ -179,11 +180,7 @@ class CallContext:
             self._hits, self._key_turns = self.book.scan_call(joined, offsets)
             self.joined, self.offsets = joined, offsets
             return
-        key_turns: dict[str, list[int]] = {}
-        for i, hits in enumerate(self._hits):
-            for key in hits:
-                key_turns.setdefault(key, []).append(i)
-        self._key_turns = key_turns
+        self._key_turns = _key_index(self._hits)
 
     @staticmethod
     def scan_together(contexts: list[CallContext]) -> None:
@@ -209,12 +206,7 @@ class CallContext:
                 c.memo["spoken_chars"] = spoken[lo : lo + n]
             c._norms, c._norm_texts = [None] * n, None
             c.joined, c.offsets, c._hits = joined, offsets[lo : lo + n], hits[lo : lo + n]
-            key_turns: dict[str, list[int]] = {}
-            for i, found in enumerate(c._hits):
-                if found:
-                    for key in found:
-                        key_turns.setdefault(key, []).append(i)
-            c._key_turns = key_turns
+            c._key_turns = _key_index(c._hits)
             lo += n
 
     def norm_text(self, index: int) -> str:
@@ -295,6 +287,16 @@ class CallContext:
         return found
 
 
+def _key_index(hits: list[dict[str, list[tuple[int, int]]]]) -> dict[str, list[int]]:
+    """For each key found, the turns (in order) whose hits hold it."""
+    index: dict[str, list[int]] = {}
+    for i, found in enumerate(hits):
+        if found:
+            for key in found:
+                index.setdefault(key, []).append(i)
+    return index
+
+
 class Rule:
     """A compiled rule. Subclasses set `kind` and `Config` and implement `findings`."""
 
@@ -339,7 +341,7 @@ class Rule:
     def findings(self, ctx: CallContext) -> list[Finding]:
         raise NotImplementedError
 
-    def scope(self, ctx: CallContext, speaker: str | None = None):
+    def scope(self, ctx: CallContext, speaker: str | None = None) -> Sequence[int]:
         """Indexes of the turns the rule looks at: its speaker's turns, cut by its window."""
         indexes = ctx.turn_indexes(speaker or self.config.speaker)
         window = self.config.window
