@@ -110,7 +110,8 @@ def run_audit(
     items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options)
     try:
         with batch_gc():
-            write_reports(out, scheme, counted(with_progress(items, paths, log)), options=options, journal=journal)
+            write_reports(out, scheme, counted(with_progress(items, paths, log)), options=options, journal=journal,
+                          jobs=jobs)
     except (KeyboardInterrupt, SystemExit):
         journal.flush()
         where = journal.path.parent if journal.path else None

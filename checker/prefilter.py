@@ -63,25 +63,14 @@ def _required(seq: list) -> set[str] | None:
 
 
 def _required_item(item) -> set[str] | None:
+    """A factor set for one item: `_common`, a repeat taken at least once, an atomic group."""
+    found = _common(item, _required, required=True)
+    if found is not _OTHER:
+        return found
     op, av = item
-    if op is _c.LITERAL:
-        return {chr(av)}
-    if op is _c.IN:
-        return _literal_class(av)
-    if op is _c.SUBPATTERN:
-        _, add, remove, sub = av
-        return None if (add | remove) & re.IGNORECASE else _required(list(sub))
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
         lo, _, sub = av
         return _required(list(sub)) if lo >= 1 else None
-    if op is _c.BRANCH:
-        out: set[str] = set()
-        for alt in av[1]:
-            found = _required(list(alt))
-            if not found or "" in found:
-                return None
-            out |= found
-        return out if len(out) <= MAX_STRINGS else None
     if op is getattr(_c, "ATOMIC_GROUP", None):
         return _required(list(av))
     return None
@@ -99,22 +88,11 @@ def _exact(seq: list) -> set[str] | None:
 
 
 def _exact_item(item) -> set[str] | None:
+    """Every string one item can match: `_common`, or an optional (`?`) part."""
+    found = _common(item, _exact, required=False)
+    if found is not _OTHER:
+        return found
     op, av = item
-    if op is _c.LITERAL:
-        return {chr(av)}
-    if op is _c.IN:
-        return _literal_class(av)
-    if op is _c.SUBPATTERN:
-        _, add, remove, sub = av
-        return None if (add | remove) & re.IGNORECASE else _exact(list(sub))
-    if op is _c.BRANCH:
-        out: set[str] = set()
-        for alt in av[1]:
-            found = _exact(list(alt))
-            if found is None:
-                return None
-            out |= found
-        return out if len(out) <= MAX_STRINGS else None
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
         lo, hi, sub = av
         body = _exact(list(sub))
@@ -122,6 +100,32 @@ def _exact_item(item) -> set[str] | None:
             return None
         return ({""} if lo == 0 else set()) | (body if hi == 1 else set())
     return None
+
+
+_OTHER = object()  # `_common` does not know the item: the caller decides
+
+
+def _common(item, of_seq, required: bool):
+    """What factor sets and exact sets agree on: a literal, a class of literals, a group (not
+    case-insensitive), an alternation (each alternative through `of_seq`; for a factor set,
+    every alternative must have one)."""
+    op, av = item
+    if op is _c.LITERAL:
+        return {chr(av)}
+    if op is _c.IN:
+        return _literal_class(av)
+    if op is _c.SUBPATTERN:
+        _, add, remove, sub = av
+        return None if (add | remove) & re.IGNORECASE else of_seq(list(sub))
+    if op is _c.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            found = of_seq(list(alt))
+            if found is None or (required and (not found or "" in found)):
+                return None
+            out |= found
+        return out if len(out) <= MAX_STRINGS else None
+    return _OTHER
 
 
 def _literal_class(items: list) -> set[str] | None:

@@ -44,6 +44,7 @@ class ReportWriter:
 
     name: ClassVar[str]
     runs_last: ClassVar[bool] = False
+    jobs: int = 1  # processes the run may use (`write_reports(jobs=…)`), for a writer that can use more
     # The turns of a call this writer reads: None = any turn; k = only the turns within k turns of a
     # finding's turn (`audit --jobs N` then elides the others, which is what makes it scale).
     turn_context: ClassVar[int | None] = None
@@ -174,6 +175,7 @@ def write_reports(
     writers: Iterable[str] | None = None,
     options: ReportOptions | None = None,
     journal=None,
+    jobs: int = 1,
 ) -> None:
     """Feed every item to every writer inside an atomic folder.
 
@@ -186,6 +188,8 @@ def write_reports(
             journal.open(folder)
         names = list(writers or WRITERS)
         active = [WRITERS[name](folder, scheme, options) for name in names]
+        for w in active:
+            w.jobs = jobs
         order = list(WRITERS)
         picks = [(order.index(name), w) for name, w in zip(names, active)]
         for item in items:

@@ -72,11 +72,36 @@ class SummaryReports(ReportWriter):
         frames = build_frames(self.tally, self.scheme)
         ctx = SummaryContext(self.folder, self.scheme, self.options, self.tally, frames, words_for(self.scheme))
         ctx.timings["frames"] = time.perf_counter() - t0
+        aside = _render_aside(ctx, HEAVY_RENDERER) if self.jobs > 1 else None
         for name, render in RENDERERS.items():
+            if aside is not None and name == HEAVY_RENDERER:
+                continue
             t = time.perf_counter()
             render(ctx)
             ctx.timings[name] = time.perf_counter() - t
+        if aside is not None:
+            t = time.perf_counter()
+            aside.join()
+            ctx.timings[HEAVY_RENDERER + " (wait)"] = time.perf_counter() - t
+            if aside.exitcode != 0:
+                raise RuntimeError(f"writing {HEAVY_RENDERER} failed in its process (exit code {aside.exitcode})")
         self.timings = ctx.timings
+
+
+# The summary is built once, at the end, by the one process that writes the reports: with more
+# than one core given (`--jobs N`), the workbook (the slowest: every finding and call row) is
+# written by a forked process meanwhile, so the end of a parallel audit is not all serial.
+HEAVY_RENDERER = "report.xlsx"
+
+
+def _render_aside(ctx: SummaryContext, name: str):
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():
+        return None
+    proc = mp.get_context("fork").Process(target=RENDERERS[name], args=(ctx,), daemon=True)
+    proc.start()
+    return proc
 
 
 @renderer("agents.csv")

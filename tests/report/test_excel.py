@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from checker.report import excel
+from checker.report import excel, write_reports
 
 from .conftest import write
 
@@ -127,3 +127,26 @@ def test_findings_beyond_the_row_limit_are_cut_with_a_note(report, scheme, resul
     assert notes and f"共 {total} 条" in notes[0] and "前 5 条" in notes[0]
     ws = openpyxl.load_workbook(out / "report.xlsx")["Findings"]
     assert ws.auto_filter.ref == "A1:O6"
+
+
+def test_workbook_written_aside_with_jobs_is_the_same(scheme, results, tmp_path):
+    """With more than one process given, report.xlsx is written by a forked process while the
+    other summaries are rendered: the same bytes, and no stray files."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    write_reports(one, scheme, iter(results))
+    write_reports(two, scheme, iter(results), jobs=2)
+    assert (one / "report.xlsx").read_bytes() == (two / "report.xlsx").read_bytes()
+    assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
+
+
+def test_workbook_failing_aside_fails_the_run(scheme, results, tmp_path, monkeypatch):
+    from checker.report import summary
+
+    def broken(ctx):
+        raise OSError("disk full")
+
+    monkeypatch.setitem(summary.RENDERERS, "report.xlsx", broken)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="report.xlsx failed"):
+        write_reports(out, scheme, iter(results), jobs=2)
+    assert not out.exists()  # nothing half-written: the temporary folder is removed
