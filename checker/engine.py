@@ -47,7 +47,8 @@ def evaluate_call(
 
 def audit_call(call: Call, scheme: Scheme, segmenter: str | None = None, ctx: CallContext | None = None) -> CallResult:
     findings, not_applicable, ctx = evaluate_call(call, scheme, segmenter, ctx)
-    extra = {"customer_dialect": detect_dialect(ctx, scheme.dialects)}
+    dialect = None if ctx.call_keys().isdisjoint(scheme.dialect_keys) else detect_dialect(ctx, scheme.dialects)
+    extra = {"customer_dialect": dialect}
     return score_call(call, findings, scheme, not_applicable, extra)
 
 

@@ -59,6 +59,7 @@ class OrderedPool:
         self._procs = []
         self._conns = []
         self._feeds: list[queue.SimpleQueue] = []
+        frozen = gc.get_freeze_count()  # the caller's own freeze (`audit.batch_gc`) is kept
         if fork:
             # What the parent holds (the compiled scheme, dictionaries) is never freed by a worker:
             # keep it out of the workers' garbage collections, which would otherwise walk it all
@@ -72,7 +73,7 @@ class OrderedPool:
             child.close()
             self._procs.append(proc)
             self._conns.append(parent)
-        if fork:
+        if fork and not frozen:
             gc.unfreeze()
         for conn in self._conns:  # threads only once every worker is forked: no fork of a threaded process
             feed: queue.SimpleQueue = queue.SimpleQueue()

@@ -6,6 +6,7 @@ dialects, phrases with nothing left to match.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -68,6 +69,11 @@ class Scheme:
     files: list[str] = field(default_factory=list)
     rule_positions: dict[str, str] = field(default_factory=dict)  # rule id -> file:line:col
     lexicons: dict[str, list] = field(default_factory=dict)  # named lists as written (for `rules docs`)
+
+    @functools.cached_property
+    def dialect_keys(self) -> frozenset[str]:
+        """Every marker key of every known dialect: a call with none of them speaks Mandarin."""
+        return frozenset(k for d in self.dialects for k in d.markers.by_key)
 
     def rule_table(self) -> dict[str, tuple[int, RuleConfig]]:
         """Rule id -> (position in the scheme, config): what ordering and scoring look up for
