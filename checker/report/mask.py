@@ -149,11 +149,12 @@ def mask_finding_record(finding, call) -> dict:
     would then no longer recognise) is masked all the same; any other excerpt is masked as it is.
     """
     record = finding.to_record()
-    turn = call.turns[finding.turn] if finding.turn is not None and 0 <= finding.turn < len(call.turns) else None
-    if turn is not None and make_excerpt(turn.text, finding.span) == finding.excerpt:
-        text = mask_text(turn.text)
+    texts = call.turns.texts
+    original = texts[finding.turn] if finding.turn is not None and 0 <= finding.turn < len(texts) else None
+    if original is not None and make_excerpt(original, finding.span) == finding.excerpt:
+        text = mask_text(original)
         record["excerpt"] = make_excerpt(text, finding.span)
-        if finding.span is not None and turn.text[finding.span[0]:finding.span[1]] == finding.matched:
+        if finding.span is not None and original[finding.span[0]:finding.span[1]] == finding.matched:
             record["matched"] = text[finding.span[0]:finding.span[1]]
         else:
             record["matched"] = mask_text(finding.matched)

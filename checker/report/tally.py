@@ -228,15 +228,15 @@ def digest(result: CallResult, options: ReportOptions) -> CallDigest:
 
 def _example(f: Finding, result: CallResult, mask: bool) -> Example:
     turns = result.call.turns
+    texts, speakers = turns.texts, turns.speakers
     context: list[ContextTurn] = []
-    if f.turn is not None and 0 <= f.turn < len(turns):
-        lo, hi = max(0, f.turn - CONTEXT_BEFORE), min(len(turns), f.turn + CONTEXT_AFTER + 1)
+    if f.turn is not None and 0 <= f.turn < len(texts):
+        lo, hi = max(0, f.turn - CONTEXT_BEFORE), min(len(texts), f.turn + CONTEXT_AFTER + 1)
         for i in range(lo, hi):
-            t = turns[i]
-            text = mask_text(t.text) if mask else t.text
+            text = mask_text(texts[i]) if mask else texts[i]
             span = f.span if i == f.turn else None
             text, span = clip(text, span)
-            context.append(ContextTurn(i, t.speaker, text, span))
+            context.append(ContextTurn(i, speakers[i], text, span))
     matched = f.matched
     if mask:
         own = next((c for c in context if c.span), None)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..match import Phrase, PhraseBook, PhraseList, TurnView
 from ..normalise import JoinedText, NormalText, alnum_counts, normalise, normalise_call
-from ..model import AGENT, Call, Finding, Turn
+from ..model import AGENT, Call, Finding
 from ..segment import Segmenter
 
 __all__ = [
@@ -373,14 +373,15 @@ class Rule:
     ) -> Finding:
         """A finding of this rule; `span` is in the turn's normalised text and is quoted as written."""
         call = ctx.call
-        t: Turn | None = call.turns[turn] if turn is not None else None
+        turns = call.turns
+        text = turns.texts[turn] if turn is not None else None
         matched = excerpt = ""
         orig_span = None
-        if t is not None:
+        if text is not None:
             if span is not None:
                 orig_span = ctx.view(turn).original(*span)  # type: ignore[arg-type]
-                matched = t.text[orig_span[0] : orig_span[1]]
-            excerpt = make_excerpt(t.text, orig_span)
+                matched = text[orig_span[0] : orig_span[1]]
+            excerpt = make_excerpt(text, orig_span)
         return Finding(
             call_id=call.call_id,
             agent_id=call.agent_id,
@@ -390,8 +391,8 @@ class Rule:
             severity=self.config.severity,
             message=message or self.config.message,
             turn=turn,
-            speaker=t.speaker if t else None,
-            start=t.start if t else None,
+            speaker=turns.speakers[turn] if turn is not None else None,
+            start=turns.starts[turn] if turn is not None else None,
             matched=matched,
             span=orig_span,
             excerpt=excerpt,
