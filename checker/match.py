@@ -184,7 +184,9 @@ class PhraseBook:
         out = []
         last = len(offsets)
         for k, cbegin, cend in self._matches(joined.compact):
-            begin, end = positions[cbegin], positions[cend - 1] + 1
+            # int(): positions may be a numpy array (a batch with characters outside the BMP),
+            # and a numpy integer in a span would not survive the JSON of the resume journal.
+            begin, end = int(positions[cbegin]), int(positions[cend - 1]) + 1
             i = bisect.bisect_right(offsets, begin, 0, last) - 1
             out.append((i, k, begin - offsets[i], end - offsets[i]))
         return out

@@ -116,3 +116,22 @@ def test_batch_with_a_compatibility_ideograph_next_to_an_emoji():
     calls = [Call("compat", (Turn("agent", "好的，说\ufad0吧"),)), Call("emoji", (Turn("agent", "您好😀"),))]
     alone = [audit_call(c, scheme) for c in calls]
     assert result_records(audit_calls(calls, scheme)) == result_records(alone)
+
+
+def test_spans_are_plain_ints_on_every_path(scheme):
+    """Spans come out as Python ints whichever path placed them (a batch with an emoji takes the
+    general one, where positions are a numpy array): the resume journal writes them as JSON."""
+    import json
+
+    from checker.resume import Journal
+
+    calls = [
+        Call("e1", (Turn("agent", "喂，说吧😀"), Turn("customer", "好"))),
+        Call("e2", (Turn("agent", "您好，说吧"), Turn("customer", "嗯"))),
+    ]
+    for result in audit_calls(calls, scheme):
+        spans = [f.span for f in result.findings if f.span is not None]
+        assert spans, result.call.call_id
+        assert all(type(b) is int and type(e) is int for b, e in spans)
+        line = json.loads(Journal.line_for(result))
+        assert [f["span"] for f in line["findings"] if f.get("span")] == [list(s) for s in spans]
