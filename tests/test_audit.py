@@ -183,3 +183,17 @@ def test_workers_send_back_only_the_turns_writers_read():
         name = "everything"
 
     assert turn_context([*WRITERS.values(), Everything]) is None  # a writer that reads any turn gets them all
+
+
+def test_collector_settings_are_restored_after_an_audit(workspace):
+    """The audit tunes the cyclic collector for the batch (frozen long-lived objects, a higher
+    threshold) and gives it back as it found it, in the process of a library caller too."""
+    import gc
+
+    before = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    result = run(["audit", str(workspace / "calls" / "a.txt"), "--rules", str(workspace / "rules.yaml"),
+                  "--out", str(workspace / "o"), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen
