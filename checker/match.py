@@ -130,37 +130,28 @@ class PhraseBook:
             hits.setdefault(patterns[index], []).append((begin, end))
         return hits
 
-    def scan_call(
-        self, joined: JoinedText, offsets: list[int], index: bool = True
-    ) -> tuple[list[dict[str, list[tuple[int, int]]]], dict[str, list[int]]]:
+    def spans_in(self, norm: NormalText) -> dict[str, list[tuple[int, int]]]:
+        """`scan` of one text's compact view, the spans mapped to its normalised text."""
+        span = norm.text_span
+        return {k: [span(b, e) for b, e in v] for k, v in self.scan(norm.compact).items()}
+
+    def scan_call(self, joined: JoinedText, offsets: list[int]) -> list[dict[str, list[tuple[int, int]]]]:
         """For each turn of a call (or a batch of calls) normalised together (`normalise_call`),
-        where each key occurs: [begin, end) spans in that turn's normalised text; and, with
-        `index`, for each key found the turns it is in, in order. `offsets[i]` is where turn i
-        starts in `joined.text`. One automaton pass for all the text; no key holds the
-        separator, so no match crosses two turns."""
+        where each key occurs: [begin, end) spans in that turn's normalised text. `offsets[i]` is
+        where turn i starts in `joined.text`. One automaton pass for all the text; no key holds
+        the separator, so no match crosses two turns."""
         hits: list[dict[str, list[tuple[int, int]]]] = [_NO_HITS] * len(offsets)
-        key_turns: dict[str, list[int]] = {}
-        rows = self._placed(joined, offsets)
+        rows = self._placed(joined, offsets)  # builds the automaton, and so the patterns, on first use
         patterns = self._patterns
         for i, k, begin, end in rows:
             turn = hits[i]
             if turn is _NO_HITS:
                 turn = hits[i] = {}
-            key = patterns[k]
-            spans = turn.get(key)
+            spans = turn.get(patterns[k])
             if spans is None:
-                spans = turn[key] = []
-                if index:
-                    found = key_turns.get(key)
-                    if found is None:
-                        key_turns[key] = [i]
-                    elif found[-1] != i:
-                        found.append(i)
+                spans = turn[patterns[k]] = []
             spans.append((begin, end))
-        for found in key_turns.values():
-            if len(found) > 1 and any(a > b for a, b in zip(found, found[1:])):
-                found.sort()  # matches come in order of their ends, so a turn is rarely out of place
-        return hits, key_turns
+        return hits
 
     def _placed(self, joined: JoinedText, offsets: list[int]):
         """(turn, pattern index, begin, end) of every match, the span local to its turn's
@@ -214,10 +205,7 @@ class TurnView:
         self.book = book
         self.segmenter = segmenter
         self.norm = norm if norm is not None else normalise(text)
-        if hits is None:  # a turn on its own: scan it, and map the compact spans to the text
-            span = self.norm.text_span
-            hits = {k: [span(b, e) for b, e in v] for k, v in book.scan(self.norm.compact).items()}
-        self._hits = hits  # key -> [begin, end) spans in the normalised text
+        self._hits = hits if hits is not None else book.spans_in(self.norm)  # key -> spans in the normalised text
         self._words: dict[str, list[tuple[int, int]]] = {}
         self._bounds: TextBoundaries | None = None
 
@@ -271,26 +259,8 @@ def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exc
 
 def has_phrase(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()) -> bool:
     """Whether `find_phrases` would find anything: it does exactly when some match is not hidden,
-    so the first one answers (what `required` asks, turn after turn). The loop of
-    `_word_matches`, without making a Match or a generator: it runs for every required rule on
-    every call."""
-    index = (phrases if isinstance(phrases, PhraseList) else PhraseList(phrases)).by_key
-    for key in view._hits:
-        found = index.get(key)
-        if found is None:
-            continue
-        spans = view.words(key)
-        if not spans:
-            continue
-        for phrase in found:
-            hiding = exceptions + phrase.exceptions if phrase.exceptions else exceptions
-            for begin, end in spans:
-                if phrase.contiguous and end - begin != len(key):
-                    continue
-                if hiding and any(b < end and begin < e for k in hiding for b, e in view.occurrences(k)):
-                    continue
-                return True
-    return False
+    so the first one answers (what `required` asks, turn after turn)."""
+    return next(_word_matches(view, phrases, exceptions), None) is not None
 
 
 def _word_matches(view: TurnView, phrases, exceptions: tuple[str, ...]):

@@ -38,12 +38,7 @@ class NormalText:
     @functools.cached_property
     def compact_pos(self) -> tuple[int, ...]:
         """Index in `text` of each compact character."""
-        ignorable = _ignorable_set()
-        return tuple(
-            i
-            for i, ch in enumerate(self.text)
-            if ch not in ignorable and not (ch > "\uffff" and _ignorable_astral(ch))
-        )
+        return tuple(compact_positions(self.text))
 
     def original_span(self, begin: int, end: int) -> tuple[int, int]:
         """Map a [begin, end) span of `text` to the original string."""
@@ -107,7 +102,7 @@ class JoinedText:
     # BMP (what the automaton scans: one character = 2 bytes), and the original text's code points
     # (for per-character counts).
     compact_utf16: bytes | None = None
-    codes: object = None  # numpy uint32 array of SEPARATOR.join(originals), or None
+    codes: object = None  # numpy array (uint16 units, or uint32 code points) of SEPARATOR.join(originals)
 
 
 def normalise_call(texts: list[str], vectorised: bool = False) -> JoinedText | None:
@@ -122,12 +117,16 @@ def normalise_call(texts: list[str], vectorised: bool = False) -> JoinedText | N
     text = normalise_joined(texts)
     if text is None:
         return None
-    if text and max(text) > "\uffff":
-        positions = [i for i, ch in enumerate(text) if not is_ignorable(ch)]
-    else:
-        ignorable = _ignorable_set()
-        positions = [i for i, ch in enumerate(text) if ch not in ignorable]
+    positions = compact_positions(text)
     return JoinedText(text, "".join(text[i] for i in positions), positions)
+
+
+def compact_positions(text: str) -> list[int]:
+    """Index in `text` of each character the compact view keeps (`compact_of`)."""
+    ignorable = _ignorable_set()
+    if text and max(text) > "\uffff":
+        return [i for i, ch in enumerate(text) if ch not in ignorable and not (ch > "\uffff" and _ignorable_astral(ch))]
+    return [i for i, ch in enumerate(text) if ch not in ignorable]
 
 
 def _normalise_call_numpy(texts: list[str]) -> JoinedText | None:

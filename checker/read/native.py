@@ -6,6 +6,7 @@ handed to `asr`; `asr.detect_vendor` is the one place that tells them apart, by 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import orjson
@@ -57,6 +58,7 @@ def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine]:
 
 
 _BOM = b"\xef\xbb\xbf"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def _blank(line: bytes) -> bool:
@@ -85,15 +87,18 @@ def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
             return InputError(raw.source, raw.line, f"broken JSON at column {exc.colno}: {exc.msg}")
-        problem = _unpaired_surrogate(record)
+        problem = _unpaired_surrogate(text, record)
         if problem:
             return InputError(raw.source, raw.line, problem)
     return _call(record, roles, raw.source, raw.line)
 
 
-def _unpaired_surrogate(record) -> str | None:
+def _unpaired_surrogate(text: str, record) -> str | None:
     """What the standard parser lets through and no text can hold: a "\\ud800" escape with no
-    partner. (orjson refuses it, so only records that came the slow way are looked at.)"""
+    partner. (orjson refuses it, so only records that came the slow way are looked at; and only
+    when the JSON text holds a surrogate escape at all, since nothing else makes one.)"""
+    if not _SURROGATE_ESCAPE.search(text):
+        return None
     try:
         json.dumps(record, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -110,7 +115,7 @@ def read_json(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
     except json.JSONDecodeError as exc:
         yield InputError(str(path), exc.lineno, f"broken JSON at column {exc.colno}: {exc.msg}")
         return
-    problem = _unpaired_surrogate(data)
+    problem = _unpaired_surrogate(text, data)
     if problem:
         yield InputError(str(path), None, problem)
         return

@@ -91,14 +91,15 @@ _SPEAKER, _TEXT = operator.itemgetter("speaker"), operator.itemgetter("text")
 def _seconds_column(values: list) -> list[float | None] | None:
     """Seconds as floats, None for absent; None when a value is anything but a non-negative number."""
     kinds = set(map(type, values))
-    if kinds == _FLOAT:
-        total = sum(values)
-        return values if min(values) >= 0 and total == total else None  # total != total: a NaN
     if not kinds <= _NUMBER_OR_NONE:
         return None
-    present = [v for v in values if v is not None]
-    if present and not (min(present) >= 0 and sum(present) == sum(present)):
-        return None
+    present = values if kinds == _FLOAT else [v for v in values if v is not None]
+    if present:
+        total = sum(present)
+        if not (min(present) >= 0 and total == total):  # total != total: a NaN
+            return None
+    if kinds == _FLOAT:
+        return values
     try:
         return [v if v is None or v.__class__ is float else float(v) for v in values]
     except OverflowError:  # an integer past what a float holds: the turn-by-turn path says so

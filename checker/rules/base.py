@@ -161,53 +161,47 @@ class CallContext:
     def _scan(self) -> None:
         """Normalise every turn in one pass and scan the whole call with the scheme's automaton
         once, so that rules look at a turn only when one of their keys is in it."""
-        texts = self.call.turns.texts
-        joined = normalise_call(texts, self.vectorised)
-        if joined is None:
-            norms = [normalise(t) for t in texts]
-            self._norms = list(norms)
-            self._norm_texts = [n.text for n in norms]
-            span = [n.text_span for n in norms]
-            self._hits = [
-                {k: [span[i](b, e) for b, e in v] for k, v in self.book.scan(n.compact).items()}
-                for i, n in enumerate(norms)
-            ]
-        else:
-            self._norms = [None] * len(texts)
-            self._norm_texts = None  # cut from `joined.text` when asked for
-            offsets = list(accumulate(map((1).__add__, map(len, texts)), initial=0))  # + 1: the separator
-            offsets.pop()
-            self._hits, self._key_turns = self.book.scan_call(joined, offsets)
-            self.joined, self.offsets = joined, offsets
+        if self._scan_joined([self], self.vectorised):
             return
+        # A character that changes length (or the separator) in some turn: turn by turn.
+        norms = [normalise(t) for t in self.call.turns.texts]
+        self._norms = list(norms)
+        self._norm_texts = [n.text for n in norms]
+        self._hits = [self.book.spans_in(n) for n in norms]
         self._key_turns = _key_index(self._hits)
 
     @staticmethod
     def scan_together(contexts: list[CallContext]) -> None:
         """`_scan` for several calls at once: their turns normalised as one text and scanned in
         one automaton pass (see `engine.audit_calls`); each context then holds its own turns'
-        hits, as if it had scanned alone."""
-        if len(contexts) < 2 or not all(c.vectorised and c._norms is None for c in contexts):
-            return  # each scans itself when first asked
-        book = contexts[0].book
+        hits, as if it had scanned alone. When that cannot be done, each scans itself when
+        first asked."""
+        if len(contexts) > 1 and all(c.vectorised and c._norms is None for c in contexts):
+            CallContext._scan_joined(contexts, True)
+
+    @staticmethod
+    def _scan_joined(contexts: list[CallContext], vectorised: bool) -> bool:
+        """Normalise the turns of `contexts` as one text and scan it once; False (nothing done)
+        when the joined normalisation cannot keep offsets."""
         texts = [t for c in contexts for t in c.call.turns.texts]
-        joined = normalise_call(texts, True)
+        joined = normalise_call(texts, vectorised)
         if joined is None:
-            return  # a character that changes length somewhere: each call goes its own way
+            return False
         offsets = list(accumulate(map((1).__add__, map(len, texts)), initial=0))  # + 1: the separator
         offsets.pop()
-        hits, _ = book.scan_call(joined, offsets, index=False)
-        # Letters and digits per turn (speech rate) for the whole batch in one numpy step.
+        hits = contexts[0].book.scan_call(joined, offsets)
+        # Letters and digits per turn (speech rate), for all the text in one numpy step.
         spoken = alnum_counts(joined, offsets, texts)
         lo = 0
         for c in contexts:
             n = len(c.call.turns.texts)
             if spoken is not None:
                 c.memo["spoken_chars"] = spoken[lo : lo + n]
-            c._norms, c._norm_texts = [None] * n, None
+            c._norms, c._norm_texts = [None] * n, None  # normalised texts are cut from `joined.text`
             c.joined, c.offsets, c._hits = joined, offsets[lo : lo + n], hits[lo : lo + n]
             c._key_turns = _key_index(c._hits)
             lo += n
+        return True
 
     def norm_text(self, index: int) -> str:
         """A turn's normalised text (what regexes run on), without building its views."""

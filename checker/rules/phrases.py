@@ -95,21 +95,11 @@ class PhraseMatcher:
         """Every hit in the `scope` turns, in turn then offset order."""
         return [h for i in self.candidates(ctx, scope) for h in self.hits(ctx, i)]
 
-    def iter_hits(self, ctx: CallContext, scope):
-        """`hits_in`, lazily: a caller that needs only the first few stops the matching there."""
-        for i in self.candidates(ctx, scope):
-            yield from self.hits(ctx, i)
-
     def any_hit(self, ctx: CallContext, scope) -> bool:
-        """Whether any turn of `scope` holds a hit: `any(self.hits(...))`, stopping at the first."""
-        if not self.regexes:  # the usual required rule: a few turns of a window, phrases only
-            keys, hits = self.keys, ctx.turn_hits()
-            for i in scope if len(scope) <= 4 else self.candidates(ctx, scope):
-                if not keys.isdisjoint(hits[i]) and has_phrase(ctx.view(i), self.phrases, self.exceptions):
-                    return True
-            return False
-        for i in self.candidates(ctx, scope):
-            if not ctx.turn_keys(i).isdisjoint(self.keys) and has_phrase(ctx.view(i), self.phrases, self.exceptions):
+        """Whether any turn of `scope` holds a hit: `any(self.hits(...))`, stopping at the first.
+        A window of a few turns is looked at turn by turn, cheaper than finding the candidates."""
+        for i in scope if len(scope) <= 4 else self.candidates(ctx, scope):
+            if not self.keys.isdisjoint(ctx.turn_keys(i)) and has_phrase(ctx.view(i), self.phrases, self.exceptions):
                 return True
             if self.regexes and self._regex_may_hit(ctx, i) and self._regex_hits(ctx, i, []):
                 return True
