@@ -29,10 +29,10 @@ def evaluate_call(
     findings: list[Finding] = []
     not_applicable: list[str] = []
     keys = ctx.call_keys()
-    for rule in scheme.rules:
-        if rule.gate is not None and keys.isdisjoint(rule.gate):
+    for rule, gate, selective in scheme.plan():
+        if gate is not None and keys.isdisjoint(gate):
             continue  # none of what it looks for is in the call (see `Rule.gate`)
-        if not rule.applies(call):
+        if selective and not rule.applies(call):
             continue
         try:
             findings.extend(rule.evaluate(ctx))

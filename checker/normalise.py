@@ -143,7 +143,7 @@ def _normalise_call_numpy(texts: list[str]) -> JoinedText | None:
     mapped_units = mapping16.take(units)
     if not units.size or int(mapped_units.max()) != 0xFFFF:
         mapped = mapped_units.tobytes().decode("utf-16-le")
-        converted = _t2s(mapped)
+        converted = _t2s_where_needed(mapped, mapped_units)
         if len(converted) != len(mapped):
             return None
         if converted != mapped:
@@ -337,6 +337,49 @@ def _converter():
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+def _t2s_where_needed(joined: str, units) -> str:
+    """`_t2s(joined)` for SEPARATOR-joined BMP text (`units`: its UTF-16 code units, numpy),
+    converting only the texts that hold a character some conversion needs (`t2s_triggers`):
+    the others cannot change, and in simplified Chinese they are nearly all of them."""
+    table = _trigger_table()
+    if table is None:
+        return _t2s(joined)
+    import numpy as np
+
+    hits = np.flatnonzero(table.take(units))
+    if not hits.size:
+        return joined
+    pieces = []
+    pos = 0
+    i = 0
+    while i < hits.size:
+        h = int(hits[i])
+        start = joined.rfind(_SEPARATOR, 0, h) + 1
+        end = joined.find(_SEPARATOR, h)
+        end = len(joined) if end < 0 else end
+        pieces.append(joined[pos:start])
+        pieces.append(_t2s(joined[start:end]))  # no conversion crosses the separator: one text at a time
+        pos = end
+        i = int(np.searchsorted(hits, end))
+    pieces.append(joined[pos:])
+    return "".join(pieces)
+
+
+@functools.lru_cache(maxsize=1)
+def _trigger_table():
+    """Bool per BMP code point: in `t2s_triggers.trigger_chars()`; None when that is unknown."""
+    from .t2s_triggers import trigger_chars
+
+    chars = trigger_chars()
+    if chars is None:
+        return None
+    import numpy as np
+
+    table = np.zeros(0x10000, dtype=bool)
+    table[[ord(ch) for ch in chars if ord(ch) < 0x10000]] = True
+    return table
 
 
 def _t2s(text: str) -> str:

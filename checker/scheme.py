@@ -84,6 +84,17 @@ class Scheme:
             cached = self.__dict__["_rule_table"] = (key, {r.id: (i, r.config) for i, r in enumerate(self.rules)})
         return cached[1]
 
+    def plan(self) -> list[tuple[Rule, frozenset[str] | None, bool]]:
+        """What `engine.evaluate_call` walks for every call, worked out once: each enabled rule
+        with its gate and whether its population (`when_meta`) must be asked about each call.
+        Built again only if `rules` is replaced or grows, as `rule_table`."""
+        key = (id(self.rules), len(self.rules))
+        cached = self.__dict__.get("_plan")
+        if cached is None or cached[0] != key:
+            steps = [(r, r.gate, bool(r.config.when_meta)) for r in self.rules if r.config.enabled]
+            cached = self.__dict__["_plan"] = (key, steps)
+        return cached[1]
+
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
             if r.id == rule_id:
