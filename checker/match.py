@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import ahocorasick_rs
 
 from .normalise import JoinedText, NormalText, normalise, normalise_phrase
-from .segment import Segmenter, TextBoundaries, on_block_edges
+from .segment import BlockMask, Segmenter, TextBoundaries, on_block_edges
 
 __all__ = ["PhraseBook", "PhraseList", "TurnView", "Match", "Phrase", "find_phrases", "has_phrase"]
 
@@ -183,7 +183,7 @@ class PhraseBook:
         return out
 
 
-def _never(text: str, begin: int, end: int) -> bool:
+def _never(begin: int, end: int) -> bool:
     return False
 
 
@@ -200,6 +200,7 @@ class TurnView:
         segmenter: Segmenter,
         norm: NormalText | None = None,
         hits: dict[str, list[tuple[int, int]]] | None = None,  # spans in the normalised text
+        blocks: BlockMask | None = None,  # the normalised text's block characters, when known
     ):
         self.text = text
         self.book = book
@@ -208,6 +209,16 @@ class TurnView:
         self._hits = hits if hits is not None else book.spans_in(self.norm)  # key -> spans in the normalised text
         self._words: dict[str, list[tuple[int, int]]] = {}
         self._bounds: TextBoundaries | None = None
+        self._blocks = blocks
+        # A span whose both ends are block edges (punctuation, the text's ends) is on word
+        # boundaries whatever the segmentation: no need to segment for it. (The reference
+        # segmenter, which checks that premise, always segments.)
+        if not segmenter.block_wise:
+            self._edges = _never
+        elif blocks is not None:
+            self._edges = blocks.on_edges
+        else:
+            self._edges = functools.partial(on_block_edges, self.norm.text)
 
     def keys(self):
         """The keys the automaton found in this turn."""
@@ -221,17 +232,14 @@ class TurnView:
         """Spans (normalised text) where the key occurs on word boundaries."""
         found = self._words.get(key)
         if found is None:
-            spans = self.occurrences(key)
-            if spans:
-                text = self.norm.text
-                # A span whose both ends are block edges (punctuation, the text's ends) is on
-                # word boundaries whatever the segmentation: no need to segment for it.
-                # (The reference segmenter, which checks that premise, always segments.)
-                edges = on_block_edges if self.segmenter.block_wise else _never
-                if not all(edges(text, b, e) for b, e in spans):
+            spans = self._hits.get(key, [])
+            edges = self._edges
+            for b, e in spans:
+                if not edges(b, e):
                     if self._bounds is None:
-                        self._bounds = self.segmenter.boundaries(text)
-                    spans = [span for span in spans if edges(text, *span) or self._bounds.is_word(*span)]
+                        self._bounds = self.segmenter.boundaries(self.norm.text, self._blocks)
+                    spans = [span for span in spans if edges(*span) or self._bounds.is_word(*span)]
+                    break
             found = self._words[key] = spans
         return found
 

@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .segment import block_table
+
 __all__ = [
     "NormalText", "JoinedText", "normalise", "normalise_joined", "normalise_call", "normalise_phrase", "compact_of",
     "is_ignorable", "alnum_counts", "SEPARATOR",
@@ -103,6 +105,7 @@ class JoinedText:
     # (for per-character counts).
     compact_utf16: bytes | None = None
     codes: object = None  # numpy array (uint16 units, or uint32 code points) of SEPARATOR.join(originals)
+    blocks: bytes | None = None  # 1 where `text` holds a character of jieba's blocks (`segment.BlockMask`)
 
 
 def normalise_call(texts: list[str], vectorised: bool = False) -> JoinedText | None:
@@ -153,7 +156,7 @@ def _normalise_call_numpy(texts: list[str]) -> JoinedText | None:
         keep = ~ignorable.take(mapped_units)
         compact_units = mapped_units[keep].tobytes()
         return JoinedText(converted, compact_units.decode("utf-16-le"), np.flatnonzero(keep), compact_units,
-                          units)
+                          units, block_table().take(mapped_units).tobytes())
     return _normalise_call_general(joined)
 
 

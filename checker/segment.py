@@ -44,6 +44,46 @@ def _is_block_char(ch: str) -> bool:
 _BLOCK_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
 
 
+@functools.lru_cache(maxsize=1)
+def block_table():
+    """1 for each BMP code point `_is_block_char` accepts, else 0 (numpy uint8): the audit's
+    vectorised path makes a block mask of a whole batch's text with one look-up (see `BlockMask`)."""
+    import numpy as np
+
+    table = np.zeros(0x10000, dtype=np.uint8)
+    table[0x4E00:0x9FD6] = 1
+    table[[ord(ch) for ch in _BLOCK_ASCII]] = 1
+    return table
+
+
+class BlockMask:
+    """Which characters of one text are block characters, read off a byte mask of a longer text
+    (`mask[base + i]` for character i): the block-edge check and a block's extent are a few byte
+    look-ups and a `bytes.find`, with no regex and no per-character Python call."""
+
+    __slots__ = ("mask", "base", "n")
+
+    def __init__(self, mask: bytes, base: int, n: int):
+        self.mask, self.base, self.n = mask, base, n
+
+    def on_edges(self, begin: int, end: int) -> bool:
+        """`on_block_edges(text, begin, end)`."""
+        m, o = self.mask, self.base
+        return (begin == 0 or not m[o + begin - 1] or not m[o + begin]) and (
+            end == self.n or not m[o + end] or not m[o + end - 1]
+        )
+
+    def block(self, index: int) -> tuple[int, int] | None:
+        """The block (start, end) holding character `index`; None when it is a lone character."""
+        m, o = self.mask, self.base
+        at = o + index
+        if not m[at]:
+            return None
+        start = m.rfind(0, o, at) + 1 or o  # rfind gives -1 (then 0: the text's start) when none
+        end = m.find(0, at, o + self.n)
+        return start - o, (end if end >= 0 else o + self.n) - o
+
+
 class Segmenter:
     """Word boundaries of normalised text, per the SPEC's matching rule."""
 
@@ -70,9 +110,10 @@ class Segmenter:
         """True when [begin, end) of `text` starts and ends on word boundaries (SPEC "Matching")."""
         return self.boundaries(text).is_word(begin, end)
 
-    def boundaries(self, text: str) -> "TextBoundaries":
-        """Boundary judge for one text; its blocks are found once and segmented on demand."""
-        return TextBoundaries(self, text)
+    def boundaries(self, text: str, blocks: BlockMask | None = None) -> "TextBoundaries":
+        """Boundary judge for one text; its blocks are found once (or read off `blocks`) and
+        segmented on demand."""
+        return TextBoundaries(self, text) if blocks is None else MaskedBoundaries(self, text, blocks)
 
     def _boundaries_uncached(self, block: str) -> frozenset[int]:
         bounds = {0}
@@ -131,6 +172,15 @@ class TextBoundaries:
         return self.segmenter._block_boundaries(self.text[block[0] : block[1]])
 
 
+class MaskedBoundaries(TextBoundaries):
+    """`TextBoundaries` whose blocks are read off a `BlockMask` instead of a regex pass."""
+
+    def __init__(self, segmenter: Segmenter, text: str, blocks: BlockMask):
+        self.segmenter = segmenter
+        self.text = text
+        self._block = blocks.block  # type: ignore[method-assign]
+
+
 class WholeTextBoundaries:
     """The reference path: segment the entire text with jieba.lcut, no blocks, no caches.
 
@@ -161,7 +211,7 @@ class WholeTextBoundaries:
 class ReferenceSegmenter(Segmenter):
     block_wise = False  # checks the block premise instead of relying on it
 
-    def boundaries(self, text: str) -> "WholeTextBoundaries":  # type: ignore[override]
+    def boundaries(self, text: str, blocks: BlockMask | None = None) -> "WholeTextBoundaries":  # type: ignore[override]
         return WholeTextBoundaries(self, text)
 
 

@@ -1,7 +1,10 @@
 import jieba
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from checker.segment import best_subdivision, get_segmenter
+from checker.segment import (
+    BlockMask, MaskedBoundaries, TextBoundaries, best_subdivision, block_table, get_segmenter, on_block_edges,
+)
 
 SEGMENTERS = ["jieba", "rjieba"]
 
@@ -42,3 +45,37 @@ def test_block_segmentation_equals_whole_text_segmentation(name):
     if name == "jieba":
         assert seg.tokens(text) == jieba.lcut(text)
     assert "".join(seg.tokens(text)) == text
+
+
+# -- the block mask of the audit's vectorised path against the regex blocks ----------------------
+
+MASK_TEXT = st.text(st.sampled_from(list("您好说吧小说吧工号为您服务请问，。？ ab3.%-_、😀")), max_size=14)
+
+
+def _mask(texts: list[str]) -> tuple[bytes, list[int]]:
+    """The byte mask of the texts joined by one separator character, and each text's offset."""
+    table = block_table()
+    joined = "\ue000".join(texts)
+    mask = bytes(int(table[ord(ch)]) if ord(ch) < 0x10000 else 0 for ch in joined)
+    offsets, pos = [], 0
+    for t in texts:
+        offsets.append(pos)
+        pos += len(t) + 1
+    return mask, offsets
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(MASK_TEXT, min_size=1, max_size=4))
+def test_block_mask_agrees_with_the_regex_blocks(texts):
+    mask, offsets = _mask(texts)
+    seg = get_segmenter("rjieba")
+    for text, base in zip(texts, offsets):
+        blocks = BlockMask(mask, base, len(text))
+        regex = TextBoundaries(seg, text)
+        masked = MaskedBoundaries(seg, text, blocks)
+        for i in range(len(text)):
+            assert blocks.block(i) == regex._block(i), (text, i)
+        for b in range(len(text)):
+            for e in range(b + 1, len(text) + 1):
+                assert blocks.on_edges(b, e) == on_block_edges(text, b, e), (text, b, e)
+                assert masked.is_word(b, e) == regex.is_word(b, e), (text, b, e)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..match import Phrase, PhraseBook, PhraseList, TurnView
 from ..normalise import JoinedText, NormalText, alnum_counts, normalise, normalise_call
 from ..model import AGENT, Call, Finding
-from ..segment import Segmenter
+from ..segment import BlockMask, Segmenter
 
 __all__ = [
     "RuleConfig",
@@ -266,9 +266,13 @@ class CallContext:
         if view is None:
             if self._norms is None:
                 self._scan()
-            view = self._views[index] = TurnView(
-                self.call.turns.texts[index], self.book, self.segmenter, self._norm(index), self._hits[index]
-            )
+            joined = self.joined
+            text = self.call.turns.texts[index]
+            blocks = None
+            if joined is not None and joined.blocks is not None:
+                blocks = BlockMask(joined.blocks, self.offsets[index], len(text))
+            view = self._views[index] = TurnView(text, self.book, self.segmenter, self._norm(index), self._hits[index],
+                                                 blocks)
         return view
 
     def turn_indexes(self, speaker: str) -> tuple[int, ...]:
