@@ -63,6 +63,9 @@ GOOD_CLOSINGS = [
 BAD_CLOSINGS = ["好的，那先这样，拜拜。"]
 
 
+AGENTS = 12
+
+
 def synthetic_calls(count: int, seed: int = 7, turns: int = 45, timestamps: bool = True) -> Iterator[dict]:
     """`count` call records in the native JSON shape; the same seed gives the same calls."""
     rng = random.Random(seed)
@@ -71,10 +74,13 @@ def synthetic_calls(count: int, seed: int = 7, turns: int = 45, timestamps: bool
         t = 0.0
         out = []
 
-        def say(speaker: str, text: str) -> None:
+        agent = i % AGENTS
+        badge = 2000 + 137 * (agent + 1)  # an agent says the same 工号 in every call
+
+        def say(speaker: str, text: str, n: int | None = None) -> None:
             nonlocal t
             dur = max(1.0, len(text) / rng.uniform(3.5, 5.5))
-            turn = {"speaker": speaker, "text": text.format(n=rng.randint(1000, 9999))}
+            turn = {"speaker": speaker, "text": text.format(n=n if n is not None else rng.randint(1000, 9999))}
             if timestamps:
                 turn["start"], turn["end"] = round(t, 2), round(t + dur, 2)
             out.append(turn)
@@ -85,7 +91,7 @@ def synthetic_calls(count: int, seed: int = 7, turns: int = 45, timestamps: bool
         dialect = rng.choices([None, "cantonese", "sichuanese"], weights=[92, 5, 3])[0]
         complaint = rng.random() < 0.15
         bad_at = set(rng.sample(range(turns // 2), min(slips, turns // 2)))
-        say("agent", rng.choice(BAD_OPENINGS if 0 in bad_at else GOOD_OPENINGS))
+        say("agent", rng.choice(BAD_OPENINGS if 0 in bad_at else GOOD_OPENINGS), badge)
         k = 0
         while len(out) < turns - 2:
             k += 1
@@ -108,7 +114,7 @@ def synthetic_calls(count: int, seed: int = 7, turns: int = 45, timestamps: bool
         started = start + timedelta(days=i % 19, minutes=(i * 7) % 600)
         yield {
             "call_id": f"S{seed}-{i:07d}",
-            "agent_id": f"A{1001 + i % 12}",
+            "agent_id": f"A{1001 + agent}",
             "team": "一组" if i % 2 else "二组",
             "started_at": started.isoformat() + "+08:00",
             "direction": "outbound" if i % 9 == 0 else "inbound",

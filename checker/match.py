@@ -42,6 +42,16 @@ class PhraseList(tuple):
             index.setdefault(phrase.key, []).append(phrase)
         return {k: tuple(v) for k, v in index.items()}
 
+    def entries(self, exceptions: tuple[str, ...] = ()) -> dict[str, tuple[tuple[Phrase, tuple[str, ...]], ...]]:
+        """`by_key` with each phrase's hiding keys (`exceptions` + its own) worked out once."""
+        cache = self.__dict__.setdefault("_entries", {})
+        found = cache.get(exceptions)
+        if found is None:
+            found = cache[exceptions] = {
+                k: tuple((p, exceptions + p.exceptions) for p in group) for k, group in self.by_key.items()
+            }
+        return found
+
 
 @dataclass(frozen=True)
 class Match:
@@ -191,7 +201,13 @@ _NO_HITS: dict = {}  # shared by the turns where nothing was found; never writte
 
 
 class TurnView:
-    """One turn's text, normalised and scanned once; boundary checks done on demand and kept."""
+    """One turn's text, normalised and scanned once; boundary checks done on demand and kept.
+
+    A rule looks at a few turns of every call through one of these, so it is kept light: with
+    `normalised` (the turn's piece of a call normalised in one piece, same length as `text`) no
+    NormalText is made, since offsets then map to themselves."""
+
+    __slots__ = ("text", "book", "segmenter", "_norm", "_normalised", "_hits", "_words", "_bounds", "_blocks", "_edges")
 
     def __init__(
         self,
@@ -201,12 +217,16 @@ class TurnView:
         norm: NormalText | None = None,
         hits: dict[str, list[tuple[int, int]]] | None = None,  # spans in the normalised text
         blocks: BlockMask | None = None,  # the normalised text's block characters, when known
+        normalised: str | None = None,  # the normalised text, as long as `text`, instead of `norm`
     ):
         self.text = text
         self.book = book
         self.segmenter = segmenter
-        self.norm = norm if norm is not None else normalise(text)
-        self._hits = hits if hits is not None else book.spans_in(self.norm)  # key -> spans in the normalised text
+        if norm is None and normalised is None:
+            norm = normalise(text)
+        self._norm = norm
+        self._normalised = norm.text if norm is not None else normalised
+        self._hits = hits if hits is not None else book.spans_in(norm)  # type: ignore[arg-type]
         self._words: dict[str, list[tuple[int, int]]] = {}
         self._bounds: TextBoundaries | None = None
         self._blocks = blocks
@@ -218,7 +238,13 @@ class TurnView:
         elif blocks is not None:
             self._edges = blocks.on_edges
         else:
-            self._edges = functools.partial(on_block_edges, self.norm.text)
+            self._edges = functools.partial(on_block_edges, self._normalised)
+
+    @property
+    def norm(self) -> NormalText:
+        if self._norm is None:
+            self._norm = NormalText(self.text, self._normalised, None)  # type: ignore[arg-type]
+        return self._norm
 
     def keys(self):
         """The keys the automaton found in this turn."""
@@ -227,6 +253,15 @@ class TurnView:
     def occurrences(self, key: str) -> list[tuple[int, int]]:
         """Spans (normalised text) where the key occurs as characters, boundaries not judged."""
         return self._hits.get(key, [])
+
+    def hidden(self, keys: tuple[str, ...], begin: int, end: int) -> bool:
+        """Whether an occurrence of one of `keys` overlaps [begin, end)."""
+        hits = self._hits
+        for key in keys:
+            for b, e in hits.get(key, ()):
+                if b < end and begin < e:
+                    return True
+        return False
 
     def words(self, key: str) -> list[tuple[int, int]]:
         """Spans (normalised text) where the key occurs on word boundaries."""
@@ -237,14 +272,16 @@ class TurnView:
             for b, e in spans:
                 if not edges(b, e):
                     if self._bounds is None:
-                        self._bounds = self.segmenter.boundaries(self.norm.text, self._blocks)
+                        self._bounds = self.segmenter.boundaries(self._normalised, self._blocks)  # type: ignore[arg-type]
                     spans = [span for span in spans if edges(*span) or self._bounds.is_word(*span)]
                     break
             found = self._words[key] = spans
         return found
 
     def original(self, begin: int, end: int) -> tuple[int, int]:
-        return self.norm.original_span(begin, end)
+        if self._norm is None:
+            return begin, end  # `normalised` is as long as the text: offsets are the same
+        return self._norm.original_span(begin, end)
 
 
 def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()) -> list[Match]:
@@ -253,7 +290,7 @@ def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exc
     An occurrence of an exception (on characters: an exception only ever hides) that overlaps a
     match hides it, whether the exception is the rule's or the phrase's own.
     """
-    candidates = list(_word_matches(view, phrases, exceptions))
+    candidates = _word_matches(view, phrases, exceptions)
     if len(candidates) <= 1:
         return candidates
     candidates.sort(key=lambda m: (-(m.end - m.begin), m.begin, m.phrase.text))
@@ -268,20 +305,45 @@ def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exc
 def has_phrase(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()) -> bool:
     """Whether `find_phrases` would find anything: it does exactly when some match is not hidden,
     so the first one answers (what `required` asks, turn after turn)."""
-    return next(_word_matches(view, phrases, exceptions), None) is not None
-
-
-def _word_matches(view: TurnView, phrases, exceptions: tuple[str, ...]):
-    index = (phrases if isinstance(phrases, PhraseList) else PhraseList(phrases)).by_key
-    for key in view.keys():
-        found = index.get(key)
-        if found is None:
+    entries = _entries(phrases, exceptions)
+    hits = view._hits
+    for key in hits:
+        group = entries.get(key)
+        if group is None:
             continue
-        for phrase in found:
-            hiding = exceptions + phrase.exceptions
-            for begin, end in view.words(key):
+        spans = view.words(key)
+        if not spans:
+            continue
+        for phrase, hiding in group:
+            for begin, end in spans:
                 if phrase.contiguous and end - begin != len(key):
                     continue
-                if hiding and any(b < end and begin < e for k in hiding for b, e in view.occurrences(k)):
+                if hiding and view.hidden(hiding, begin, end):
                     continue
-                yield Match(phrase, begin, end)
+                return True
+    return False
+
+
+def _word_matches(view: TurnView, phrases, exceptions: tuple[str, ...]) -> list[Match]:
+    """Every word match of `phrases` in the turn that no exception hides."""
+    entries = _entries(phrases, exceptions)
+    out = []
+    for key in view._hits:
+        group = entries.get(key)
+        if group is None:
+            continue
+        spans = view.words(key)
+        if not spans:
+            continue
+        for phrase, hiding in group:
+            for begin, end in spans:
+                if phrase.contiguous and end - begin != len(key):
+                    continue
+                if hiding and view.hidden(hiding, begin, end):
+                    continue
+                out.append(Match(phrase, begin, end))
+    return out
+
+
+def _entries(phrases, exceptions: tuple[str, ...]) -> dict[str, tuple[tuple[Phrase, tuple[str, ...]], ...]]:
+    return (phrases if isinstance(phrases, PhraseList) else PhraseList(phrases)).entries(exceptions)

@@ -141,9 +141,13 @@ class TextBoundaries:
         """Both ends on token boundaries, or the span inside one token on the boundaries of that
         token's best division into smaller dictionary words."""
         b_block = self._block(begin)
-        e_block = self._block(end - 1)
-        b_bounds = self._bounds(b_block)
-        e_bounds = self._bounds(e_block)
+        if b_block is not None and end <= b_block[1]:  # the common case: one block holds the span
+            e_block = b_block
+            b_bounds = e_bounds = self._bounds(b_block)
+        else:
+            e_block = self._block(end - 1)
+            b_bounds = self._bounds(b_block)
+            e_bounds = self._bounds(e_block)
         start_ok = b_block is None or (begin - b_block[0]) in b_bounds
         end_ok = e_block is None or (end - e_block[0]) in e_bounds
         if start_ok and end_ok:

@@ -53,6 +53,7 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # openpyxl stamps the save time into docProps/core.xml; both properties are optional (OPC), and
 # without them a report is a function of its input only (serial and parallel runs byte-identical).
 _CORE_TIMES = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")
+_SPACE = frozenset(" \t\n\r\u3000\u00a0")  # leading or trailing: kept only with xml:space="preserve"
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -104,7 +105,6 @@ def _stream(csv_path: Path, out: Path, limit: int) -> _Stream:
         columns = next(reader, [])
         stream = _Stream(columns, out)
         kinds = [_kind(c) for c in columns]
-        letters = [get_column_letter(i + 1) for i in range(len(columns))]
         stream.widths = [_display_width(c) for c in columns]
         buf: list[str] = []
         r = 1
@@ -118,20 +118,24 @@ def _stream(csv_path: Path, out: Path, limit: int) -> _Stream:
                 for i, v in enumerate(row[: len(columns)]):
                     stream.widths[i] = max(stream.widths[i], _display_width(v))
             # Most rows need no escaping at all: look once at the whole row, then write each
-            # cell with one f-string (a row of a big batch costs ~3 µs instead of ~15).
+            # cell with one concatenation. Cells carry no `r` reference (optional in SpreadsheetML:
+            # a cell without one follows the previous one), so an empty cell is written as <c/>.
             whole = "\n".join(row)
             plain = "&" not in whole and "<" not in whole and ">" not in whole and not _ILLEGAL_XML.search(whole)
             cells = []
-            for kind, letter, value in zip(kinds, letters, row):
-                if value == "":
-                    continue
-                if kind == "s" and plain and len(value) <= EXCEL_MAX_CELL:
-                    cells.append(f'<c r="{letter}{r}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+            for kind, value in zip(kinds, row):
+                if not value:
+                    cells.append("<c/>")
+                elif kind == "s" and plain and len(value) <= EXCEL_MAX_CELL:
+                    if value[0] in _SPACE or value[-1] in _SPACE or "  " in value or "\n" in value:
+                        cells.append('<c t="inlineStr"><is><t xml:space="preserve">' + value + "</t></is></c>")
+                    else:
+                        cells.append('<c t="inlineStr"><is><t>' + value + "</t></is></c>")
                 elif kind == "n" and (value.isdigit() or value.replace(".", "", 1).isdigit()):
-                    cells.append(f'<c r="{letter}{r}"><v>{value}</v></c>')
+                    cells.append("<c><v>" + value + "</v></c>")
                 else:
-                    cells.append(_cell_xml(kind, f"{letter}{r}", value))
-            buf.append(f'<row r="{r}">{"".join(cells)}</row>')
+                    cells.append(_cell_xml(kind, value))
+            buf.append(f'<row r="{r}">{"".join(cells)}</row>')  # row numbers kept: cheap, and readers like them
             if len(buf) >= 2000:
                 xml.write("".join(buf))
                 buf.clear()
@@ -147,7 +151,7 @@ def _kind(column: str) -> str:
     return "s"
 
 
-def _cell_xml(kind: str, ref: str, value: str) -> str:
+def _cell_xml(kind: str, value: str) -> str:
     if kind == "n":
         try:
             number = float(value)
@@ -155,12 +159,12 @@ def _cell_xml(kind: str, ref: str, value: str) -> str:
             kind = "s"
         else:
             if math.isfinite(number):
-                return f'<c r="{ref}"><v>{value if value.lstrip("-").replace(".", "", 1).isdigit() else repr(number)}</v></c>'
+                return f'<c><v>{value if value.lstrip("-").replace(".", "", 1).isdigit() else repr(number)}</v></c>'
             kind = "s"
     if kind == "b" and value in ("true", "false"):
-        return f'<c r="{ref}" t="b"><v>{1 if value == "true" else 0}</v></c>'
+        return f'<c t="b"><v>{1 if value == "true" else 0}</v></c>'
     text = _ILLEGAL_XML.sub("", value)[:EXCEL_MAX_CELL]
-    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
 def _streamed_sheet(ws, stream: _Stream, w) -> None:

@@ -268,11 +268,14 @@ class CallContext:
                 self._scan()
             joined = self.joined
             text = self.call.turns.texts[index]
-            blocks = None
-            if joined is not None and joined.blocks is not None:
-                blocks = BlockMask(joined.blocks, self.offsets[index], len(text))
-            view = self._views[index] = TurnView(text, self.book, self.segmenter, self._norm(index), self._hits[index],
-                                                 blocks)
+            if self._norm_texts is None:  # cut from the joined text, as long as the turn's
+                blocks = None
+                if joined.blocks is not None:  # type: ignore[union-attr]
+                    blocks = BlockMask(joined.blocks, self.offsets[index], len(text))  # type: ignore[union-attr]
+                view = TurnView(text, self.book, self.segmenter, None, self._hits[index], blocks, self.norm_text(index))
+            else:
+                view = TurnView(text, self.book, self.segmenter, self._norm(index), self._hits[index])
+            self._views[index] = view
         return view
 
     def turn_indexes(self, speaker: str) -> tuple[int, ...]:
