@@ -28,9 +28,12 @@ def evaluate_call(
         ctx = CallContext(call, scheme.book, get_segmenter(segmenter or scheme.segmenter), vectorised=True)
     findings: list[Finding] = []
     not_applicable: list[str] = []
-    keys = ctx.call_keys()
-    for rule, gate, selective in scheme.plan():
-        if gate is not None and keys.isdisjoint(gate):
+    steps, opens = scheme.plan()
+    open_gates = 0
+    for key in ctx.call_keys():
+        open_gates |= opens.get(key, 0)
+    for rule, gate, selective in steps:
+        if gate and not gate & open_gates:
             continue  # none of what it looks for is in the call (see `Rule.gate`)
         if selective and not rule.applies(call):
             continue

@@ -84,15 +84,27 @@ class Scheme:
             cached = self.__dict__["_rule_table"] = (key, {r.id: (i, r.config) for i, r in enumerate(self.rules)})
         return cached[1]
 
-    def plan(self) -> list[tuple[Rule, frozenset[str] | None, bool]]:
+    def plan(self) -> tuple[list[tuple[Rule, int, bool]], dict[str, int]]:
         """What `engine.evaluate_call` walks for every call, worked out once: each enabled rule
-        with its gate and whether its population (`when_meta`) must be asked about each call.
+        with its gate bit (0: no gate) and whether its population (`when_meta`) must be asked
+        about each call; and for each gate key the bits of the gates it opens. A call's open
+        gates are then one look-up per key found in it, not one set test per gated rule.
         Built again only if `rules` is replaced or grows, as `rule_table`."""
         key = (id(self.rules), len(self.rules))
         cached = self.__dict__.get("_plan")
         if cached is None or cached[0] != key:
-            steps = [(r, r.gate, bool(r.config.when_meta)) for r in self.rules if r.config.enabled]
-            cached = self.__dict__["_plan"] = (key, steps)
+            steps: list[tuple[Rule, int, bool]] = []
+            opens: dict[str, int] = {}
+            for r in self.rules:
+                if not r.config.enabled:
+                    continue
+                bit = 0
+                if r.gate is not None:
+                    bit = 1 << len(steps)
+                    for k in r.gate:
+                        opens[k] = opens.get(k, 0) | bit
+                steps.append((r, bit, bool(r.config.when_meta)))
+            cached = self.__dict__["_plan"] = (key, (steps, opens))
         return cached[1]
 
     def rule(self, rule_id: str) -> Rule:

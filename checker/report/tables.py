@@ -11,6 +11,8 @@ import io
 import json
 from pathlib import Path
 
+import orjson
+
 from ..model import CallResult, Finding, InputError
 from .base import ReportOptions, ReportWriter, register
 from .mask import mask_finding_record, mask_text
@@ -94,6 +96,15 @@ def finding_records(result: CallResult, options: ReportOptions) -> list[dict]:
 _last_records: list = [None, None, None]  # the result last rendered, and its records
 
 
+def _json_line(record: dict) -> str:
+    """One JSON Lines line, by orjson (~5x faster than the standard encoder); what orjson refuses
+    (an integer past 64 bits, a key that is not a string) by the standard one."""
+    try:
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+    except TypeError:
+        return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 def _cell(value):
     if value is None:
         return ""
@@ -126,7 +137,7 @@ class FindingsJsonl(ReportWriter):
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
         if not result.findings:
             return ""
-        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in finding_records(result, options))
+        return "".join(map(_json_line, finding_records(result, options)))
 
     def add_rendered(self, part: str) -> None:
         if part:
