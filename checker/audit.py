@@ -28,6 +28,7 @@ from .report import ReportOptions, write_reports
 from .report.base import ELIDED, RenderedResult, elide_turns, render_result  # noqa: F401 (ELIDED: for callers)
 from .resume import Journal, Leftover, check_compatible, find_leftover, fingerprint, leftover_folders, remove_folder, replay
 from .scheme import Scheme, load_scheme
+from .report.dashboard import preload_templates
 from .segment import preload_dictionary
 
 __all__ = ["AuditSummary", "run_audit", "audit_stream"]
@@ -258,8 +259,8 @@ def batch_gc():
 
 def _preload(scheme: Scheme, segmenter: str | None) -> None:
     """Load here, once, the tables that auditing loads on first use (the segmenter's dictionary,
-    OpenCC, jieba's word frequencies for sub-division, the normalisation tables), so that forked
-    workers share them."""
+    OpenCC, jieba's word frequencies for sub-division, the normalisation tables, the report
+    templates), so that forked workers share them."""
     warm = [
         Call("warm-up", (Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。", 0.0, 3.0), Turn(CUSTOMER, "謝謝你們", 3.5, 5.0))),
         Call("warm-up-2", (Turn(AGENT, "好的，请稍等。", 0.0, 1.0),)),
@@ -269,6 +270,7 @@ def _preload(scheme: Scheme, segmenter: str | None) -> None:
     for result in audit_calls(warm, scheme, segmenter):  # the batch path, as the audit runs it
         render_result(result, scheme, ReportOptions())
     preload_dictionary()
+    preload_templates()
     _WORKER["warm"] = scheme
 
 

@@ -4,6 +4,7 @@ Security Policy that forbids loading anything, so it works from file:// and as a
 """
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .charts import PALETTE, bar_chart, column_chart, line_chart
 from .summary import SummaryContext, agent_filename, renderer
 
-__all__ = ["write_dashboard", "template_env", "fmt_pct", "fmt_score", "fmt_delta"]
+__all__ = ["write_dashboard", "template_env", "preload_templates", "fmt_pct", "fmt_score", "fmt_delta"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_RULE_BARS = 20
@@ -23,7 +24,10 @@ AGENT_TABLE = [
 ]
 
 
+@functools.lru_cache(maxsize=2)
 def template_env(autoescape: bool = True) -> Environment:
+    """The report templates' environment, one per process: it keeps each template compiled
+    (compiling the three costs ~40 ms, once per run rather than once per page)."""
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html", "j2"]) if autoescape else False,
@@ -33,6 +37,13 @@ def template_env(autoescape: bool = True) -> Environment:
     )
     env.globals.update(fmt_pct=fmt_pct, fmt_score=fmt_score, fmt_delta=fmt_delta)
     return env
+
+
+def preload_templates() -> None:
+    """Compile every report template now (before forking, or before a batch's clock starts)."""
+    template_env().get_template("dashboard.html.j2")
+    template_env().get_template("agent.html.j2")
+    template_env(autoescape=False).get_template("agent.md.j2")
 
 
 def asset(name: str) -> str:

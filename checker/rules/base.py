@@ -246,6 +246,10 @@ class CallContext:
         """The `turns` (in order) that are in `scope` (a rule's turn indexes, in order)."""
         if len(scope) == len(self.call.turns):
             return turns
+        speaker = getattr(scope, "speaker", None)
+        if speaker is not None:  # all of one speaker's turns: no set to build
+            speakers = self.call.turns.speakers
+            return [i for i in turns if speakers[i] == speaker]
         inside = set(scope)
         return [i for i in turns if i in inside]
 
@@ -283,9 +287,21 @@ class CallContext:
         found = self._speaker_turns.get(speaker)
         if found is None:
             speakers = self.call.turns.speakers
-            found = tuple(range(len(speakers))) if speaker == "any" else tuple(compress(count(), map(speaker.__eq__, speakers)))
+            found = tuple(range(len(speakers))) if speaker == "any" else SpeakerTurns(
+                compress(count(), map(speaker.__eq__, speakers)), speaker)
             self._speaker_turns[speaker] = found
         return found
+
+
+class SpeakerTurns(tuple):
+    """The indexes of all of one speaker's turns, knowing whose they are (`CallContext.within`)."""
+
+    speaker: str
+
+    def __new__(cls, indexes, speaker: str) -> "SpeakerTurns":
+        self = super().__new__(cls, indexes)
+        self.speaker = speaker
+        return self
 
 
 def _key_index(hits: list[dict[str, list[tuple[int, int]]]]) -> dict[str, list[int]]:
@@ -313,6 +329,10 @@ class Rule:
         # the rule must always be evaluated). Set by kinds that fire only on what they find, and
         # only where skipping the call cannot hide a not-applicable verdict.
         self.gate: frozenset[str] | None = None
+        # `when_meta` as (field, the values it accepts), for `applies` to ask of every call.
+        self._population = [
+            (key, Options(wanted if isinstance(wanted, list) else [wanted])) for key, wanted in config.when_meta.items()
+        ]
 
     @property
     def window_in_seconds(self) -> bool:
@@ -326,10 +346,8 @@ class Rule:
             return config.enabled
         if not config.enabled:
             return False
-        for key, wanted in config.when_meta.items():
-            value = call.field_value(key)
-            options = wanted if isinstance(wanted, list) else [wanted]
-            if not any(_same(value, option) for option in options):
+        for key, options in self._population:
+            if call.field_value(key) not in options:
                 return False
         return True
 
@@ -426,12 +444,27 @@ def make_excerpt(text: str, span: tuple[int, int] | None, context: int = EXCERPT
     ).strip()
 
 
-def _same(value: Any, wanted: Any) -> bool:
-    if value is None:
-        return wanted is None
-    if isinstance(wanted, bool) or isinstance(value, bool):
-        return str(value).lower() == str(wanted).lower()
-    return str(value) == str(wanted)
+class Options:
+    """The values a `when_meta` key or a metadata rule accepts, asked `value in options` of
+    every call. A value matches an option when both are None; when either is a boolean, their
+    lower-cased texts are equal (true / True / "TRUE"); otherwise when their texts are equal
+    (1 and "1", "None" and None). Decided by set look-ups built once."""
+
+    __slots__ = ("none", "plain", "lowered", "bools")
+
+    def __init__(self, options: list) -> None:
+        self.none = any(o is None for o in options)
+        self.plain = frozenset(str(o) for o in options if not isinstance(o, bool))
+        self.lowered = frozenset(str(o).lower() for o in options)
+        self.bools = frozenset(str(o).lower() for o in options if isinstance(o, bool))
+
+    def __contains__(self, value: Any) -> bool:
+        if value is None:
+            return self.none
+        if isinstance(value, bool):
+            return str(value).lower() in self.lowered
+        text = str(value)
+        return text in self.plain or (bool(self.bools) and text.lower() in self.bools)
 
 
 KINDS: dict[str, type[Rule]] = {}

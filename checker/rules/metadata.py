@@ -28,7 +28,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, Field, model_validator
 
 from ..model import Finding
-from .base import CallContext, CompileContext, NotApplicable, Rule, RuleConfig, _same, register
+from .base import CallContext, CompileContext, NotApplicable, Options, Rule, RuleConfig, register
 
 __all__ = ["MetadataConfig", "MetadataRule", "parse_hours", "time_of_day"]
 
@@ -111,6 +111,9 @@ class MetadataRule(Rule):
         super().__init__(config, ctx)
         self.field = config.field or "started_at"
         self.hours = [parse_hours(h) for h in config.outside_hours or []]
+        self.not_in = Options(config.not_in) if config.not_in is not None else None
+        equals = config.equals if isinstance(config.equals, list) else [config.equals]
+        self.equals = Options(equals)
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         cfg: MetadataConfig = self.config  # type: ignore[assignment]
@@ -123,12 +126,11 @@ class MetadataRule(Rule):
                 raise NotApplicable(f"{self.field} {value!r} is not a readable time")
             fires = not any(_inside(seconds, a, b) for a, b in self.hours)
             shown = _hhmm(seconds)
-        elif cfg.not_in is not None:
-            fires = not any(_same(value, option) for option in cfg.not_in)
+        elif self.not_in is not None:
+            fires = value not in self.not_in
             shown = str(value)
         else:
-            options = cfg.equals if isinstance(cfg.equals, list) else [cfg.equals]
-            fires = any(_same(value, option) for option in options)
+            fires = value in self.equals
             shown = str(value)
         if not fires:
             return []
