@@ -17,7 +17,7 @@ import ahocorasick_rs
 from .normalise import JoinedText, NormalText, normalise, normalise_phrase
 from .segment import BlockMask, Segmenter, TextBoundaries, on_block_edges
 
-__all__ = ["PhraseBook", "PhraseList", "TurnView", "Match", "Phrase", "find_phrases", "has_phrase"]
+__all__ = ["PhraseBook", "PhraseList", "TurnView", "Match", "Phrase", "find_phrases", "has_phrase", "choose_matches"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class Phrase:
     weight: float = 1.0
     exceptions: tuple[str, ...] = ()  # keys of phrases that hide this one where they overlap
     contiguous: bool = False  # True: may not span skipped spaces/punctuation (dialect markers)
+
+
+Entries = dict  # key -> ((phrase, hiding keys), ...): `PhraseList.entries`
 
 
 class PhraseList(tuple):
@@ -280,6 +283,44 @@ class TurnView:
             found = self._words[key] = spans
         return found
 
+    def has_match(self, entries: "Entries") -> bool:
+        """Whether some phrase of `entries` (`PhraseList.entries`) occurs here on word boundaries,
+        unhidden: the first one found answers."""
+        for key in self._hits:
+            group = entries.get(key)
+            if group is None:
+                continue
+            spans = self.words(key)
+            if not spans:
+                continue
+            for phrase, hiding in group:
+                for begin, end in spans:
+                    if phrase.contiguous and end - begin != len(key):
+                        continue
+                    if hiding and self.hidden(hiding, begin, end):
+                        continue
+                    return True
+        return False
+
+    def matches(self, entries: "Entries") -> list[Match]:
+        """Every unhidden word match of the phrases of `entries`, overlapping ones included."""
+        out = []
+        for key in self._hits:
+            group = entries.get(key)
+            if group is None:
+                continue
+            spans = self.words(key)
+            if not spans:
+                continue
+            for phrase, hiding in group:
+                for begin, end in spans:
+                    if phrase.contiguous and end - begin != len(key):
+                        continue
+                    if hiding and self.hidden(hiding, begin, end):
+                        continue
+                    out.append(Match(phrase, begin, end))
+        return out
+
     def original(self, begin: int, end: int) -> tuple[int, int]:
         if self._norm is None:
             return begin, end  # `normalised` is as long as the text: offsets are the same
@@ -292,7 +333,11 @@ def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exc
     An occurrence of an exception (on characters: an exception only ever hides) that overlaps a
     match hides it, whether the exception is the rule's or the phrase's own.
     """
-    candidates = _word_matches(view, phrases, exceptions)
+    return choose_matches(view.matches(_entries(phrases, exceptions)))
+
+
+def choose_matches(candidates: list[Match]) -> list[Match]:
+    """`find_phrases` from every candidate match: longest first, then leftmost, no overlaps."""
     if len(candidates) <= 1:
         return candidates
     candidates.sort(key=lambda m: (-(m.end - m.begin), m.begin, m.phrase.text))
@@ -307,44 +352,12 @@ def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exc
 def has_phrase(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()) -> bool:
     """Whether `find_phrases` would find anything: it does exactly when some match is not hidden,
     so the first one answers (what `required` asks, turn after turn)."""
-    entries = _entries(phrases, exceptions)
-    hits = view._hits
-    for key in hits:
-        group = entries.get(key)
-        if group is None:
-            continue
-        spans = view.words(key)
-        if not spans:
-            continue
-        for phrase, hiding in group:
-            for begin, end in spans:
-                if phrase.contiguous and end - begin != len(key):
-                    continue
-                if hiding and view.hidden(hiding, begin, end):
-                    continue
-                return True
-    return False
+    return view.has_match(_entries(phrases, exceptions))
 
 
 def _word_matches(view: TurnView, phrases, exceptions: tuple[str, ...]) -> list[Match]:
     """Every word match of `phrases` in the turn that no exception hides."""
-    entries = _entries(phrases, exceptions)
-    out = []
-    for key in view._hits:
-        group = entries.get(key)
-        if group is None:
-            continue
-        spans = view.words(key)
-        if not spans:
-            continue
-        for phrase, hiding in group:
-            for begin, end in spans:
-                if phrase.contiguous and end - begin != len(key):
-                    continue
-                if hiding and view.hidden(hiding, begin, end):
-                    continue
-                out.append(Match(phrase, begin, end))
-    return out
+    return view.matches(_entries(phrases, exceptions))
 
 
 def _entries(phrases, exceptions: tuple[str, ...]) -> dict[str, tuple[tuple[Phrase, tuple[str, ...]], ...]]:

@@ -7,7 +7,7 @@ from typing import Union
 
 from pydantic import Field, field_validator, model_validator
 
-from ..match import PhraseList, find_phrases, has_phrase
+from ..match import PhraseList, choose_matches
 from ..normalise import compact_of
 from ..prefilter import literal_factors
 from .base import CallContext, CompileContext, PhraseItem, RuleConfig, Strict
@@ -75,6 +75,7 @@ class PhraseMatcher:
         if self.regexes:
             self.regex_keys = _regex_keys(config.regex, ctx)  # type: ignore[arg-type]
         self._all_keys = self.keys | (self.regex_keys or frozenset())
+        self._entries = self.phrases.entries(self.exceptions)
 
     def may_hit(self, ctx: CallContext) -> bool:
         """False when no turn of the call can hold a match (no key, no regex that may match)."""
@@ -98,8 +99,10 @@ class PhraseMatcher:
     def any_hit(self, ctx: CallContext, scope) -> bool:
         """Whether any turn of `scope` holds a hit: `any(self.hits(...))`, stopping at the first.
         A window of a few turns is looked at turn by turn, cheaper than finding the candidates."""
+        hits = ctx.turn_hits()
+        keys, entries = self.keys, self._entries
         for i in scope if len(scope) <= 4 else self.candidates(ctx, scope):
-            if not self.keys.isdisjoint(ctx.turn_keys(i)) and has_phrase(ctx.view(i), self.phrases, self.exceptions):
+            if not keys.isdisjoint(hits[i]) and ctx.view(i).has_match(entries):
                 return True
             if self.regexes and self._regex_may_hit(ctx, i) and self._regex_hits(ctx, i, []):
                 return True
@@ -112,7 +115,7 @@ class PhraseMatcher:
         out: list[Hit] = []
         if not self.keys.isdisjoint(ctx.turn_keys(turn)):
             view = ctx.view(turn)
-            out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in find_phrases(view, self.phrases, self.exceptions)]
+            out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in choose_matches(view.matches(self._entries))]
         if self.regexes and self._regex_may_hit(ctx, turn):
             out = self._regex_hits(ctx, turn, out)
         return out

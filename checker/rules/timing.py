@@ -151,15 +151,15 @@ class InterruptionRule(TimingRule):
         cfg: InterruptionConfig = self.config  # type: ignore[assignment]
         turns = ctx.call.turns
         speakers, starts, ends = turns.speakers, turns.starts, turns.ends
-        # other[i]: the last turn before i by someone else (a run of one speaker's turns shares it)
-        other: list[int | None] = [None]
-        for i in range(1, len(speakers)):
-            other.append(i - 1 if speakers[i - 1] != speakers[i] else other[i - 1])
         least = cfg.min_overlap_seconds - 0.001  # as in `silence`: only near-misses are rounded
         found: list[dict] = []
         for i in self.scope(ctx):
-            prev = other[i]
-            if prev is None:
+            # the last turn before i by someone else: the one before it, mostly (turns alternate)
+            prev = i - 1
+            speaker = speakers[i]
+            while prev >= 0 and speakers[prev] == speaker:
+                prev -= 1
+            if prev < 0:
                 continue
             end = ends[prev] if ends[prev] < ends[i] else ends[i]  # type: ignore[operator]
             if end - starts[i] < least:  # type: ignore[operator]
