@@ -303,7 +303,9 @@ class TurnView:
         return False
 
     def matches(self, entries: "Entries") -> list[Match]:
-        """Every unhidden word match of the phrases of `entries`, overlapping ones included."""
+        """Every unhidden word match of the phrases of `entries`, overlapping ones included.
+        (`has_match`'s loop, kept apart: that one runs for six rules on every call and stops at
+        the first match without making it.)"""
         out = []
         for key in self._hits:
             group = entries.get(key)

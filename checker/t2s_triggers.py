@@ -20,7 +20,6 @@ import functools
 import hashlib
 import os
 import subprocess
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -96,7 +95,9 @@ def derive(folder: Path) -> str:
 
 def _entries(ocd2: Path, out: Path):
     """(key, first value) of an .ocd2 dictionary, through OpenCC's own `opencc_dict` converter."""
-    folder = Path(sys.modules["opencc"].__file__).parent / "clib"  # type: ignore[arg-type]
+    import opencc
+
+    folder = Path(opencc.__file__).parent / "clib"
     tool = folder / "bin" / "opencc_dict"
     env = {**os.environ, "LD_LIBRARY_PATH": os.pathsep.join(p for p in (str(folder / "lib64"), str(folder / "lib"),
                                                                           os.environ.get("LD_LIBRARY_PATH", "")) if p)}

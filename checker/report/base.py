@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from ..model import CallResult, InputError, Turn
 from ..resume import JOURNAL
@@ -79,8 +79,7 @@ class ReportWriter:
 WRITERS: dict[str, type[ReportWriter]] = {}
 
 
-@dataclass(frozen=True)
-class RenderedResult:
+class RenderedResult(NamedTuple):
     """One audited call as the report writers and the resume journal take it: what the batch
     needs to know (id and place for the duplicate check, the counts for the summary line) and one
     rendered part per writer, in `WRITERS` order. Made where the call was audited, so that the

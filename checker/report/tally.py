@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import count
+from typing import NamedTuple
 
 from ..model import CallResult, Finding
 from .base import ReportOptions
@@ -30,16 +31,14 @@ CLIP = 160
 MAX_SAID = 12  # distinct (phrase said, suggestion) pairs kept per agent and rule  # characters kept of a long context turn (around the match)
 
 
-@dataclass(frozen=True)
-class ContextTurn:
+class ContextTurn(NamedTuple):
     index: int
     speaker: str
     text: str  # masked unless the run says not to, clipped to CLIP characters
     span: tuple[int, int] | None = None  # the match, in `text` (only on the finding's own turn)
 
 
-@dataclass(frozen=True)
-class Example:
+class Example(NamedTuple):
     """One finding shown on a coaching page, with the turns around it."""
 
     call_id: str
@@ -174,8 +173,7 @@ class BatchTally:
         return [e for _, _, e in sorted(heap, key=lambda item: (item[0], item[1]), reverse=True)]
 
 
-@dataclass(frozen=True)
-class CallDigest:
+class CallDigest(NamedTuple):
     """What the summary reports keep of one call, made where the call was audited (a worker
     process, with `audit --jobs N`), so that the process writing the reports only counts: the
     call's numbers, one row per finding, the phrases said with their suggestions, and for each
