@@ -11,7 +11,7 @@ from __future__ import annotations
 from .model import Call, CallResult, Finding
 from .rules import CallContext, NotApplicable
 from .rules.dialect import detect_dialect
-from .scheme import Scheme
+from .scheme import DIALECT_GATE, Scheme
 from .score import score_call
 from .segment import get_segmenter
 
@@ -32,15 +32,26 @@ def evaluate_call(
     open_gates = 0
     for key in ctx.call_keys():
         open_gates |= opens.get(key, 0)
-    for rule, gate, selective in steps:
+    ctx.memo["open_gates"] = open_gates
+    timed = None
+    for rule, gate, selective, run, needs_timestamps in steps:
         if gate and not gate & open_gates:
             continue  # none of what it looks for is in the call (see `Rule.gate`)
         if selective and not rule.applies(call):
             continue
+        if needs_timestamps:  # `Rule.evaluate`'s own test, asked once per call
+            if timed is None:
+                timed = call.turns.timed
+            if not timed:
+                not_applicable.append(rule.id)
+                continue
         try:
-            findings.extend(rule.evaluate(ctx))
+            found = run(ctx)
         except NotApplicable:
             not_applicable.append(rule.id)
+            continue
+        if found:
+            findings.extend(found)
     if len(findings) > 1:
         # Turn order first, call-level findings last; the rule order of the scheme breaks ties.
         table = scheme.rule_table()
@@ -50,7 +61,7 @@ def evaluate_call(
 
 def audit_call(call: Call, scheme: Scheme, segmenter: str | None = None, ctx: CallContext | None = None) -> CallResult:
     findings, not_applicable, ctx = evaluate_call(call, scheme, segmenter, ctx)
-    dialect = None if ctx.call_keys().isdisjoint(scheme.dialect_keys) else detect_dialect(ctx, scheme.dialects)
+    dialect = detect_dialect(ctx, scheme.dialects) if ctx.memo["open_gates"] & DIALECT_GATE else None
     extra = {"customer_dialect": dialect}
     return score_call(call, findings, scheme, not_applicable, extra)
 

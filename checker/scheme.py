@@ -7,6 +7,7 @@ dialects, phrases with nothing left to match.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -84,26 +85,33 @@ class Scheme:
             cached = self.__dict__["_rule_table"] = (key, {r.id: (i, r.config) for i, r in enumerate(self.rules)})
         return cached[1]
 
-    def plan(self) -> tuple[list[tuple[Rule, int, bool]], dict[str, int]]:
+    def plan(self) -> tuple[list[tuple[Rule, int, bool, Callable, bool]], dict[str, int]]:
         """What `engine.evaluate_call` walks for every call, worked out once: each enabled rule
-        with its gate bit (0: no gate) and whether its population (`when_meta`) must be asked
-        about each call; and for each gate key the bits of the gates it opens. A call's open
-        gates are then one look-up per key found in it, not one set test per gated rule.
-        Built again only if `rules` is replaced or grows, as `rule_table`."""
+        with its gate bit (0: no gate), whether its population (`when_meta`) must be asked about
+        each call, what to call (`findings`, when the kind keeps `Rule.evaluate`, whose timestamp
+        test the engine then makes once per call: the last flag), and for each gate key the bits
+        of the gates it opens. A call's open gates are then one look-up per key found in it, not
+        one set test per gated rule. Built again only if `rules` is replaced or grows, as
+        `rule_table`."""
         key = (id(self.rules), len(self.rules))
         cached = self.__dict__.get("_plan")
         if cached is None or cached[0] != key:
-            steps: list[tuple[Rule, int, bool]] = []
+            steps: list[tuple[Rule, int, bool, Callable, bool]] = []
             opens: dict[str, int] = {}
             for r in self.rules:
                 if not r.config.enabled:
                     continue
                 bit = 0
                 if r.gate is not None:
-                    bit = 1 << len(steps)
+                    bit = 2 << len(steps)  # bit 0 is DIALECT_GATE
                     for k in r.gate:
                         opens[k] = opens.get(k, 0) | bit
-                steps.append((r, bit, bool(r.config.when_meta)))
+                plain = type(r).evaluate is Rule.evaluate
+                run = r.findings if plain else r.evaluate
+                steps.append((r, bit, bool(r.config.when_meta), run, plain and r.needs_timestamps))
+            # One more bit: a marker of some known dialect is in the call (`customer_dialect`).
+            for k in self.dialect_keys:
+                opens[k] = opens.get(k, 0) | DIALECT_GATE
             cached = self.__dict__["_plan"] = (key, (steps, opens))
         return cached[1]
 
@@ -112,6 +120,9 @@ class Scheme:
             if r.id == rule_id:
                 return r
         raise KeyError(rule_id)
+
+
+DIALECT_GATE = 1  # the gate bit of `Scheme.dialect_keys` in `Scheme.plan` (the rules' bits come after it)
 
 
 def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None) -> Scheme:
