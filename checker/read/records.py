@@ -66,13 +66,24 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
     # A parsed turn that is not an object (list, string, number, null) fails the item look-up
     # with a TypeError, and a text that is not a string fails the join: no type test per turn.
     try:
-        speakers = list(map(roles.labels.__getitem__, map(_SPEAKER, raw)))
-        texts = list(map(_TEXT, raw))
+        try:
+            # The common record has all four fields in every turn: one pass picks them, a zip
+            # makes the columns.
+            speakers, texts, starts, ends = map(list, zip(*map(_FIELDS, raw)))
+        except KeyError:  # a turn without times (or without a speaker: the look-up below says)
+            speakers, texts = list(map(_SPEAKER, raw)), list(map(_TEXT, raw))
+            starts, ends = list(map(dict.get, raw, repeat("start"))), list(map(dict.get, raw, repeat("end")))
+        speakers = list(map(roles.labels.__getitem__, speakers))
         "".join(texts)
-        starts = _seconds_column(list(map(dict.get, raw, repeat("start"))))
-        ends = _seconds_column(list(map(dict.get, raw, repeat("end"))))
     except (KeyError, TypeError):
         return None
+    times = starts + ends
+    if set(map(type, times)) == _FLOAT:  # the common case, both columns at once
+        total = sum(times)
+        if min(times) >= 0 and total == total and all(map(operator.le, starts, ends)):  # total != total: a NaN
+            return Turns(speakers, texts, starts, ends)
+        return None
+    starts, ends = _seconds_column(starts), _seconds_column(ends)
     if starts is None or ends is None:
         return None
     if None in starts or None in ends:
@@ -85,6 +96,7 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
 
 _FLOAT = {float}
 _SPEAKER, _TEXT = operator.itemgetter("speaker"), operator.itemgetter("text")
+_FIELDS = operator.itemgetter("speaker", "text", "start", "end")
 
 
 def _seconds_column(values: list) -> list[float | None] | None:
