@@ -149,23 +149,44 @@ class PhraseBook:
         span = norm.text_span
         return {k: [span(b, e) for b, e in v] for k, v in self.scan(norm.compact).items()}
 
-    def scan_call(self, joined: JoinedText, offsets: list[int]) -> list[dict[str, list[tuple[int, int]]]]:
+    def scan_call(
+        self, joined: JoinedText, offsets: list[int], sizes: list[int] | None = None
+    ) -> tuple[list[dict[str, list[tuple[int, int]]]], list[dict[str, list[int]]]]:
         """For each turn of a call (or a batch of calls) normalised together (`normalise_call`),
-        where each key occurs: [begin, end) spans in that turn's normalised text. `offsets[i]` is
-        where turn i starts in `joined.text`. One automaton pass for all the text; no key holds
-        the separator, so no match crosses two turns."""
+        where each key occurs: [begin, end) spans in that turn's normalised text; and for each
+        call (`sizes`: its number of turns, in order; default one call), each key found with
+        the turns (indexes within the call, in order) that hold it. `offsets[i]` is where turn i
+        starts in `joined.text`. One automaton pass for all the text; no key holds the
+        separator, so no match crosses two turns, and matches come in text order, so in turn
+        order: both tables are filled in the one pass over them."""
         hits: list[dict[str, list[tuple[int, int]]]] = [_NO_HITS] * len(offsets)
+        sizes = sizes if sizes is not None else [len(offsets)]
+        indexes: list[dict[str, list[int]]] = [{} for _ in sizes]
         rows = self._placed(joined, offsets)  # builds the automaton, and so the patterns, on first use
         patterns = self._patterns
+        call, lo = 0, 0
+        hi = sizes[0] if sizes else 0
+        index = indexes[0] if indexes else None
         for i, k, begin, end in rows:
+            while i >= hi:  # the next call (possibly past some without a match)
+                call += 1
+                lo, hi = hi, hi + sizes[call]
+                index = indexes[call]
             turn = hits[i]
             if turn is _NO_HITS:
                 turn = hits[i] = {}
-            spans = turn.get(patterns[k])
+            key = patterns[k]
+            spans = turn.get(key)
             if spans is None:
-                spans = turn[patterns[k]] = []
-            spans.append((begin, end))
-        return hits
+                turn[key] = [(begin, end)]
+                turns = index.get(key)  # type: ignore[union-attr]
+                if turns is None:
+                    index[key] = [i - lo]  # type: ignore[index]
+                else:
+                    turns.append(i - lo)
+            else:
+                spans.append((begin, end))
+        return hits, indexes
 
     def _placed(self, joined: JoinedText, offsets: list[int]):
         """(turn, pattern index, begin, end) of every match, the span local to its turn's

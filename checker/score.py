@@ -23,6 +23,10 @@ def score_call(
     `max_deduct` caps the section. Findings keep their order; later ones absorb the caps.
     """
     scoring = scheme.scoring
+    if not findings:  # most calls: nothing to charge
+        score = round(max(0.0, scoring.full - 0), 2)
+        return CallResult(call=call, findings=(), score=score, passed=score >= scoring.pass_, fatal=False,
+                          not_applicable=not_applicable, extra=extra or {})
     table = scheme.rule_table()
     charged_rule: dict[str, float] = {}
     charged_section: dict[str, float] = {}

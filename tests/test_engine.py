@@ -135,3 +135,21 @@ def test_spans_are_plain_ints_on_every_path(scheme):
         assert all(type(b) is int and type(e) is int for b, e in spans)
         line = json.loads(Journal.line_for(result))
         assert [f["span"] for f in line["findings"] if f.get("span")] == [list(s) for s in spans]
+
+
+def test_batch_key_index_is_each_calls_own(scheme):
+    """The key -> turns index that the batch scan fills for each call (in its one pass over the
+    matches) is what indexing that call's own hit table gives, calls without a match included."""
+    from checker.rules.base import CallContext, _key_index
+    from checker.segment import get_segmenter
+
+    roles = RoleMap.build()
+    calls = [build_call(rec, roles, "synth", None) for rec in synthetic_calls(40, seed=21)]
+    calls.insert(3, Call("silent", (Turn("agent", "嗯。", 0.0, 1.0), Turn("customer", "好。", 1.0, 2.0))))
+    calls.append(Call("silent-last", (Turn("agent", "嗯。", 0.0, 1.0),)))
+    contexts = [CallContext(c, scheme.book, get_segmenter(scheme.segmenter), vectorised=True) for c in calls]
+    CallContext.scan_together(contexts)
+    assert contexts[0].joined is not None  # the batch path ran
+    for c in contexts:
+        assert c._key_turns == _key_index(c._hits)
+    assert contexts[3]._key_turns == {} and contexts[-1]._key_turns == {}

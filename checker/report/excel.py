@@ -122,19 +122,15 @@ def _stream(csv_path: Path, out: Path, limit: int) -> _Stream:
             # a cell without one follows the previous one), so an empty cell is written as <c/>.
             whole = "\n".join(row)
             plain = "&" not in whole and "<" not in whole and ">" not in whole and not _ILLEGAL_XML.search(whole)
-            cells = []
-            for kind, value in zip(kinds, row):
-                if not value:
-                    cells.append("<c/>")
-                elif kind == "s" and plain and len(value) <= EXCEL_MAX_CELL:
-                    if value[0] in _SPACE or value[-1] in _SPACE or "  " in value or "\n" in value:
-                        cells.append('<c t="inlineStr"><is><t xml:space="preserve">' + value + "</t></is></c>")
-                    else:
-                        cells.append('<c t="inlineStr"><is><t>' + value + "</t></is></c>")
-                elif kind == "n" and (value.isdigit() or value.replace(".", "", 1).isdigit()):
-                    cells.append("<c><v>" + value + "</v></c>")
-                else:
-                    cells.append(_cell_xml(kind, value))
+            cells = [
+                "<c/>" if not value
+                else '<c t="inlineStr"><is><t>' + value + "</t></is></c>" if (
+                    kind == "s" and plain and len(value) <= EXCEL_MAX_CELL and value[0] not in _SPACE
+                    and value[-1] not in _SPACE and "  " not in value and "\n" not in value)
+                else "<c><v>" + value + "</v></c>" if kind == "n" and (value.isdigit() or value.replace(".", "", 1).isdigit())
+                else _cell_xml(kind, value)  # escaping, xml:space="preserve", booleans, other numbers
+                for kind, value in zip(kinds, row)
+            ]
             buf.append(f'<row r="{r}">{"".join(cells)}</row>')  # row numbers kept: cheap, and readers like them
             if len(buf) >= 2000:
                 xml.write("".join(buf))

@@ -101,6 +101,8 @@ def finding_record(f: Finding, result: CallResult, options: ReportOptions) -> di
 def finding_records(result: CallResult, options: ReportOptions) -> list[dict]:
     """`finding_record` of every finding of a result. findings.csv and findings.jsonl render the
     same result one after the other: the records (masking is most of their cost) are made once."""
+    if not result.findings:
+        return []
     last = _last_records
     if last[0] is result and last[1] == options.mask:
         return last[2]

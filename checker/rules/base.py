@@ -189,17 +189,17 @@ class CallContext:
             return False
         offsets = list(accumulate(map((1).__add__, map(len, texts)), initial=0))  # + 1: the separator
         offsets.pop()
-        hits = contexts[0].book.scan_call(joined, offsets)
+        sizes = [len(c.call.turns.texts) for c in contexts]
+        hits, key_turns = contexts[0].book.scan_call(joined, offsets, sizes)
         # Letters and digits per turn (speech rate), for all the text in one numpy step.
         spoken = alnum_counts(joined, offsets, texts)
         lo = 0
-        for c in contexts:
-            n = len(c.call.turns.texts)
+        for c, n, index in zip(contexts, sizes, key_turns):
             if spoken is not None:
                 c.memo["spoken_chars"] = spoken[lo : lo + n]
             c._norms, c._norm_texts = [None] * n, None  # normalised texts are cut from `joined.text`
             c.joined, c.offsets, c._hits = joined, offsets[lo : lo + n], hits[lo : lo + n]
-            c._key_turns = _key_index(c._hits)
+            c._key_turns = index
             lo += n
         return True
 
