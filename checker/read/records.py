@@ -81,7 +81,9 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
     if set(map(type, times)) == _FLOAT:  # the common case, both columns at once
         total = sum(times)
         if min(times) >= 0 and total == total and all(map(operator.le, starts, ends)):  # total != total: a NaN
-            return Turns(speakers, texts, starts, ends)
+            turns = Turns(speakers, texts, starts, ends)
+            turns._timed = True  # every time present: what `Turns.timed` would find out again
+            return turns
         return None
     starts, ends = _seconds_column(starts), _seconds_column(ends)
     if starts is None or ends is None:
