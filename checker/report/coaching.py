@@ -50,15 +50,25 @@ def agent_pages(ctx: SummaryContext):
     order = {r.id: i for i, r in enumerate(ctx.scheme.rules)}
     rules = f.rules.set_index("rule_id")
     period = f"{f.agents['period'].iloc[0]}" if f.period is not None and len(f.agents) else ""
+    # What a page compares with is the agent's team: worked out once per team, not per agent
+    # (a centre has hundreds of agents in a few dozen teams).
+    teams: dict[str, tuple[pd.DataFrame, dict[str, float], dict]] = {}
+    agent_rules = {aid: rows for aid, rows in f.agent_rules.groupby("agent_id", sort=False)}
+    no_rules = f.agent_rules.iloc[0:0]
     for a in f.agents.to_dict("records"):
         aid = a["agent_id"]
         code = tally.agents[aid]
         team_name = a["team"] if isinstance(a["team"], str) and a["team"] else ""
-        team_calls = calls[calls["team"] == team_name] if team_name else calls
-        if team_calls["agent_id"].nunique() < 2:  # alone in the team: compare with everyone
-            team_calls = calls
-        mine = f.agent_rules[f.agent_rules["agent_id"] == aid].copy()
-        team_rates = _team_rule_rates(ctx, team_calls, code_set={tally.agents[x] for x in team_calls["agent_id"].unique()})
+        team = teams.get(team_name)
+        if team is None:
+            team_calls = calls[calls["team"] == team_name] if team_name else calls
+            if team_calls["agent_id"].nunique() < 2:  # alone in the team: compare with everyone
+                team_calls = calls
+            codes = {tally.agents[x] for x in team_calls["agent_id"].unique()}
+            team = teams[team_name] = (team_calls, _team_rule_rates(ctx, team_calls, code_set=codes),
+                                       _team_stats(team_calls))
+        team_calls, team_rates, stats = team
+        mine = agent_rules.get(aid, no_rules).copy()
         mine["order"] = mine["rule_id"].map(order).fillna(len(order))
         mine = mine.sort_values(["calls_affected", "points_deducted", "order"], ascending=[False, False, True], kind="stable")
         issues = []
@@ -85,9 +95,9 @@ def agent_pages(ctx: SummaryContext):
             "period": period,
             "masked": ctx.options.mask,
             "has_change": f.period is not None,
-            "metrics": _metrics(a, team_calls, w, f.period is not None),
+            "metrics": _metrics(a, stats, w, f.period is not None),
             "issues": issues,
-            "strengths": _strengths(ctx, a, mine, team_calls, team_rates),
+            "strengths": _strengths(ctx, a, mine, stats, team_rates),
         }
 
 
@@ -102,18 +112,29 @@ def _team_rule_rates(ctx: SummaryContext, team_calls: pd.DataFrame, code_set: se
     return {rid: k / n for rid, k in hits.items()}
 
 
-def _metrics(a: dict, team_calls: pd.DataFrame, w, has_change: bool) -> list[dict]:
+def _team_stats(team_calls: pd.DataFrame) -> dict:
+    """The team's side of an agent page: calls, mean and median score, pass rate, fatal calls,
+    findings per 100 calls, agents."""
     n = len(team_calls)
-    t_mean = float(team_calls["score"].mean()) if n else float("nan")
-    t_pass = float(team_calls["passed"].mean()) if n else float("nan")
-    t_fatal = int(team_calls["fatal"].sum())
-    t_per100 = 100 * float(team_calls["findings"].sum()) / n if n else float("nan")
-    agents_in_team = int(team_calls["agent_id"].nunique())
+    return {
+        "calls": n,
+        "mean": float(team_calls["score"].mean()) if n else float("nan"),
+        "median": float(team_calls["score"].median()) if n else None,
+        "pass": float(team_calls["passed"].mean()) if n else float("nan"),
+        "fatal": int(team_calls["fatal"].sum()),
+        "per100": 100 * float(team_calls["findings"].sum()) / n if n else float("nan"),
+        "agents": int(team_calls["agent_id"].nunique()),
+    }
+
+
+def _metrics(a: dict, team: dict, w, has_change: bool) -> list[dict]:
+    n, t_mean, t_pass, t_fatal, t_per100 = team["calls"], team["mean"], team["pass"], team["fatal"], team["per100"]
+    agents_in_team = team["agents"]
     rows = [
         {"label": w.calls, "you": str(a["calls"]), "team": str(n), "change": ""},
         {"label": w.mean_score, "you": fmt_score(a["mean_score"]), "team": fmt_score(t_mean),
          "tone": _tone(a["mean_score"], t_mean), "change": fmt_delta(a["mean_score_change"]) if has_change else ""},
-        {"label": w.median_score, "you": fmt_score(a["median_score"]), "team": fmt_score(float(team_calls["score"].median()) if n else None), "change": ""},
+        {"label": w.median_score, "you": fmt_score(a["median_score"]), "team": fmt_score(team["median"]), "change": ""},
         {"label": w.pass_rate, "you": fmt_pct(a["pass_rate"]), "team": fmt_pct(t_pass),
          "tone": _tone(a["pass_rate"], t_pass), "change": fmt_delta(a["pass_rate_change"], percent=True) if has_change else ""},
         {"label": w.fatal_calls, "you": str(a["fatal_calls"]), "team": str(t_fatal), "tone": "bad" if a["fatal_calls"] else "", "change": ""},
@@ -169,12 +190,11 @@ def _example(e: Example, w) -> dict:
     return {"call_id": e.call_id, "score": e.score, "fatal": e.fatal, "deduct": e.deduct, "turn": e.turn, "turns": turns}
 
 
-def _strengths(ctx: SummaryContext, a: dict, mine: pd.DataFrame, team_calls: pd.DataFrame, team_rates: dict[str, float]) -> list[str]:
+def _strengths(ctx: SummaryContext, a: dict, mine: pd.DataFrame, team: dict, team_rates: dict[str, float]) -> list[str]:
     w = ctx.words
     out: list[str] = []
-    n = len(team_calls)
-    if n:
-        t_mean, t_pass = float(team_calls["score"].mean()), float(team_calls["passed"].mean())
+    if team["calls"]:
+        t_mean, t_pass = team["mean"], team["pass"]
         if a["pass_rate"] > t_pass + 1e-9:
             out.append(w.strength_pass.format(rate=fmt_pct(a["pass_rate"]), team_rate=fmt_pct(t_pass)))
         if a["mean_score"] > t_mean + 1e-9:
