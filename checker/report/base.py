@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from ..model import CallResult, InputError, Turn
-from ..resume import JOURNAL
+from ..resume import JOURNAL, Journal
 
 __all__ = [
     "ReportOptions", "ReportWriter", "RenderedResult", "WRITERS", "register", "render_result", "turn_context",
@@ -96,8 +96,6 @@ class RenderedResult(NamedTuple):
 
 
 def render_result(result: CallResult, scheme, options: ReportOptions) -> RenderedResult:
-    from ..resume import Journal
-
     call = result.call
     return RenderedResult(
         call.call_id, call.source, call.line, bool(result.passed), bool(result.fatal), len(result.findings),
