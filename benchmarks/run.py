@@ -1,6 +1,6 @@
 """Speed and scale figures for the audit, measured in one run on the same calls.
 
-    python benchmarks/run.py [--calls 10000] [--memory-calls 100000] [--quick]     # ~12 minutes
+    python benchmarks/run.py [--calls 10000] [--memory-calls 100000] [--quick]     # ~10 minutes
 
 Prints: full-audit throughput (calls/s, MB/s of turn text, per core) against the naive baseline
 (jieba.lcut over every turn and nothing else) and their ratio; the cost of a 10,000-phrase scheme
