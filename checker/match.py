@@ -272,10 +272,6 @@ class TurnView:
             self._norm = NormalText(self.text, self._normalised, None)  # type: ignore[arg-type]
         return self._norm
 
-    def keys(self):
-        """The keys the automaton found in this turn."""
-        return self._hits.keys()
-
     def occurrences(self, key: str) -> list[tuple[int, int]]:
         """Spans (normalised text) where the key occurs as characters, boundaries not judged."""
         return self._hits.get(key, [])
@@ -307,26 +303,11 @@ class TurnView:
     def has_match(self, entries: "Entries") -> bool:
         """Whether some phrase of `entries` (`PhraseList.entries`) occurs here on word boundaries,
         unhidden: the first one found answers."""
-        for key in self._hits:
-            group = entries.get(key)
-            if group is None:
-                continue
-            spans = self.words(key)
-            if not spans:
-                continue
-            for phrase, hiding in group:
-                for begin, end in spans:
-                    if phrase.contiguous and end - begin != len(key):
-                        continue
-                    if hiding and self.hidden(hiding, begin, end):
-                        continue
-                    return True
-        return False
+        return bool(self.matches(entries, first=True))
 
-    def matches(self, entries: "Entries") -> list[Match]:
-        """Every unhidden word match of the phrases of `entries`, overlapping ones included.
-        (`has_match`'s loop, kept apart: that one runs for six rules on every call and stops at
-        the first match without making it.)"""
+    def matches(self, entries: "Entries", first: bool = False) -> list[Match]:
+        """Every unhidden word match of the phrases of `entries`, overlapping ones included; with
+        `first`, only the first one found (what `required` asks, turn after turn)."""
         out = []
         for key in self._hits:
             group = entries.get(key)
@@ -342,6 +323,8 @@ class TurnView:
                     if hiding and self.hidden(hiding, begin, end):
                         continue
                     out.append(Match(phrase, begin, end))
+                    if first:
+                        return out
         return out
 
     def original(self, begin: int, end: int) -> tuple[int, int]:
@@ -376,11 +359,6 @@ def has_phrase(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", excep
     """Whether `find_phrases` would find anything: it does exactly when some match is not hidden,
     so the first one answers (what `required` asks, turn after turn)."""
     return view.has_match(_entries(phrases, exceptions))
-
-
-def _word_matches(view: TurnView, phrases, exceptions: tuple[str, ...]) -> list[Match]:
-    """Every word match of `phrases` in the turn that no exception hides."""
-    return view.matches(_entries(phrases, exceptions))
 
 
 def _entries(phrases, exceptions: tuple[str, ...]) -> dict[str, tuple[tuple[Phrase, tuple[str, ...]], ...]]:

@@ -138,8 +138,7 @@ class PhraseMatcher:
     def _hidden(self, ctx: CallContext, turn: int, begin: int, end: int) -> bool:
         if not self.exceptions:
             return False
-        view = ctx.view(turn)
-        return any(b < end and begin < e for key in self.exceptions for b, e in view.occurrences(key))
+        return ctx.view(turn).hidden(self.exceptions, begin, end)
 
 
 def _regex_keys(patterns: list[str], ctx: CompileContext) -> frozenset[str] | None:
