@@ -78,12 +78,8 @@ class Scheme:
 
     def rule_table(self) -> dict[str, tuple[int, RuleConfig]]:
         """Rule id -> (position in the scheme, config): what ordering and scoring look up for
-        every finding. Built once, again only if `rules` is replaced or grows."""
-        key = (id(self.rules), len(self.rules))
-        cached = self.__dict__.get("_rule_table")
-        if cached is None or cached[0] != key:
-            cached = self.__dict__["_rule_table"] = (key, {r.id: (i, r.config) for i, r in enumerate(self.rules)})
-        return cached[1]
+        every finding."""
+        return self._per_rules("_rule_table", lambda: {r.id: (i, r.config) for i, r in enumerate(self.rules)})
 
     def plan(self) -> tuple[list[tuple[Rule, int, bool, Callable, bool]], dict[str, int]]:
         """What `engine.evaluate_call` walks for every call, worked out once: each enabled rule
@@ -91,28 +87,34 @@ class Scheme:
         each call, what to call (`findings`, when the kind keeps `Rule.evaluate`, whose timestamp
         test the engine then makes once per call: the last flag), and for each gate key the bits
         of the gates it opens. A call's open gates are then one look-up per key found in it, not
-        one set test per gated rule. Built again only if `rules` is replaced or grows, as
-        `rule_table`."""
+        one set test per gated rule."""
+        return self._per_rules("_plan", self._build_plan)
+
+    def _build_plan(self) -> tuple[list[tuple[Rule, int, bool, Callable, bool]], dict[str, int]]:
+        steps: list[tuple[Rule, int, bool, Callable, bool]] = []
+        opens: dict[str, int] = {}
+        for r in self.rules:
+            if not r.config.enabled:
+                continue
+            bit = 0
+            if r.gate is not None:
+                bit = 2 << len(steps)  # bit 0 is DIALECT_GATE
+                for k in r.gate:
+                    opens[k] = opens.get(k, 0) | bit
+            plain = type(r).evaluate is Rule.evaluate
+            run = r.findings if plain else r.evaluate
+            steps.append((r, bit, bool(r.config.when_meta), run, plain and r.needs_timestamps))
+        # One more bit: a marker of some known dialect is in the call (`customer_dialect`).
+        for k in self.dialect_keys:
+            opens[k] = opens.get(k, 0) | DIALECT_GATE
+        return steps, opens
+
+    def _per_rules(self, name: str, build: Callable[[], Any]) -> Any:
+        """`build()`, made once and again only if `rules` is replaced or grows."""
         key = (id(self.rules), len(self.rules))
-        cached = self.__dict__.get("_plan")
+        cached = self.__dict__.get(name)
         if cached is None or cached[0] != key:
-            steps: list[tuple[Rule, int, bool, Callable, bool]] = []
-            opens: dict[str, int] = {}
-            for r in self.rules:
-                if not r.config.enabled:
-                    continue
-                bit = 0
-                if r.gate is not None:
-                    bit = 2 << len(steps)  # bit 0 is DIALECT_GATE
-                    for k in r.gate:
-                        opens[k] = opens.get(k, 0) | bit
-                plain = type(r).evaluate is Rule.evaluate
-                run = r.findings if plain else r.evaluate
-                steps.append((r, bit, bool(r.config.when_meta), run, plain and r.needs_timestamps))
-            # One more bit: a marker of some known dialect is in the call (`customer_dialect`).
-            for k in self.dialect_keys:
-                opens[k] = opens.get(k, 0) | DIALECT_GATE
-            cached = self.__dict__["_plan"] = (key, (steps, opens))
+            cached = self.__dict__[name] = (key, build())
         return cached[1]
 
     def rule(self, rule_id: str) -> Rule:

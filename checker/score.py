@@ -24,7 +24,7 @@ def score_call(
     """
     scoring = scheme.scoring
     if not findings:  # most calls: nothing to charge
-        score = round(max(0.0, scoring.full - 0), 2)
+        score = round(max(0.0, scoring.full), 2)
         return CallResult(call=call, findings=(), score=score, passed=score >= scoring.pass_, fatal=False,
                           not_applicable=not_applicable, extra=extra or {})
     table = scheme.rule_table()

@@ -150,8 +150,9 @@ class CallContext:
     def __post_init__(self) -> None:
         self._views: dict[int, TurnView] = {}
         self._speaker_turns: dict[str, tuple[int, ...]] = {}
-        self._norms: list[NormalText | None] | None = None
-        self._norm_texts: list[str] | None = []
+        # None until scanned; then each turn's NormalText, or empty when the turns were normalised
+        # in one piece (`joined`), their texts cut from it.
+        self._norms: list[NormalText] | None = None
         self._hits: list[dict[str, list[tuple[int, int]]]] = []
         self._key_turns: dict[str, list[int]] = {}
         self.memo: dict[str, Any] = {}  # per-call facts a rule kind computes once for all its rules
@@ -165,8 +166,7 @@ class CallContext:
             return
         # A character that changes length (or the separator) in some turn: turn by turn.
         norms = [normalise(t) for t in self.call.turns.texts]
-        self._norms = list(norms)
-        self._norm_texts = [n.text for n in norms]
+        self._norms = norms
         self._hits = [self.book.spans_in(n) for n in norms]
         self._key_turns = _key_index(self._hits)
 
@@ -197,7 +197,7 @@ class CallContext:
         for c, n, index in zip(contexts, sizes, key_turns):
             if spoken is not None:
                 c.memo["spoken_chars"] = spoken[lo : lo + n]
-            c._norms, c._norm_texts = [None] * n, None  # normalised texts are cut from `joined.text`
+            c._norms = []  # scanned: the normalised texts are cut from `joined.text`
             c.joined, c.offsets, c._hits = joined, offsets[lo : lo + n], hits[lo : lo + n]
             c._key_turns = index
             lo += n
@@ -207,16 +207,10 @@ class CallContext:
         """A turn's normalised text (what regexes run on), without building its views."""
         if self._norms is None:
             self._scan()
-        if self._norm_texts is None:
+        if self.joined is not None:
             start = self.offsets[index]
-            return self.joined.text[start : start + len(self.call.turns.texts[index])]  # type: ignore[union-attr]
-        return self._norm_texts[index]
-
-    def _norm(self, index: int) -> NormalText:
-        norm = self._norms[index]  # type: ignore[index]
-        if norm is None:
-            norm = self._norms[index] = NormalText(self.call.turns.texts[index], self.norm_text(index), None)  # type: ignore[index]
-        return norm
+            return self.joined.text[start : start + len(self.call.turns.texts[index])]
+        return self._norms[index].text  # type: ignore[index]
 
     def call_keys(self):
         """The phrase keys found anywhere in the call: a rule none of whose keys is here can
@@ -272,13 +266,13 @@ class CallContext:
                 self._scan()
             joined = self.joined
             text = self.call.turns.texts[index]
-            if self._norm_texts is None:  # cut from the joined text, as long as the turn's
+            if joined is not None:  # cut from the joined text, as long as the turn's
                 blocks = None
-                if joined.blocks is not None:  # type: ignore[union-attr]
-                    blocks = BlockMask(joined.blocks, self.offsets[index], len(text))  # type: ignore[union-attr]
+                if joined.blocks is not None:
+                    blocks = BlockMask(joined.blocks, self.offsets[index], len(text))
                 view = TurnView(text, self.book, self.segmenter, None, self._hits[index], blocks, self.norm_text(index))
             else:
-                view = TurnView(text, self.book, self.segmenter, self._norm(index), self._hits[index])
+                view = TurnView(text, self.book, self.segmenter, self._norms[index], self._hits[index])  # type: ignore[index]
             self._views[index] = view
         return view
 
