@@ -77,23 +77,20 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
         "".join(texts)
     except (KeyError, TypeError):
         return None
-    times = starts + ends
-    if set(map(type, times)) == _FLOAT:  # the common case, both columns at once
-        total = sum(times)
-        if min(times) >= 0 and total == total and all(map(operator.le, starts, ends)):  # total != total: a NaN
-            turns = Turns(speakers, texts, starts, ends)
-            turns._timed = True  # every time present: what `Turns.timed` would find out again
-            return turns
+    times = _seconds_column(starts + ends)  # both columns checked at once
+    if times is None:
         return None
-    starts, ends = _seconds_column(starts), _seconds_column(ends)
-    if starts is None or ends is None:
-        return None
-    if None in starts or None in ends:
+    n = len(texts)
+    starts, ends = times[:n], times[n:]
+    if None in times:
         if any(s is not None and e is not None and e < s for s, e in zip(starts, ends)):
             return None
-    elif not all(map(operator.le, starts, ends)):
+        return Turns(speakers, texts, starts, ends)
+    if not all(map(operator.le, starts, ends)):
         return None
-    return Turns(speakers, texts, starts, ends)
+    turns = Turns(speakers, texts, starts, ends)
+    turns._timed = True  # every time present: what `Turns.timed` would find out again
+    return turns
 
 
 _FLOAT = {float}
