@@ -25,7 +25,7 @@ from .pool import OrderedPool
 from .read import RawLine, parse_raw_line, read_paths
 from .progress import with_progress
 from .report import ReportOptions, write_reports
-from .report.base import ELIDED, RenderedResult, elide_turns, render_result  # noqa: F401 (ELIDED: for callers)
+from .report.base import RenderedResult, elide_turns, render_result
 from .resume import Journal, Leftover, check_compatible, find_leftover, fingerprint, leftover_folders, remove_folder, replay
 from .scheme import Scheme, load_scheme
 from .report.dashboard import preload_templates
@@ -171,10 +171,7 @@ def _audit_units(
         remove_folder(leftover.folder)  # every replayed item is in the new journal by now
     if jobs <= 1:
         for chunk in _chunks(units, CHUNK):
-            items = [unique(item) for item in chunk]
-            results = iter(audit_calls([i for i in items if not isinstance(i, InputError)], scheme, segmenter))
-            for item in items:
-                yield item if isinstance(item, InputError) else finish(next(results))
+            yield from _audited([unique(item) for item in chunk], scheme, segmenter, finish)
         return
     if "fork" in mp.get_all_start_methods():  # OrderedPool forks where it can
         _WORKER["scheme"] = scheme  # forked workers inherit the compiled scheme …
@@ -187,6 +184,14 @@ def _audit_units(
 
 
 CHUNK = 32  # units per task: large enough to amortise a round trip, small enough to keep order cheap
+
+
+def _audited(items: list, scheme: Scheme, segmenter: str | None, finish) -> Iterator:
+    """`items` (Calls and InputErrors) in order, each call audited (its chunk together, see
+    `engine.audit_calls`) and passed through `finish`, each error as it is."""
+    results = iter(audit_calls([i for i in items if not isinstance(i, InputError)], scheme, segmenter))
+    for item in items:
+        yield item if isinstance(item, InputError) else finish(next(results))
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -261,12 +266,12 @@ def _preload(scheme: Scheme, segmenter: str | None) -> None:
     """Load here, once, the tables that auditing loads on first use (the segmenter's dictionary,
     OpenCC, jieba's word frequencies for sub-division, the normalisation tables, the report
     templates), so that forked workers share them."""
+    if _WORKER.get("warm") is scheme:
+        return
     warm = [
         Call("warm-up", (Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。", 0.0, 3.0), Turn(CUSTOMER, "謝謝你們", 3.5, 5.0))),
         Call("warm-up-2", (Turn(AGENT, "好的，请稍等。", 0.0, 1.0),)),
     ]
-    if _WORKER.get("warm") is scheme:
-        return
     for result in audit_calls(warm, scheme, segmenter):  # the batch path, as the audit runs it
         render_result(result, scheme, ReportOptions())
     preload_dictionary()
@@ -295,20 +300,13 @@ def _work_chunk(units: list) -> list:
     scheme, segmenter, roles = _WORKER["scheme"], _WORKER["segmenter"], _WORKER["roles"]
     render, context = _WORKER["render"], _WORKER["context"]
     items = [parse_raw_line(unit, roles) if isinstance(unit, RawLine) else unit for unit in units]
-    results = iter(audit_calls([i for i in items if not isinstance(i, InputError)], scheme, segmenter))
-    out = []
-    for item in items:
-        if not isinstance(item, InputError):
-            item = next(results)
-            if render is not None:
-                item = render_result(item, scheme, render)
-            elif context is not None:
-                item = _elide_turns(item, context)
-        out.append(item)
-    return out
 
+    def finish(result: CallResult):
+        if render is not None:
+            return render_result(result, scheme, render)
+        return elide_turns(result, context) if context is not None else result
 
-_elide_turns = elide_turns  # the name the tests know
+    return list(_audited(items, scheme, segmenter, finish))
 
 
 def default_jobs() -> int:

@@ -166,17 +166,17 @@ def test_parallel_mixed_input_is_identical_to_serial(workspace):
 
 
 def test_workers_send_back_only_the_turns_writers_read():
-    from checker.audit import ELIDED, _elide_turns
+    from checker.report.base import ELIDED, elide_turns
     from checker.model import Call, CallResult, Finding, Turn
     from checker.report.base import WRITERS, ReportWriter, turn_context
 
     turns = tuple(Turn("agent", f"t{i}") for i in range(10))
     f = Finding("c", None, "r", "forbidden", "s", "error", "m", turn=5)
     result = CallResult(Call("c", turns), (f,), 95.0, True, False)
-    slim = _elide_turns(result, 2)
+    slim = elide_turns(result, 2)
     assert [t.text for t in slim.call.turns] == ["", "", "", "t3", "t4", "t5", "t6", "t7", "", ""]
     assert slim.call.turns[0] is ELIDED and len(slim.call.turns) == 10
-    assert _elide_turns(CallResult(Call("c", turns), (), 100.0, True, False), 2).call.turns == (ELIDED,) * 10
+    assert elide_turns(CallResult(Call("c", turns), (), 100.0, True, False), 2).call.turns == (ELIDED,) * 10
     assert turn_context(WRITERS.values()) == 2
 
     class Everything(ReportWriter):
