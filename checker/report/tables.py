@@ -25,14 +25,37 @@ FINDING_COLUMNS = [
 ERROR_COLUMNS = ["file", "line", "call_id", "reason"]
 
 
-class CsvWriter(ReportWriter):
+class TextFileWriter(ReportWriter):
+    """A writer of one text file that takes each call as text `render` made (in a worker with
+    `--jobs N`) and appends it."""
+
     filename: str
-    columns: list[str]
+    encoding = "utf-8"
+    newline: str | None = None
     turn_context = 0  # masking re-cuts a finding's excerpt from its own turn
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
-        self._fh = (folder / self.filename).open("w", encoding="utf-8-sig", newline="")
+        self._fh = (folder / self.filename).open("w", encoding=self.encoding, newline=self.newline)
+
+    def add_rendered(self, part: str) -> None:
+        if part:
+            self._fh.write(part)
+
+    def add(self, result: CallResult) -> None:
+        self.add_rendered(self.render(result, self.scheme, self.options))
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class CsvWriter(TextFileWriter):
+    columns: list[str]
+    encoding = "utf-8-sig"
+    newline = ""
+
+    def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
+        super().__init__(folder, scheme, options)
         self._csv = csv.writer(self._fh)
         self._csv.writerow(self.columns)
 
@@ -47,18 +70,8 @@ class CsvWriter(ReportWriter):
         records = cls.rows(result, options)
         return _csv_text([[_cell(r.get(c, "")) for c in cls.columns] for r in records]) if records else ""
 
-    def add_rendered(self, part: str) -> None:
-        if part:
-            self._fh.write(part)
-
-    def add(self, result: CallResult) -> None:
-        self.add_rendered(self.render(result, self.scheme, self.options))
-
     def row(self, record: dict) -> None:
         self._csv.writerow([_cell(record.get(c, "")) for c in self.columns])
-
-    def close(self) -> None:
-        self._fh.close()
 
 
 class _CsvText:
@@ -143,29 +156,13 @@ class FindingsCsv(CsvWriter):
 
 
 @register
-class FindingsJsonl(ReportWriter):
+class FindingsJsonl(TextFileWriter):
     name = "findings.jsonl"
-    turn_context = 0
-
-    def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
-        super().__init__(folder, scheme, options)
-        self._fh = (folder / "findings.jsonl").open("w", encoding="utf-8")
+    filename = "findings.jsonl"
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
-        if not result.findings:
-            return ""
         return "".join(map(_json_line, finding_records(result, options)))
-
-    def add_rendered(self, part: str) -> None:
-        if part:
-            self._fh.write(part)
-
-    def add(self, result: CallResult) -> None:
-        self.add_rendered(self.render(result, self.scheme, self.options))
-
-    def close(self) -> None:
-        self._fh.close()
 
 
 @register

@@ -196,9 +196,6 @@ def digest(result: CallResult, options: ReportOptions) -> CallDigest:
     """The CallDigest of a result. The example of a rule is its call's worst finding: fatal
     first, then the biggest deduction, the earlier one on a tie."""
     call = result.call
-    if not result.findings:  # most calls
-        return CallDigest(call.agent_id or UNKNOWN_AGENT, call.agent_name, call.team, call.started_at, result.score,
-                          bool(result.passed), bool(result.fatal), tuple(result.not_applicable), (), (), ())
     mask = options.mask
     said = []
     worst: dict[str, Finding] = {}
