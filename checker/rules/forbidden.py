@@ -21,8 +21,7 @@ class ForbiddenRule(Rule):
     def __init__(self, config: ForbiddenConfig, ctx: CompileContext):
         super().__init__(config, ctx)
         self.matcher = PhraseMatcher(config, ctx)
-        if not (config.regex and self.matcher.regex_keys is None):  # `findings` asks may_hit first
-            self.gate = self.matcher._all_keys
+        self.gate = self.matcher.gate  # `findings` asks may_hit first
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         if not self.matcher.may_hit(ctx):

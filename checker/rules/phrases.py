@@ -74,22 +74,24 @@ class PhraseMatcher:
         self.regex_keys: frozenset[str] | None = None
         if self.regexes:
             self.regex_keys = _regex_keys(config.regex, ctx)  # type: ignore[arg-type]
-        self._all_keys = self.keys | (self.regex_keys or frozenset())
+        # The keys one of which a turn must hold for a hit there; None when a regex without literal
+        # factors may match anywhere (then every turn is a candidate).
+        self.gate: frozenset[str] | None = None
+        if not (self.regexes and self.regex_keys is None):
+            self.gate = self.keys | (self.regex_keys or frozenset())
         self._entries = self.phrases.entries(self.exceptions)
 
     def may_hit(self, ctx: CallContext) -> bool:
         """False when no turn of the call can hold a match (no key, no regex that may match)."""
-        if self.regexes and self.regex_keys is None:
-            return True
-        return not ctx.call_keys().isdisjoint(self._all_keys)
+        return self.gate is None or not ctx.call_keys().isdisjoint(self.gate)
 
     def candidates(self, ctx: CallContext, scope) -> "list[int] | tuple[int, ...]":
         """The turns of `scope` that can hold a hit: those holding a key (a phrase's, or a literal
         factor of a regex), or every one for a regex without factors. Rules loop over these, so a
         turn without any of the rule's keys costs nothing."""
-        if self.regexes and self.regex_keys is None:
+        if self.gate is None:
             return scope
-        found = ctx.turns_with(self._all_keys)
+        found = ctx.turns_with(self.gate)
         return ctx.within(found, scope) if found else ()
 
     def hits_in(self, ctx: CallContext, scope) -> list[Hit]:

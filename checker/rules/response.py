@@ -61,10 +61,8 @@ class ResponseRule(Rule):
         self.trigger = PhraseMatcher(config.when, ctx)
         self.reply = PhraseMatcher(config.expect, ctx)
         self.trigger_speaker = config.when.speaker or config.speaker
-        if config.expect.within_turns is not None and not self.window_in_seconds and not (
-            config.when.regex and self.trigger.regex_keys is None
-        ):
-            self.gate = self.trigger._all_keys  # no trigger, nothing to answer
+        if config.expect.within_turns is not None and not self.window_in_seconds:
+            self.gate = self.trigger.gate  # no trigger, nothing to answer
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         cfg: ResponseConfig = self.config  # type: ignore[assignment]
