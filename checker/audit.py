@@ -177,8 +177,13 @@ def _audit_units(
         _WORKER["scheme"] = scheme  # forked workers inherit the compiled scheme …
         _preload(scheme, segmenter)  # … and what it loads lazily, rather than each loading it again
     init = (str(scheme_path), segmenter, roles, render, turn_context)
-    with OrderedPool(jobs, _work_chunk, _init_worker, init) as pool:
-        for chunk in pool.map(_chunks(units, CHUNK)):
+
+    def here(units: list) -> list:  # a chunk done in this process, as a worker does it
+        return _work_chunk(units, scheme, segmenter, roles, render, turn_context)
+
+    # This process is one of the `jobs`: it audits chunks itself while its workers are busy.
+    with OrderedPool(jobs - 1, _work_chunk, _init_worker, init) as pool:
+        for chunk in pool.map(_chunks(units, CHUNK), local=here):
             for item in chunk:
                 yield unique(item)
 
@@ -296,9 +301,13 @@ def _init_worker(scheme_path: str, segmenter: str | None, roles, render: ReportO
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _work_chunk(units: list) -> list:
-    scheme, segmenter, roles = _WORKER["scheme"], _WORKER["segmenter"], _WORKER["roles"]
-    render, context = _WORKER["render"], _WORKER["context"]
+def _work_chunk(units: list, scheme: Scheme | None = None, segmenter: str | None = None, roles=None,
+                render: ReportOptions | None = None, context: int | None = None) -> list:
+    """Parse, audit and render (or elide) one chunk: in a worker, with what `_init_worker` set up;
+    in the parent, with what it is given."""
+    if scheme is None:
+        scheme, segmenter, roles = _WORKER["scheme"], _WORKER["segmenter"], _WORKER["roles"]
+        render, context = _WORKER["render"], _WORKER["context"]
     items = [parse_raw_line(unit, roles) if isinstance(unit, RawLine) else unit for unit in units]
 
     def finish(result: CallResult):

@@ -1,13 +1,16 @@
-"""An ordered process pool for the audit: `OrderedPool(n, init, initargs).map(fn, chunks)`.
+"""An ordered process pool for the audit: `OrderedPool(n, fn, init, initargs).map(chunks, local)`.
 
 Why not `multiprocessing.Pool.imap`: terminating it on Ctrl-C or SIGTERM can hang for good (its
 task-handler thread stays blocked sending a chunk to workers that are gone, and `terminate()` joins
-it), and an interrupted audit must stop at once, leaving its resume journal. Here chunk i goes to
-worker i mod n, each worker answers its chunks in the order it got them, and results are read back
-in the same round: input order by construction, as `imap` gives. One feeder thread per worker sends
-the chunks, so the parent never blocks on a full pipe while a worker waits for it to read; at most
-`depth` chunks per worker are in flight, so memory stays flat. Stopping kills the workers (by their
-own process ids) and closes the pipes: nothing is left to join.
+it), and an interrupted audit must stop at once, leaving its resume journal. Here the chunks sent
+out go to the workers in turn, each worker answers its chunks in the order it got them, and
+results are read back in chunk order: input order by construction, as `imap` gives. With `local`,
+the calling process takes a chunk itself whenever the oldest one out is not answered yet, so it
+works instead of waiting (its results wait in line for the ones before them). One feeder thread
+per worker sends the chunks, so the parent never blocks on a full pipe while a worker waits for it
+to read; at most `depth` chunks per worker (and `depth` done here) are in flight, so memory stays
+flat. Stopping kills the workers (by their own process ids) and closes the pipes: nothing is left
+to join.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import multiprocessing as mp
 import pickle
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -59,6 +63,7 @@ class OrderedPool:
         self._procs = []
         self._conns = []
         self._feeds: list[queue.SimpleQueue] = []
+        self._next = 0  # the worker the next chunk goes to
         frozen = gc.get_freeze_count()  # the caller's own freeze (`audit.batch_gc`) is kept
         if fork:
             # What the parent holds (the compiled scheme, dictionaries) is never freed by a worker:
@@ -91,31 +96,58 @@ class OrderedPool:
             if not data:
                 return
 
-    def map(self, chunks: Iterable[Any]) -> Iterator[Any]:
-        """The result of `fn` for every chunk, in the order of `chunks`."""
+    def map(self, chunks: Iterable[Any], local: Callable[[Any], Any] | None = None) -> Iterator[Any]:
+        """The result of `fn` for every chunk, in the order of `chunks`.
+
+        With `local` (the same work as `fn`, done in this process), this process works too: when
+        the oldest chunk out is not answered yet, it takes the next chunk itself instead of
+        waiting. The calling process then audits alongside its workers, instead of sitting on a
+        core that it needs only now and then: `--jobs 2` is this process and one worker, which
+        costs less than two workers and a bookkeeping parent (no pickling for this process's
+        share, and three processes never contend for two cores)."""
         n = len(self._procs)
         chunks = iter(chunks)
-        sent = received = 0
+        # In chunk order: (True, result) for a chunk done here, (False, worker) for one sent out.
+        pending: deque = deque()
+        sent = done_here = 0
         exhausted = False
         while True:
-            while not exhausted and sent - received < n * self.depth:
+            while not exhausted and sent < n * self.depth:
                 chunk = next(chunks, _END)
                 if chunk is _END:
                     exhausted = True
                     break
-                self._feeds[sent % n].put(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+                w = self._next
+                self._next = (w + 1) % n
+                self._feeds[w].put(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+                pending.append((False, w))
                 sent += 1
-            if received == sent:
+            if not pending:
                 return
-            w = received % n
+            here, value = pending[0]
+            if here:
+                pending.popleft()
+                done_here -= 1
+                yield value
+                continue
+            conn = self._conns[value]
+            if local is not None and not exhausted and done_here < self.depth and not conn.poll():
+                chunk = next(chunks, _END)
+                if chunk is _END:
+                    exhausted = True
+                else:
+                    pending.append((True, local(chunk)))
+                    done_here += 1
+                continue
             try:
-                ok, value = pickle.loads(self._conns[w].recv_bytes())
+                ok, result = pickle.loads(conn.recv_bytes())
             except (EOFError, OSError):
-                raise WorkerError(f"audit worker {self._procs[w].pid} died (exit code {self._procs[w].exitcode})") from None
+                raise WorkerError(f"audit worker {self._procs[value].pid} died (exit code {self._procs[value].exitcode})") from None
             if not ok:
-                raise WorkerError(value)
-            received += 1
-            yield value
+                raise WorkerError(result)
+            pending.popleft()
+            sent -= 1
+            yield result
 
     def close(self) -> None:
         """Let the workers finish and exit (after every chunk was answered)."""

@@ -23,6 +23,20 @@ def test_results_come_in_input_order():
         assert list(pool.map(chunks)) == [[i * i, (i + 100) ** 2] for i in range(40)]
 
 
+def test_this_process_works_too_and_order_holds():
+    chunks = [[i, i + 100] for i in range(60)]
+    here = []
+
+    def local(chunk):
+        here.append(chunk[0])
+        return square_slowly(chunk)
+
+    with OrderedPool(1, square_slowly, depth=2) as pool:
+        assert list(pool.map(chunks, local=local)) == [[i * i, (i + 100) ** 2] for i in range(60)]
+    # The worker sleeps on two chunks of three: this process, waiting on it, took some itself.
+    assert 0 < len(here) < 60
+
+
 def test_a_worker_exception_is_raised_in_the_parent():
     with pytest.raises(WorkerError, match="ValueError: seven"):
         with OrderedPool(2, fail_on_seven) as pool:
