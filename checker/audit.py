@@ -160,9 +160,10 @@ def _audit_units(
     roles = scheme.roles
     unique = _Unique()
     units = read_paths(paths, roles, calls_meta, raw=jobs > 1)
+    memo: dict = {}  # the writers' scratch space for the calls rendered in this process (`render_result`)
 
     def finish(result: CallResult):
-        return render_result(result, scheme, render) if render is not None else result
+        return render_result(result, scheme, render, memo) if render is not None else result
 
     if leftover is not None:
         parsed = (parse_raw_line(u, roles) if isinstance(u, RawLine) else u for u in units)
@@ -179,7 +180,7 @@ def _audit_units(
     init = (str(scheme_path), segmenter, roles, render, turn_context)
 
     def here(units: list) -> list:  # a chunk done in this process, as a worker does it
-        return _work_chunk(units, scheme, segmenter, roles, render, turn_context)
+        return _work_chunk(units, scheme, segmenter, roles, render, turn_context, memo)
 
     # This process is one of the `jobs`: it audits chunks itself while its workers are busy.
     with OrderedPool(jobs - 1, _work_chunk, _init_worker, init) as pool:
@@ -295,6 +296,7 @@ def _init_worker(scheme_path: str, segmenter: str | None, roles, render: ReportO
     _WORKER["roles"] = roles
     _WORKER["render"] = render
     _WORKER["context"] = turn_context
+    _WORKER["memo"] = {}  # a worker lives for one run: the run's scratch space (`render_result`)
     if "warm" not in _WORKER:  # spawned, not forked: load here what the parent had loaded
         _preload(_WORKER["scheme"], segmenter)
     gc.freeze()  # a worker lives for one batch: as `batch_gc`, for good
@@ -302,17 +304,17 @@ def _init_worker(scheme_path: str, segmenter: str | None, roles, render: ReportO
 
 
 def _work_chunk(units: list, scheme: Scheme | None = None, segmenter: str | None = None, roles=None,
-                render: ReportOptions | None = None, context: int | None = None) -> list:
+                render: ReportOptions | None = None, context: int | None = None, memo: dict | None = None) -> list:
     """Parse, audit and render (or elide) one chunk: in a worker, with what `_init_worker` set up;
     in the parent, with what it is given."""
     if scheme is None:
         scheme, segmenter, roles = _WORKER["scheme"], _WORKER["segmenter"], _WORKER["roles"]
-        render, context = _WORKER["render"], _WORKER["context"]
+        render, context, memo = _WORKER["render"], _WORKER["context"], _WORKER["memo"]
     items = [parse_raw_line(unit, roles) if isinstance(unit, RawLine) else unit for unit in units]
 
     def finish(result: CallResult):
         if render is not None:
-            return render_result(result, scheme, render)
+            return render_result(result, scheme, render, memo)
         return elide_turns(result, context) if context is not None else result
 
     return list(_audited(items, scheme, segmenter, finish))

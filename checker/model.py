@@ -270,11 +270,13 @@ class CallResult:
             **self.extra,
         }
 
-    def to_json(self, call: bool = True) -> dict[str, Any]:
+    def to_json(self, call: bool = True, findings_as_dicts: bool = True) -> dict[str, Any]:
         """A JSON-ready dict; with `call=False` the call is left out (a resume journal re-reads it
-        from the input), and `CallResult.from_json(data, call)` puts it back."""
+        from the input), and `CallResult.from_json(data, call)` puts it back. With
+        `findings_as_dicts=False` the findings stay Findings, for orjson, which writes a
+        dataclass's fields in their order: what `Finding.to_json` gives, without the dicts."""
         out: dict[str, Any] = {
-            "findings": [f.to_json() for f in self.findings],
+            "findings": [f.to_json() for f in self.findings] if findings_as_dicts else self.findings,
             "score": self.score,
             "passed": self.passed,
             "fatal": self.fatal,

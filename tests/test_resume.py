@@ -219,3 +219,24 @@ def test_call_result_json_round_trip():
     assert CallResult.from_json(json.loads(json.dumps(result.to_json(call=False))), call) == result
     error = InputError("f.jsonl", 2, "broken", None)
     assert InputError.from_json(json.loads(json.dumps(error.to_json()))) == error
+
+
+def test_journal_lines_write_findings_as_their_json(tmp_path):
+    """`Journal.line_for` hands the findings to orjson as dataclasses: the same line as their
+    `to_json` dicts, on results with every kind of finding."""
+    import sys
+
+    from checker.engine import audit_calls
+    from checker.read.records import build_call
+    from checker.resume import Journal, _dump_fast, item_key
+    from checker.scheme import load_scheme
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from synth import synthetic_calls
+
+    scheme = load_scheme(ROOT / "qa_rules")
+    calls = [build_call(rec, scheme.roles, "synth", i) for i, rec in enumerate(synthetic_calls(300, seed=9))]
+    results = audit_calls(calls, scheme)
+    assert sum(len(r.findings) for r in results) > 100
+    for r in results:
+        assert Journal.line_for(r) == _dump_fast({"k": item_key(r), **r.to_json(call=False)})

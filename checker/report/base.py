@@ -48,6 +48,10 @@ class ReportWriter:
     # The turns of a call this writer reads: None = any turn; k = only the turns within k turns of a
     # finding's turn (`audit --jobs N` then elides the others, which is what makes it scale).
     turn_context: ClassVar[int | None] = None
+    # A writer whose `render` keeps something over the calls one process renders (which it does
+    # in input order) sets this: its `render` then also gets `memo=`, a dict of its own that
+    # lives as long as the run in that process (see `render_result`).
+    render_memo: ClassVar[bool] = False
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         self.folder = folder
@@ -95,11 +99,19 @@ class RenderedResult(NamedTuple):
     journal: str  # the resume journal's line for this call
 
 
-def render_result(result: CallResult, scheme, options: ReportOptions) -> RenderedResult:
+def render_result(result: CallResult, scheme, options: ReportOptions, memo: dict | None = None) -> RenderedResult:
+    """`result` rendered by every writer. `memo`: the run's scratch space in this process, one
+    dict per writer that asks for it (`ReportWriter.render_memo`); the caller keeps it for the
+    run and renders the calls in input order."""
     call = result.call
+    if memo is None:
+        parts = tuple(w.render(result, scheme, options) for w in WRITERS.values())
+    else:
+        parts = tuple(w.render(result, scheme, options, memo=memo.setdefault(name, {})) if w.render_memo
+                      else w.render(result, scheme, options) for name, w in WRITERS.items())
     return RenderedResult(
         call.call_id, call.source, call.line, bool(result.passed), bool(result.fatal), len(result.findings),
-        tuple(w.render(result, scheme, options) for w in WRITERS.values()), Journal.line_for(result),
+        parts, Journal.line_for(result),
     )
 
 
@@ -189,6 +201,7 @@ def write_reports(
             w.jobs = jobs
         order = list(WRITERS)
         picks = [(order.index(name), w) for name, w in zip(names, active)]
+        memo: dict = {}  # for the results rendered here (`render_result`)
         for item in items:
             if isinstance(item, InputError):
                 for w in active:
@@ -197,7 +210,7 @@ def write_reports(
                     journal.add(item)
                 continue
             if isinstance(item, CallResult):
-                item = render_result(item, scheme, options)
+                item = render_result(item, scheme, options, memo)
             parts = item.parts
             for i, w in picks:
                 w.add_rendered(parts[i])

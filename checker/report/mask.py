@@ -151,6 +151,8 @@ def mask_finding_record(finding, call) -> dict:
     record = finding.to_record()
     texts = call.turns.texts
     original = texts[finding.turn] if finding.turn is not None and 0 <= finding.turn < len(texts) else None
+    if not _ANY.search("\n".join((original or "", finding.excerpt, finding.matched, finding.message, finding.suggest or ""))):
+        return record  # nothing that could be personal data anywhere: masking would change nothing
     if original is not None and make_excerpt(original, finding.span) == finding.excerpt:
         text = mask_text(original)
         record["excerpt"] = make_excerpt(text, finding.span)

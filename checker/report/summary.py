@@ -48,6 +48,7 @@ class SummaryReports(ReportWriter):
     name = "summary"
     runs_last = True
     turn_context = max(CONTEXT_BEFORE, CONTEXT_AFTER)  # the coaching examples' surrounding turns
+    render_memo = True  # what examples this process already cut (`tally.digest`)
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
@@ -55,8 +56,8 @@ class SummaryReports(ReportWriter):
         self.timings: dict[str, float] = {}
 
     @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions) -> CallDigest:
-        return digest(result, options)
+    def render(cls, result: CallResult, scheme, options: ReportOptions, memo: dict | None = None) -> CallDigest:
+        return digest(result, options, memo)
 
     def add_rendered(self, part: CallDigest) -> None:
         self.tally.add_digest(part)

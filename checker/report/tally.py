@@ -192,9 +192,16 @@ class CallDigest(NamedTuple):
     worst: tuple[tuple[str, tuple, Example | None], ...]  # rule id, badness, example
 
 
-def digest(result: CallResult, options: ReportOptions) -> CallDigest:
+def digest(result: CallResult, options: ReportOptions, seen: dict | None = None) -> CallDigest:
     """The CallDigest of a result. The example of a rule is its call's worst finding: fatal
-    first, then the biggest deduction, the earlier one on a tie."""
+    first, then the biggest deduction, the earlier one on a tie.
+
+    `seen`: what this process kept track of in the results it digested before this one, all
+    earlier in input order (`render_result`'s memo). An example is only cut (masked, clipped,
+    its turns copied: most of a digest's cost) when the tally could keep it: when `seen`
+    already holds `examples_per_rule` examples at least as bad for the agent and rule, the
+    tally, which has seen those and maybe more, would refuse it (`BatchTally._offer_example`:
+    a tie goes to the earlier call), so it is sent as None."""
     call = result.call
     mask = options.mask
     said = []
@@ -205,9 +212,15 @@ def digest(result: CallResult, options: ReportOptions) -> CallDigest:
         w = worst.get(f.rule_id)
         if w is None or (f.fatal, f.deduct) > (w.fatal, w.deduct):
             worst[f.rule_id] = f
-    take = options.examples_per_rule > 0
+    limit = options.examples_per_rule
+    agent_id = call.agent_id or UNKNOWN_AGENT
+    worst_out = []
+    for rid, f in worst.items():
+        badness = (f.fatal, f.deduct, -result.score)
+        keep = limit > 0 and (seen is None or _may_keep(seen, (agent_id, rid), badness, limit))
+        worst_out.append((rid, badness, _example(f, result, mask) if keep else None))
     return CallDigest(
-        agent_id=call.agent_id or UNKNOWN_AGENT,
+        agent_id=agent_id,
         agent_name=call.agent_name,
         team=call.team,
         started_at=call.started_at,
@@ -217,11 +230,24 @@ def digest(result: CallResult, options: ReportOptions) -> CallDigest:
         not_applicable=tuple(result.not_applicable),
         findings=tuple((f.rule_id, f.section, f.kind, f.severity, f.message, f.deduct) for f in result.findings),
         said=tuple(said),
-        worst=tuple(
-            (rid, (f.fatal, f.deduct, -result.score), _example(f, result, mask) if take else None)
-            for rid, f in worst.items()
-        ),
+        worst=tuple(worst_out),
     )
+
+
+def _may_keep(seen: dict, key: tuple[str, str], badness: tuple, limit: int) -> bool:
+    """Whether a tally could keep an example this bad, `seen` holding the `limit` worst
+    badnesses of the examples before it (a min-heap per agent and rule), which it updates."""
+    heap = seen.get(key)
+    if heap is None:
+        seen[key] = [badness]
+        return True
+    if len(heap) < limit:
+        heapq.heappush(heap, badness)
+        return True
+    if badness <= heap[0]:
+        return False
+    heapq.heapreplace(heap, badness)
+    return True
 
 
 def _example(f: Finding, result: CallResult, mask: bool) -> Example:

@@ -4,6 +4,7 @@ what the agent does well."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from checker.report.tally import BatchTally
 
@@ -81,3 +82,38 @@ def test_examples_are_bounded_and_worst_first(scheme, results):
     worst = tally.worst_examples(code, "taboo")
     assert [e.deduct for e in worst] == sorted((e.deduct for e in worst), reverse=True)
     assert all(e.turns and any(t.span for t in e.turns) for e in worst)
+
+
+def test_examples_skipped_where_rendered_are_those_no_tally_keeps():
+    """`digest` with a memo (what `audit` renders with, in each process) leaves out the examples
+    the tally would refuse: the tally keeps the same worst examples, with every memo split."""
+    import sys
+
+    from checker.engine import audit_calls
+    from checker.read.records import build_call
+    from checker.report import ReportOptions
+    from checker.report.tally import digest
+    from checker.scheme import load_scheme
+
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root / "benchmarks"))
+    from synth import synthetic_calls
+
+    shipped = load_scheme(root / "qa_rules")
+    calls = [build_call(rec, shipped.roles, "synth", None) for rec in synthetic_calls(1500, seed=5)]
+    results = [r for i in range(0, len(calls), 32) for r in audit_calls(calls[i : i + 32], shipped)]
+    for limit in (1, 3):
+        options = ReportOptions(examples_per_rule=limit)
+        full, split = BatchTally(options), BatchTally(options)
+        memos = [{}, {}]  # two processes, taking chunks of 32 calls in turn
+        skipped = 0
+        for i, r in enumerate(results):
+            full.add_digest(digest(r, options))
+            d = digest(r, options, memos[(i // 32) % 2])
+            skipped += sum(example is None for _, _, example in d.worst)
+            split.add_digest(d)
+        assert skipped > 100  # the filter does leave examples out …
+        assert full.examples.keys() == split.examples.keys()
+        for code, rule_id in full.examples:  # … and never one the tally would keep
+            assert full.worst_examples(code, rule_id) == split.worst_examples(code, rule_id)
+        assert full.rule_calls == split.rule_calls
