@@ -11,6 +11,7 @@ import bisect
 import functools
 from itertools import chain
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick_rs
 
@@ -57,8 +58,10 @@ class PhraseList(tuple):
         return found
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """A phrase found on word boundaries in one turn (a named tuple: rules make one per hit, and
+    a frozen dataclass costs three times as much to make)."""
+
     phrase: Phrase
     begin: int  # span in the normalised text of the turn
     end: int
@@ -303,11 +306,15 @@ class TurnView:
     def has_match(self, entries: "Entries") -> bool:
         """Whether some phrase of `entries` (`PhraseList.entries`) occurs here on word boundaries,
         unhidden: the first one found answers."""
-        return bool(self.matches(entries, first=True))
+        return self._matches(entries, True) is True
 
-    def matches(self, entries: "Entries", first: bool = False) -> list[Match]:
-        """Every unhidden word match of the phrases of `entries`, overlapping ones included; with
-        `first`, only the first one found (what `required` asks, turn after turn)."""
+    def matches(self, entries: "Entries") -> list[Match]:
+        """Every unhidden word match of the phrases of `entries`, overlapping ones included."""
+        return self._matches(entries, False)  # type: ignore[return-value]
+
+    def _matches(self, entries: "Entries", first: bool) -> "list[Match] | bool":
+        """The one matching loop of `matches` and `has_match`: with `first`, True as soon as a
+        match is found (what `required` asks, turn after turn: no Match made), else []."""
         out = []
         for key in self._hits:
             group = entries.get(key)
@@ -322,9 +329,9 @@ class TurnView:
                         continue
                     if hiding and self.hidden(hiding, begin, end):
                         continue
-                    out.append(Match(phrase, begin, end))
                     if first:
-                        return out
+                        return True
+                    out.append(Match(phrase, begin, end))
         return out
 
     def original(self, begin: int, end: int) -> tuple[int, int]:

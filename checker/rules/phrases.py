@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
 from pydantic import Field, field_validator, model_validator
 
@@ -51,8 +50,7 @@ class PhraseRuleConfig(RuleConfig, PhraseSet):
     """`required` and `forbidden`: the common rule keys plus a phrase set."""
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A phrase or regex match in one turn; span in the turn's normalised text."""
 
     turn: int
