@@ -4,16 +4,17 @@ Every sheet has a frozen, bold header row, column widths fitted to the content (
 count double), an auto-filter on its table, and real numbers for scores and rates. Calls that
 failed are filled red by conditional formatting, fatal findings too.
 
-The workbook is built by openpyxl. The two big sheets (Findings, Calls) are streamed from
-findings.csv / calls.csv: openpyxl writes them with their header, panes, filter and formatting
-but no rows, and their rows are written as sheet XML straight into the saved file — openpyxl's
-cell objects cost ~25 µs a cell, which is minutes for a large batch; this costs ~1 µs. The rows
-use inline strings, so no shared-string table has to be rebuilt. Excel holds 1,048,576 rows a
-sheet: beyond that the Findings sheet is cut and the Summary says so.
+The workbook is built by openpyxl. The two big sheets (Findings, Calls) are streamed:
+openpyxl writes them with their header, panes, filter and formatting but no rows, and their rows,
+made as sheet XML call by call from the cells of findings.csv / calls.csv (`sheet_rows`), are
+copied straight into the saved file — openpyxl's cell objects cost ~25 µs a cell, which is
+minutes for a large batch. Excel holds 1,048,576 rows a sheet: beyond that the Findings sheet
+is cut and the Summary says so.
 """
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import os
 import re
@@ -22,19 +23,17 @@ import tempfile
 import unicodedata
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import openpyxl
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, SheetFile
 from .summary import SummaryContext, renderer
 
-__all__ = ["write_excel", "EXCEL_MAX_ROWS", "SHEETS"]
+__all__ = ["write_excel", "SHEETS"]
 
-EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
-EXCEL_MAX_CELL = 32_767  # characters in one cell
 SHEETS = ("Summary", "Agents", "Rules", "Findings", "Calls")
 WIDTH_SAMPLE = 500  # rows looked at to size a streamed sheet's columns
 MAX_WIDTH = {"excerpt": 60, "message": 40, "suggest": 40, "matched": 24}
@@ -46,15 +45,10 @@ _FAIL_FONT = Font(color="9C0006")
 _PERCENT = "0.0%"
 _SCORE = "0.0"
 
-_FLOAT_COLS = {"score", "start", "deduct", "mean_score", "median_score"}
-_INT_COLS = {"turn", "findings", "line"}
-_BOOL_COLS = {"passed", "fatal"}
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # openpyxl stamps the save time into docProps/core.xml; both properties are optional (OPC), and
 # without them a report is a function of its input only (serial and parallel runs byte-identical).
 _CORE_TIMES = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")
-_SPACE = frozenset(" \t\n\r\u3000\u00a0")  # leading or trailing: kept only with xml:space="preserve"
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 @renderer("report.xlsx")
@@ -62,8 +56,8 @@ def write_excel(ctx: SummaryContext) -> None:
     folder, w, frames = ctx.folder, ctx.words, ctx.frames
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         tmp = Path(tmp)
-        findings = _stream(folder / "findings.csv", tmp / "findings.xml", limit=EXCEL_MAX_ROWS - 1)
-        calls = _stream(folder / "calls.csv", tmp / "calls.xml", limit=EXCEL_MAX_ROWS - 1)
+        findings = _Stream(ctx.sheets["Findings"], folder / "findings.csv")
+        calls = _Stream(ctx.sheets["Calls"], folder / "calls.csv")
 
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
@@ -86,81 +80,30 @@ def write_excel(ctx: SummaryContext) -> None:
 
 # -- streamed sheets ---------------------------------------------------------------------------
 class _Stream:
-    def __init__(self, columns: list[str], path: Path) -> None:
-        self.columns = columns
-        self.path = path
-        self.rows = 0  # data rows written
-        self.total = 0  # data rows in the CSV
-        self.widths = [0] * len(columns)
+    """A streamed sheet: its columns, its rows' file (`sheet_rows.SheetFile`), how many rows it
+    holds and was given, and its column widths."""
+
+    def __init__(self, sheet: SheetFile, csv_path: Path) -> None:
+        self.columns = sheet.columns
+        self.path = sheet.path
+        self.rows = sheet.rows
+        self.total = sheet.total
+        self.widths = _widths(csv_path, self.columns, min(WIDTH_SAMPLE - 1, self.rows))
 
 
-def _stream(csv_path: Path, out: Path, limit: int) -> _Stream:
-    """Rows of a CSV as sheet XML (from row 2), typed by column; at most `limit` rows."""
-    if not csv_path.is_file():
-        stream = _Stream([], out)
-        out.write_text("", encoding="utf-8")
-        return stream
-    with csv_path.open(encoding="utf-8-sig", newline="") as fh, out.open("w", encoding="utf-8") as xml:
+def _widths(csv_path: Path, columns: list[str], sample: int) -> list[int]:
+    """Display widths of the header and of the first `sample` rows of the sheet's CSV file
+    (the same cells as its rows)."""
+    widths = [_display_width(c) for c in columns]
+    if not sample or not csv_path.is_file():
+        return widths
+    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
-        columns = next(reader, [])
-        stream = _Stream(columns, out)
-        kinds = [_kind(c) for c in columns]
-        stream.widths = [_display_width(c) for c in columns]
-        buf: list[str] = []
-        r = 1
-        for row in reader:
-            stream.total += 1
-            if stream.rows >= limit:
-                continue
-            r += 1
-            stream.rows += 1
-            if r <= WIDTH_SAMPLE:
-                for i, v in enumerate(row[: len(columns)]):
-                    stream.widths[i] = max(stream.widths[i], _display_width(v))
-            # Most rows need no escaping at all: look once at the whole row, then write each
-            # cell with one concatenation. Cells carry no `r` reference (optional in SpreadsheetML:
-            # a cell without one follows the previous one), so an empty cell is written as <c/>.
-            whole = "\n".join(row)
-            plain = "&" not in whole and "<" not in whole and ">" not in whole and not _ILLEGAL_XML.search(whole)
-            cells = [
-                "<c/>" if not value
-                else '<c t="inlineStr"><is><t>' + value + "</t></is></c>" if (
-                    kind == "s" and plain and len(value) <= EXCEL_MAX_CELL and value[0] not in _SPACE
-                    and value[-1] not in _SPACE and "  " not in value and "\n" not in value)
-                else "<c><v>" + value + "</v></c>" if kind == "n" and (value.isdigit() or value.replace(".", "", 1).isdigit())
-                else _cell_xml(kind, value)  # escaping, xml:space="preserve", booleans, other numbers
-                for kind, value in zip(kinds, row)
-            ]
-            buf.append(f'<row r="{r}">{"".join(cells)}</row>')  # row numbers kept: cheap, and readers like them
-            if len(buf) >= 2000:
-                xml.write("".join(buf))
-                buf.clear()
-        xml.write("".join(buf))
-    return stream
-
-
-def _kind(column: str) -> str:
-    if column in _FLOAT_COLS or column in _INT_COLS:
-        return "n"
-    if column in _BOOL_COLS:
-        return "b"
-    return "s"
-
-
-def _cell_xml(kind: str, value: str) -> str:
-    if kind == "n":
-        try:
-            number = float(value)
-        except ValueError:
-            kind = "s"
-        else:
-            if math.isfinite(number):
-                return f'<c><v>{value if value.lstrip("-").replace(".", "", 1).isdigit() else repr(number)}</v></c>'
-            kind = "s"
-    if kind == "b" and value in ("true", "false"):
-        return f'<c t="b"><v>{1 if value == "true" else 0}</v></c>'
-    text = _ILLEGAL_XML.sub("", value)[:EXCEL_MAX_CELL]
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+        next(reader, None)
+        for row in itertools.islice(reader, sample):
+            for i, v in enumerate(row[: len(columns)]):
+                widths[i] = max(widths[i], _display_width(v))
+    return widths
 
 
 def _streamed_sheet(ws, stream: _Stream, w) -> None:
@@ -330,7 +273,7 @@ def _plain(v):
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, str):
-        return _ILLEGAL_XML.sub("", v)[:EXCEL_MAX_CELL]
+        return ILLEGAL_XML.sub("", v)[:EXCEL_MAX_CELL]
     return v
 
 

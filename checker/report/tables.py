@@ -65,10 +65,15 @@ class CsvWriter(TextFileWriter):
         return []
 
     @classmethod
+    def cells(cls, result: CallResult, options: ReportOptions) -> list[list]:
+        """The result's rows, a value per column (what `csv_text` writes)."""
+        return [[_cell(r.get(c, "")) for c in cls.columns] for r in cls.rows(result, options)]
+
+    @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
         """The CSV text of the result's rows."""
-        records = cls.rows(result, options)
-        return _csv_text([[_cell(r.get(c, "")) for c in cls.columns] for r in records]) if records else ""
+        rows = cls.cells(result, options)
+        return _csv_text(rows) if rows else ""
 
     def row(self, record: dict) -> None:
         self._csv.writerow([_cell(record.get(c, "")) for c in self.columns])
@@ -86,7 +91,7 @@ class _CsvText:
     def __call__(self, rows: list[list]) -> str:
         lines = []
         for row in rows:
-            cells = [v if v.__class__ is str else ("" if v is None else str(v)) for v in row]
+            cells = text_cells(row)
             if len(cells) < 2 or _NEEDS_QUOTES.search("".join(cells)):
                 return self._written(rows)
             lines.append(",".join(cells))
@@ -101,6 +106,11 @@ class _CsvText:
 
 
 _NEEDS_QUOTES = re.compile('[,"\r\n]')
+
+
+def text_cells(row: list) -> list[str]:
+    """A row's values as the CSV file holds them (and reads them back): text, None as empty."""
+    return [v if v.__class__ is str else ("" if v is None else str(v)) for v in row]
 
 
 _csv_text = _CsvText()
@@ -175,14 +185,18 @@ class CallsCsv(CsvWriter):
     ]
 
     @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
+    def cells(cls, result: CallResult, options: ReportOptions) -> list[list]:
         # One row for every call: built straight from the result rather than through a record.
         call = result.call
-        return _csv_text([[
+        return [[
             call.call_id, _cell(call.agent_id), _cell(call.agent_name), _cell(call.team), _cell(call.started_at),
             result.score, _cell(result.passed), _cell(result.fatal), len(result.findings),
             ";".join(result.not_applicable), _cell(result.extra.get("customer_dialect")),
-        ]])
+        ]]
+
+    @classmethod
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
+        return _csv_text(cls.cells(result, options))
 
 
 @register

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from checker.report import excel, write_reports
+from checker.report import sheet_rows, write_reports
 
 from .conftest import write
 
@@ -118,7 +118,7 @@ def test_summary_sheet(report):
 
 
 def test_findings_beyond_the_row_limit_are_cut_with_a_note(report, scheme, results, tmp_path, monkeypatch):
-    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 6)
+    monkeypatch.setattr(sheet_rows, "EXCEL_MAX_ROWS", 6)
     out = write(tmp_path / "out", scheme, results)
     wb = CalamineWorkbook.from_path(str(out / "report.xlsx"))
     assert len(wb.get_sheet_by_name("Findings").to_python()) == 6

@@ -1,0 +1,100 @@
+"""The rows of report.xlsx's two big sheets, Calls and Findings, as sheet XML made call by call.
+
+A call's rows are made from the very cells of its calls.csv and findings.csv rows, so the
+workbook says what the CSV files say, where the call is rendered (a worker, with `--jobs N`),
+and appended to a file in the report folder; `excel` puts them into the workbook at the end.
+Reading the CSV files back at the end cost a CSV parse per row and, with `--jobs N`, left all
+the XML to the last seconds of the run, in one process.
+
+Cells carry no `r` reference (optional in SpreadsheetML: a cell without one follows the previous
+one), so an empty cell is written as <c/>; rows keep their numbers. Strings are inline, so no
+shared-string table has to be kept. Excel holds 1,048,576 rows a sheet: rows beyond that are
+counted, not written (the Summary sheet says so).
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+__all__ = ["EXCEL_MAX_ROWS", "EXCEL_MAX_CELL", "SheetFile", "cell_kinds", "row_xml"]
+
+EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
+EXCEL_MAX_CELL = 32_767  # characters in one cell
+
+_FLOAT_COLS = {"score", "start", "deduct", "mean_score", "median_score"}
+_INT_COLS = {"turn", "findings", "line"}
+_BOOL_COLS = {"passed", "fatal"}
+_SPACE = frozenset(" \t\n\r\u3000\u00a0")  # leading or trailing: kept only with xml:space="preserve"
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def cell_kinds(columns: list[str]) -> list[str]:
+    """Each column's cell type: "n" (number), "b" (boolean) or "s" (string)."""
+    return ["n" if c in _FLOAT_COLS or c in _INT_COLS else "b" if c in _BOOL_COLS else "s" for c in columns]
+
+
+def row_xml(kinds: list[str], row: list[str]) -> str:
+    """The cells of one row (CSV text values) as sheet XML, typed by column."""
+    # Most rows need no escaping at all: look once at the whole row, then write each cell with
+    # one concatenation.
+    whole = "\n".join(row)
+    plain = "&" not in whole and "<" not in whole and ">" not in whole and not ILLEGAL_XML.search(whole)
+    return "".join([
+        "<c/>" if not value
+        else '<c t="inlineStr"><is><t>' + value + "</t></is></c>" if (
+            kind == "s" and plain and len(value) <= EXCEL_MAX_CELL and value[0] not in _SPACE
+            and value[-1] not in _SPACE and "  " not in value and "\n" not in value)
+        else "<c><v>" + value + "</v></c>" if kind == "n" and (value.isdigit() or value.replace(".", "", 1).isdigit())
+        else _cell_xml(kind, value)  # escaping, xml:space="preserve", booleans, other numbers
+        for kind, value in zip(kinds, row)
+    ])
+
+
+def _cell_xml(kind: str, value: str) -> str:
+    if kind == "n":
+        try:
+            number = float(value)
+        except ValueError:
+            kind = "s"
+        else:
+            if math.isfinite(number):
+                return f'<c><v>{value if value.lstrip("-").replace(".", "", 1).isdigit() else repr(number)}</v></c>'
+            kind = "s"
+    if kind == "b" and value in ("true", "false"):
+        return f'<c t="b"><v>{1 if value == "true" else 0}</v></c>'
+    text = ILLEGAL_XML.sub("", value)[:EXCEL_MAX_CELL]
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+class SheetFile:
+    """The data rows of one sheet (from row 2), appended to `path` as they come: at most
+    EXCEL_MAX_ROWS - 1 of them written, all of them counted."""
+
+    def __init__(self, path: Path, columns: list[str]) -> None:
+        self.path = path
+        self.columns = columns
+        self.rows = 0  # data rows written
+        self.total = 0  # data rows given
+        self._limit = EXCEL_MAX_ROWS - 1  # read now: a test may lower it
+        self._fh = path.open("w", encoding="utf-8")
+        self._buf: list[str] = []
+
+    def add(self, cells: str) -> None:
+        """One row, as `row_xml` made its cells."""
+        self.total += 1
+        if self.rows >= self._limit:
+            return
+        self.rows += 1
+        self._buf.append(f'<row r="{self.rows + 1}">{cells}</row>')
+        if len(self._buf) >= 2000:
+            self._fh.write("".join(self._buf))
+            self._buf.clear()
+
+    def close(self) -> None:
+        if self._fh.closed:
+            return
+        self._fh.write("".join(self._buf))
+        self._buf.clear()
+        self._fh.close()
