@@ -66,23 +66,22 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
     # A parsed turn that is not an object (list, string, number, null) fails the item look-up
     # with a TypeError, and a text that is not a string fails the join: no type test per turn.
     try:
+        # A column a pass (faster than one pass making a tuple per turn and a zip of them).
+        texts = list(map(_TEXT, raw))
         try:
-            # The common record has all four fields in every turn: one pass picks them, a zip
-            # makes the columns.
-            speakers, texts, starts, ends = map(list, zip(*map(_FIELDS, raw)))
-        except KeyError:  # a turn without times (or without a speaker: the look-up below says)
-            speakers, texts = list(map(_SPEAKER, raw)), list(map(_TEXT, raw))
+            starts, ends = list(map(_START, raw)), list(map(_END, raw))
+        except KeyError:  # a turn without times
             starts, ends = list(map(dict.get, raw, repeat("start"))), list(map(dict.get, raw, repeat("end")))
-        speakers = list(map(roles.labels.__getitem__, speakers))
+        speakers = list(map(roles.labels.__getitem__, map(_SPEAKER, raw)))
         "".join(texts)
     except (KeyError, TypeError):
         return None
-    times = _seconds_column(starts + ends)  # both columns checked at once
+    times, complete = _seconds_column(starts + ends)  # both columns checked at once
     if times is None:
         return None
     n = len(texts)
     starts, ends = times[:n], times[n:]
-    if None in times:
+    if not complete:
         if any(s is not None and e is not None and e < s for s, e in zip(starts, ends)):
             return None
         return Turns(speakers, texts, starts, ends)
@@ -95,28 +94,30 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
 
 _FLOAT = {float}
 _SPEAKER, _TEXT = operator.itemgetter("speaker"), operator.itemgetter("text")
-_FIELDS = operator.itemgetter("speaker", "text", "start", "end")
+_START, _END = operator.itemgetter("start"), operator.itemgetter("end")
 
 
-def _seconds_column(values: list) -> list[float | None] | None:
-    """Seconds as floats, None for absent; None when a value is anything but a non-negative number."""
+def _seconds_column(values: list) -> tuple[list[float | None] | None, bool]:
+    """Seconds as floats, None for absent (None instead of the list when a value is anything but
+    a non-negative number), and whether every value is present."""
     kinds = set(map(type, values))
     if not kinds <= _NUMBER_OR_NONE:
-        return None
+        return None, False
     present = values if kinds == _FLOAT else [v for v in values if v is not None]
     if present:
         total = sum(present)
         if not (min(present) >= 0 and total == total):  # total != total: a NaN
-            return None
+            return None, False
     if kinds == _FLOAT:
-        return values
+        return values, True
     try:
-        return [v if v is None or v.__class__ is float else float(v) for v in values]
+        return [v if v is None or v.__class__ is float else float(v) for v in values], _NONE not in kinds
     except OverflowError:  # an integer past what a float holds: the turn-by-turn path says so
-        return None
+        return None, False
 
 
-_NUMBER_OR_NONE = {int, float, type(None)}
+_NONE = type(None)
+_NUMBER_OR_NONE = {int, float, _NONE}
 
 
 def build_turn(raw: Any, roles: RoleMap, line: int | None, index: int, turn_line: int | None = None) -> Turn:
