@@ -1,10 +1,11 @@
 """The summary reports: agents.csv, report.xlsx, the team dashboard index.html and one coaching
 page per agent (agents/<id>.html and .md).
 
-One writer (`summary`) keeps a BatchTally while the batch streams, runs after every other writer
-(so findings.csv and calls.csv are complete on disk when it closes), builds the summary tables
-once with pandas, and hands them to the renderers below, one per output, in a registry like the
-writers'. Big tables (every finding, every call) are read back from the CSV files, never held.
+One writer (`summary`) keeps a BatchTally while the batch streams, and appends each call's rows of
+report.xlsx's two big sheets to files beside the report (`sheet_rows`); it runs after every other
+writer (so findings.csv and calls.csv are complete on disk when it closes), builds the summary
+tables once with pandas, and hands them to the renderers below, one per output, in a registry
+like the writers'. Big tables (every finding, every call) are never held.
 """
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
 from typing import NamedTuple
 
 from ..model import CallResult, InputError
