@@ -29,8 +29,9 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, SheetFile
+from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, SHEET_FILES, sheet_rows
 from .summary import SummaryContext, renderer
+from .tables import FINDING_COLUMNS, CallsCsv
 
 __all__ = ["write_excel", "SHEETS"]
 
@@ -56,8 +57,9 @@ def write_excel(ctx: SummaryContext) -> None:
     folder, w, frames = ctx.folder, ctx.words, ctx.frames
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         tmp = Path(tmp)
-        findings = _Stream(ctx.sheets["Findings"], folder / "findings.csv")
-        calls = _Stream(ctx.sheets["Calls"], folder / "calls.csv")
+        tally = ctx.tally
+        findings = _Stream(folder, "Findings", FINDING_COLUMNS, "findings.csv", sum(tally.n_findings))
+        calls = _Stream(folder, "Calls", CallsCsv.columns, "calls.csv", len(tally.score))
 
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
@@ -80,15 +82,18 @@ def write_excel(ctx: SummaryContext) -> None:
 
 # -- streamed sheets ---------------------------------------------------------------------------
 class _Stream:
-    """A streamed sheet: its columns, its rows' file (`sheet_rows.SheetFile`), how many rows it
-    holds and was given, and its column widths."""
+    """A streamed sheet: its columns, the file of its rows (written by its CSV file's writer,
+    `tables.SheetCsvWriter`), how many rows it holds and was given, and its column widths."""
 
-    def __init__(self, sheet: SheetFile, csv_path: Path) -> None:
-        self.columns = sheet.columns
-        self.path = sheet.path
-        self.rows = sheet.rows
-        self.total = sheet.total
-        self.widths = _widths(csv_path, self.columns, min(WIDTH_SAMPLE - 1, self.rows))
+    def __init__(self, folder: Path, sheet: str, columns: list[str], csv_name: str, total: int) -> None:
+        self.columns = columns
+        self.path = folder / SHEET_FILES[sheet]
+        if not self.path.is_file():  # its CSV file was not asked for: an empty sheet
+            self.path.write_text("", encoding="utf-8")
+            total = 0
+        self.total = total
+        self.rows = sheet_rows(total)
+        self.widths = _widths(folder / csv_name, columns, min(WIDTH_SAMPLE - 1, self.rows))
 
 
 def _widths(csv_path: Path, columns: list[str], sample: int) -> list[int]:

@@ -1,10 +1,10 @@
 """The rows of report.xlsx's two big sheets, Calls and Findings, as sheet XML made call by call.
 
-A call's rows are made from the very cells of its calls.csv and findings.csv rows, so the
-workbook says what the CSV files say, where the call is rendered (a worker, with `--jobs N`),
-and appended to a file in the report folder; `excel` puts them into the workbook at the end.
-Reading the CSV files back at the end cost a CSV parse per row and, with `--jobs N`, left all
-the XML to the last seconds of the run, in one process.
+calls.csv and findings.csv make a call's rows of these sheets from the very cells of its CSV
+rows, so the workbook says what the CSV files say, where the call is rendered (a worker, with
+`--jobs N`), and append them to a file in the report folder (`SHEET_FILES`); `excel` puts them
+into the workbook at the end. Reading the CSV files back at the end cost a CSV parse per row
+and, with `--jobs N`, left all the XML to the last seconds of the run, in one process.
 
 Cells carry no `r` reference (optional in SpreadsheetML: a cell without one follows the previous
 one), so an empty cell is written as <c/>; rows keep their numbers. Strings are inline, so no
@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-__all__ = ["EXCEL_MAX_ROWS", "EXCEL_MAX_CELL", "SheetFile", "cell_kinds", "row_xml"]
+__all__ = ["EXCEL_MAX_ROWS", "EXCEL_MAX_CELL", "SHEET_FILES", "SheetFile", "cell_kinds", "row_xml", "sheet_rows"]
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
 EXCEL_MAX_CELL = 32_767  # characters in one cell
@@ -28,6 +28,12 @@ _INT_COLS = {"turn", "findings", "line"}
 _BOOL_COLS = {"passed", "fatal"}
 _SPACE = frozenset(" \t\n\r\u3000\u00a0")  # leading or trailing: kept only with xml:space="preserve"
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+SHEET_FILES = {"Findings": ".findings-sheet.xml", "Calls": ".calls-sheet.xml"}  # in the report folder while it is written
+
+
+def sheet_rows(total: int) -> int:
+    """How many of `total` data rows a sheet holds."""
+    return min(total, EXCEL_MAX_ROWS - 1)
 
 
 def cell_kinds(columns: list[str]) -> list[str]:
@@ -69,21 +75,18 @@ def _cell_xml(kind: str, value: str) -> str:
 
 
 class SheetFile:
-    """The data rows of one sheet (from row 2), appended to `path` as they come: at most
-    EXCEL_MAX_ROWS - 1 of them written, all of them counted."""
+    """The data rows of one sheet (from row 2), appended to `path` as they come: the first
+    `sheet_rows(total)` of them, the ones the sheet holds."""
 
-    def __init__(self, path: Path, columns: list[str]) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.columns = columns
         self.rows = 0  # data rows written
-        self.total = 0  # data rows given
-        self._limit = EXCEL_MAX_ROWS - 1  # read now: a test may lower it
+        self._limit = sheet_rows(1 << 62)  # read now: a test may lower it
         self._fh = path.open("w", encoding="utf-8")
         self._buf: list[str] = []
 
     def add(self, cells: str) -> None:
         """One row, as `row_xml` made its cells."""
-        self.total += 1
         if self.rows >= self._limit:
             return
         self.rows += 1

@@ -1,11 +1,10 @@
 """The summary reports: agents.csv, report.xlsx, the team dashboard index.html and one coaching
 page per agent (agents/<id>.html and .md).
 
-One writer (`summary`) keeps a BatchTally while the batch streams, and appends each call's rows of
-report.xlsx's two big sheets to files beside the report (`sheet_rows`); it runs after every other
-writer (so findings.csv and calls.csv are complete on disk when it closes), builds the summary
-tables once with pandas, and hands them to the renderers below, one per output, in a registry
-like the writers'. Big tables (every finding, every call) are never held.
+One writer (`summary`) keeps a BatchTally while the batch streams, runs after every other writer
+(so findings.csv and calls.csv, and their rows of report.xlsx, are complete on disk when it
+closes), builds the summary tables once with pandas, and hands them to the renderers below, one
+per output, in a registry like the writers'. Big tables (every finding, every call) are never held.
 """
 from __future__ import annotations
 
@@ -13,14 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from ..model import CallResult, InputError
 from .base import ReportOptions, ReportWriter, register
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
-from .sheet_rows import SheetFile, cell_kinds, row_xml
-from .tables import FINDING_COLUMNS, CallsCsv, FindingsCsv, text_cells
+from .sheet_rows import SHEET_FILES
 from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, BatchTally, CallDigest, digest
 
 __all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename"]
@@ -34,7 +31,6 @@ class SummaryContext:
     tally: BatchTally
     frames: Frames
     words: Words
-    sheets: dict[str, SheetFile] = field(default_factory=dict)  # report.xlsx's streamed sheets' rows
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -48,19 +44,6 @@ def renderer(name: str):
     return wrap
 
 
-class SummaryPart(NamedTuple):
-    """What the summary reports take of one call: its digest for the tally, and its rows of
-    report.xlsx's Calls and Findings sheets (`sheet_rows`)."""
-
-    digest: CallDigest
-    calls_row: str
-    finding_rows: tuple[str, ...]
-
-
-_CALLS_KINDS, _FINDING_KINDS = cell_kinds(CallsCsv.columns), cell_kinds(FINDING_COLUMNS)
-SHEET_FILES = {"Findings": ".findings-sheet.xml", "Calls": ".calls-sheet.xml"}  # in the report folder while it is written
-
-
 @register
 class SummaryReports(ReportWriter):
     name = "summary"
@@ -72,48 +55,31 @@ class SummaryReports(ReportWriter):
         super().__init__(folder, scheme, options)
         self.tally = BatchTally(self.options)
         self.timings: dict[str, float] = {}
-        self.sheets = {
-            "Findings": SheetFile(folder / SHEET_FILES["Findings"], FINDING_COLUMNS),
-            "Calls": SheetFile(folder / SHEET_FILES["Calls"], CallsCsv.columns),
-        }
 
     @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions, memo: dict | None = None) -> SummaryPart:
-        # The same cells as the CSV rows (findings.csv's records are the ones it just made).
-        return SummaryPart(
-            digest(result, options, memo),
-            row_xml(_CALLS_KINDS, text_cells(CallsCsv.cells(result, options)[0])),
-            tuple(row_xml(_FINDING_KINDS, text_cells(row)) for row in FindingsCsv.cells(result, options)),
-        )
+    def render(cls, result: CallResult, scheme, options: ReportOptions, memo: dict | None = None) -> CallDigest:
+        return digest(result, options, memo)
 
-    def add_rendered(self, part: SummaryPart) -> None:
-        self.tally.add_digest(part.digest)
-        self.sheets["Calls"].add(part.calls_row)
-        if part.finding_rows:
-            findings = self.sheets["Findings"]
-            for row in part.finding_rows:
-                findings.add(row)
+    def add_rendered(self, part: CallDigest) -> None:
+        self.tally.add_digest(part)
 
     def add(self, result: CallResult) -> None:
-        self.add_rendered(self.render(result, self.scheme, self.options))
+        self.tally.add(result)
 
     def add_error(self, error: InputError) -> None:
         self.tally.add_error()
 
     def close(self) -> None:
-        for sheet in self.sheets.values():
-            sheet.close()
         try:
             self._render()
-        finally:  # the rows are in report.xlsx now (or the run fails): not part of the report
-            for sheet in self.sheets.values():
-                sheet.path.unlink(missing_ok=True)
+        finally:  # their rows are in report.xlsx now (or the run fails): not part of the report
+            for name in SHEET_FILES.values():
+                (self.folder / name).unlink(missing_ok=True)
 
     def _render(self) -> None:
         t0 = time.perf_counter()
         frames = build_frames(self.tally, self.scheme)
-        ctx = SummaryContext(self.folder, self.scheme, self.options, self.tally, frames, words_for(self.scheme),
-                             self.sheets)
+        ctx = SummaryContext(self.folder, self.scheme, self.options, self.tally, frames, words_for(self.scheme))
         ctx.timings["frames"] = time.perf_counter() - t0
         aside = _render_aside(ctx, HEAVY_RENDERER) if self.jobs > 1 else None
         for name, render in RENDERERS.items():

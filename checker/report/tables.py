@@ -17,6 +17,7 @@ import orjson
 from ..model import CallResult, Finding, InputError
 from .base import ReportOptions, ReportWriter, register
 from .mask import mask_finding_record, mask_text
+from .sheet_rows import SHEET_FILES, SheetFile, cell_kinds, row_xml
 
 FINDING_COLUMNS = [
     "call_id", "agent_id", "rule_id", "kind", "section", "severity", "turn", "speaker", "start",
@@ -73,10 +74,49 @@ class CsvWriter(TextFileWriter):
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
         """The CSV text of the result's rows."""
         rows = cls.cells(result, options)
-        return _csv_text(rows) if rows else ""
+        return _csv_text([text_cells(row) for row in rows]) if rows else ""
 
     def row(self, record: dict) -> None:
         self._csv.writerow([_cell(record.get(c, "")) for c in self.columns])
+
+
+class SheetCsvWriter(CsvWriter):
+    """A CSV file whose rows are also the rows of a sheet of report.xlsx (Calls, Findings):
+    `render` makes both from the same cells, `add_rendered` appends both (`sheet_rows`)."""
+
+    sheet: str  # the sheet's name (`sheet_rows.SHEET_FILES`)
+
+    def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
+        super().__init__(folder, scheme, options)
+        self._sheet = SheetFile(folder / SHEET_FILES[self.sheet])
+
+    @classmethod
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> tuple[str, tuple[str, ...]]:
+        """The CSV text of the result's rows, and the same rows as sheet XML."""
+        rows = [text_cells(row) for row in cls.cells(result, options)]
+        if not rows:
+            return _NO_ROWS
+        kinds = cls.__dict__.get("_kinds") or cls._cache_kinds()
+        return _csv_text(rows), tuple([row_xml(kinds, row) for row in rows])
+
+    @classmethod
+    def _cache_kinds(cls) -> list[str]:
+        cls._kinds = cell_kinds(cls.columns)
+        return cls._kinds
+
+    def add_rendered(self, part: tuple[str, tuple[str, ...]]) -> None:
+        text, rows = part
+        if text:
+            self._fh.write(text)
+            for row in rows:
+                self._sheet.add(row)
+
+    def close(self) -> None:
+        super().close()
+        self._sheet.close()
+
+
+_NO_ROWS = ("", ())
 
 
 class _CsvText:
@@ -88,10 +128,10 @@ class _CsvText:
         self._buf = io.StringIO()
         self._csv = csv.writer(self._buf)
 
-    def __call__(self, rows: list[list]) -> str:
+    def __call__(self, rows: list[list[str]]) -> str:
+        """`rows`: the cells as text (`text_cells`)."""
         lines = []
-        for row in rows:
-            cells = text_cells(row)
+        for cells in rows:
             if len(cells) < 2 or _NEEDS_QUOTES.search("".join(cells)):
                 return self._written(rows)
             lines.append(",".join(cells))
@@ -155,10 +195,11 @@ def _cell(value):
 
 
 @register
-class FindingsCsv(CsvWriter):
+class FindingsCsv(SheetCsvWriter):
     name = "findings.csv"
     filename = "findings.csv"
     columns = FINDING_COLUMNS
+    sheet = "Findings"
 
     @classmethod
     def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:
@@ -176,9 +217,10 @@ class FindingsJsonl(TextFileWriter):
 
 
 @register
-class CallsCsv(CsvWriter):
+class CallsCsv(SheetCsvWriter):
     name = "calls.csv"
     filename = "calls.csv"
+    sheet = "Calls"
     columns = [
         "call_id", "agent_id", "agent_name", "team", "started_at", "score", "passed", "fatal",
         "findings", "not_applicable", "customer_dialect",
@@ -193,10 +235,6 @@ class CallsCsv(CsvWriter):
             result.score, _cell(result.passed), _cell(result.fatal), len(result.findings),
             ";".join(result.not_applicable), _cell(result.extra.get("customer_dialect")),
         ]]
-
-    @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
-        return _csv_text(cls.cells(result, options))
 
 
 @register

@@ -6,7 +6,7 @@ import io
 
 from hypothesis import given, strategies as st
 
-from checker.report.tables import _CsvText
+from checker.report.tables import _CsvText, text_cells
 
 CELL = st.one_of(
     st.text(st.sampled_from(list('您好ab1 ,"\r\n\t;-')), max_size=6), st.integers(-5, 500), st.floats(allow_nan=False),
@@ -18,9 +18,21 @@ CELL = st.one_of(
 def test_csv_text_is_what_csv_writer_writes(rows):
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
-    assert _CsvText()(rows) == buf.getvalue()
+    assert _CsvText()([text_cells(row) for row in rows]) == buf.getvalue()
 
 
 def test_csv_text_quotes_what_needs_quotes():
-    assert _CsvText()([["a", "b,c", 1.5, None, True]]) == 'a,"b,c",1.5,,True\r\n'
+    assert _CsvText()([text_cells(["a", "b,c", 1.5, None, True])]) == 'a,"b,c",1.5,,True\r\n'
     assert _CsvText()([["您好", "说吧"], ["x", 'say "hi"']]) == '您好,说吧\r\nx,"say ""hi"""\r\n'
+
+
+@given(st.lists(st.lists(CELL, min_size=4, max_size=4), min_size=1, max_size=3))
+def test_sheet_rows_are_what_the_csv_rows_read_back_give(rows):
+    """A call's rows of report.xlsx are made from the cells of its CSV rows, not read back from
+    the file: the same XML as from the CSV file's rows as csv.reader reads them."""
+    from checker.report.sheet_rows import cell_kinds, row_xml
+
+    kinds = cell_kinds(["call_id", "score", "passed", "turn"])
+    text = _CsvText()([text_cells(row) for row in rows])
+    read_back = list(csv.reader(io.StringIO(text, newline="")))
+    assert [row_xml(kinds, text_cells(row)) for row in rows] == [row_xml(kinds, row) for row in read_back]
