@@ -53,7 +53,8 @@ def row_xml(kinds: list[str], row: list[str]) -> str:
             kind == "s" and plain and len(value) <= EXCEL_MAX_CELL and value[0] not in _SPACE
             and value[-1] not in _SPACE and "  " not in value and "\n" not in value)
         else "<c><v>" + value + "</v></c>" if kind == "n" and (value.isdigit() or value.replace(".", "", 1).isdigit())
-        else _cell_xml(kind, value)  # escaping, xml:space="preserve", booleans, other numbers
+        else _TRUE if kind == "b" and value == "true" else _FALSE if kind == "b" and value == "false"
+        else _cell_xml(kind, value)  # escaping, xml:space="preserve", other numbers
         for kind, value in zip(kinds, row)
     ])
 
@@ -69,9 +70,12 @@ def _cell_xml(kind: str, value: str) -> str:
                 return f'<c><v>{value if value.lstrip("-").replace(".", "", 1).isdigit() else repr(number)}</v></c>'
             kind = "s"
     if kind == "b" and value in ("true", "false"):
-        return f'<c t="b"><v>{1 if value == "true" else 0}</v></c>'
+        return _TRUE if value == "true" else _FALSE
     text = ILLEGAL_XML.sub("", value)[:EXCEL_MAX_CELL]
     return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+_TRUE, _FALSE = '<c t="b"><v>1</v></c>', '<c t="b"><v>0</v></c>'
 
 
 class SheetFile:
