@@ -228,12 +228,13 @@ class CallsCsv(SheetCsvWriter):
 
     @classmethod
     def cells(cls, result: CallResult, options: ReportOptions) -> list[list]:
-        # One row for every call: built straight from the result rather than through a record.
+        # One row for every call: built straight from the result rather than through a record
+        # (its text fields are strings or None, which `text_cells` writes as empty).
         call = result.call
         return [[
-            call.call_id, _cell(call.agent_id), _cell(call.agent_name), _cell(call.team), _cell(call.started_at),
-            result.score, _cell(result.passed), _cell(result.fatal), len(result.findings),
-            ";".join(result.not_applicable), _cell(result.extra.get("customer_dialect")),
+            call.call_id, call.agent_id, call.agent_name, call.team, call.started_at,
+            result.score, "true" if result.passed else "false", "true" if result.fatal else "false",
+            len(result.findings), ";".join(result.not_applicable), _cell(result.extra.get("customer_dialect")),
         ]]
 
 
