@@ -43,15 +43,16 @@ def cell_kinds(columns: list[str]) -> list[str]:
 
 def row_xml(kinds: list[str], row: list[str]) -> str:
     """The cells of one row (CSV text values) as sheet XML, typed by column."""
-    # Most rows need no escaping at all: look once at the whole row, then write each cell with
-    # one concatenation.
-    whole = "\n".join(row)
-    plain = "&" not in whole and "<" not in whole and ">" not in whole and not ILLEGAL_XML.search(whole)
+    # Most rows need no escaping, no preserved spaces and no cut at all: look once at the whole
+    # row (joined by a character that is neither a space nor special, so that a double space or
+    # a line break in it is one in some value), then write each cell with one concatenation.
+    whole = "\ue000".join(row)
+    simple = (len(whole) <= EXCEL_MAX_CELL and "&" not in whole and "<" not in whole and ">" not in whole
+              and "  " not in whole and "\n" not in whole and not ILLEGAL_XML.search(whole))
     return "".join([
         "<c/>" if not value
         else '<c t="inlineStr"><is><t>' + value + "</t></is></c>" if (
-            kind == "s" and plain and len(value) <= EXCEL_MAX_CELL and value[0] not in _SPACE
-            and value[-1] not in _SPACE and "  " not in value and "\n" not in value)
+            kind == "s" and simple and value[0] not in _SPACE and value[-1] not in _SPACE)
         else "<c><v>" + value + "</v></c>" if kind == "n" and (value.isdigit() or value.replace(".", "", 1).isdigit())
         else _TRUE if kind == "b" and value == "true" else _FALSE if kind == "b" and value == "false"
         else _cell_xml(kind, value)  # escaping, xml:space="preserve", other numbers
