@@ -66,15 +66,16 @@ class CsvWriter(TextFileWriter):
         return []
 
     @classmethod
-    def cells(cls, result: CallResult, options: ReportOptions) -> list[list]:
-        """The result's rows, a value per column (what `csv_text` writes)."""
-        return [[_cell(r.get(c, "")) for c in cls.columns] for r in cls.rows(result, options)]
+    def cells(cls, result: CallResult, options: ReportOptions) -> list[list[str]]:
+        """The result's rows as the file holds them: a text per column (`text_cells`)."""
+        columns = cls.columns
+        return [[v if v.__class__ is str else _text(v) for v in map(r.get, columns)] for r in cls.rows(result, options)]
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
         """The CSV text of the result's rows."""
         rows = cls.cells(result, options)
-        return _csv_text([text_cells(row) for row in rows]) if rows else ""
+        return _csv_text(rows) if rows else ""
 
     def row(self, record: dict) -> None:
         self._csv.writerow([_cell(record.get(c, "")) for c in self.columns])
@@ -93,7 +94,7 @@ class SheetCsvWriter(CsvWriter):
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> tuple[str, tuple[str, ...]]:
         """The CSV text of the result's rows, and the same rows as sheet XML."""
-        rows = [text_cells(row) for row in cls.cells(result, options)]
+        rows = cls.cells(result, options)
         if not rows:
             return _NO_ROWS
         kinds = cls.__dict__.get("_kinds") or cls._cache_kinds()
@@ -149,8 +150,17 @@ _NEEDS_QUOTES = re.compile('[,"\r\n]')
 
 
 def text_cells(row: list) -> list[str]:
-    """A row's values as the CSV file holds them (and reads them back): text, None as empty."""
-    return [v if v.__class__ is str else ("" if v is None else str(v)) for v in row]
+    """A row's values as the CSV file holds them (and reads them back): text, None as empty,
+    booleans as true/false."""
+    return [v if v.__class__ is str else _text(v) for v in row]
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if value.__class__ is bool:
+        return "true" if value else "false"
+    return str(value)
 
 
 _csv_text = _CsvText()
@@ -228,14 +238,13 @@ class CallsCsv(SheetCsvWriter):
 
     @classmethod
     def cells(cls, result: CallResult, options: ReportOptions) -> list[list]:
-        # One row for every call: built straight from the result rather than through a record
-        # (its text fields are strings or None, which `text_cells` writes as empty).
+        # One row for every call: built straight from the result rather than through a record.
         call = result.call
-        return [[
+        return [text_cells([
             call.call_id, call.agent_id, call.agent_name, call.team, call.started_at,
-            result.score, "true" if result.passed else "false", "true" if result.fatal else "false",
-            len(result.findings), ";".join(result.not_applicable), _cell(result.extra.get("customer_dialect")),
-        ]]
+            result.score, result.passed, result.fatal, len(result.findings), ";".join(result.not_applicable),
+            result.extra.get("customer_dialect"),
+        ])]
 
 
 @register
