@@ -106,13 +106,18 @@ class OrderedPool:
         costs less than two workers and a bookkeeping parent (no pickling for this process's
         share, and three processes never contend for two cores)."""
         n = len(self._procs)
+        if not n:  # no workers: this process does it all, or nothing can
+            if local is None:
+                raise ValueError("an OrderedPool without processes needs `local`")
+            yield from map(local, chunks)
+            return
         chunks = iter(chunks)
         # In chunk order: (True, result) for a chunk done here, (False, worker) for one sent out.
         pending: deque = deque()
-        sent = done_here = 0
+        out = done_here = 0  # chunks with the workers, results made here waiting in line
         exhausted = False
         while True:
-            while not exhausted and sent < n * self.depth:
+            while not exhausted and out < n * self.depth:
                 chunk = next(chunks, _END)
                 if chunk is _END:
                     exhausted = True
@@ -121,7 +126,7 @@ class OrderedPool:
                 self._next = (w + 1) % n
                 self._feeds[w].put(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
                 pending.append((False, w))
-                sent += 1
+                out += 1
             if not pending:
                 return
             here, value = pending[0]
@@ -146,7 +151,7 @@ class OrderedPool:
             if not ok:
                 raise WorkerError(result)
             pending.popleft()
-            sent -= 1
+            out -= 1
             yield result
 
     def close(self) -> None:

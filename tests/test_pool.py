@@ -52,3 +52,10 @@ def test_stopping_early_kills_the_workers_at_once():
     pool.kill()
     assert time.monotonic() - t < 5
     assert not any(p.is_alive() for p in pool._procs)
+
+
+def test_without_workers_this_process_does_it_all():
+    with OrderedPool(0, square_slowly) as pool:
+        assert list(pool.map([[1], [2]], local=lambda c: [x + 1 for x in c])) == [[2], [3]]
+        with pytest.raises(ValueError):
+            list(pool.map([[1]]))

@@ -78,7 +78,7 @@ class CsvWriter(TextFileWriter):
         return _csv_text(rows) if rows else ""
 
     def row(self, record: dict) -> None:
-        self._csv.writerow([_cell(record.get(c, "")) for c in self.columns])
+        self._csv.writerow(text_cells([record.get(c) for c in self.columns]))
 
 
 class SheetCsvWriter(CsvWriter):
@@ -86,6 +86,11 @@ class SheetCsvWriter(CsvWriter):
     `render` makes both from the same cells, `add_rendered` appends both (`sheet_rows`)."""
 
     sheet: str  # the sheet's name (`sheet_rows.SHEET_FILES`)
+    _kinds: list[str]  # each column's cell type, from `columns`
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._kinds = cell_kinds(cls.columns)
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
@@ -97,13 +102,8 @@ class SheetCsvWriter(CsvWriter):
         rows = cls.cells(result, options)
         if not rows:
             return _NO_ROWS
-        kinds = cls.__dict__.get("_kinds") or cls._cache_kinds()
+        kinds = cls._kinds
         return _csv_text(rows), tuple([row_xml(kinds, row) for row in rows])
-
-    @classmethod
-    def _cache_kinds(cls) -> list[str]:
-        cls._kinds = cell_kinds(cls.columns)
-        return cls._kinds
 
     def add_rendered(self, part: tuple[str, tuple[str, ...]]) -> None:
         text, rows = part
@@ -196,14 +196,6 @@ def _json_line(record: dict) -> str:
         return json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
 @register
 class FindingsCsv(SheetCsvWriter):
     name = "findings.csv"
@@ -237,7 +229,7 @@ class CallsCsv(SheetCsvWriter):
     ]
 
     @classmethod
-    def cells(cls, result: CallResult, options: ReportOptions) -> list[list]:
+    def cells(cls, result: CallResult, options: ReportOptions) -> list[list[str]]:
         # One row for every call: built straight from the result rather than through a record.
         call = result.call
         return [text_cells([
