@@ -183,24 +183,6 @@ class MaskedBoundaries(TextBoundaries):
         self.segmenter = segmenter
         self.text = text
         self._block = blocks.block  # type: ignore[method-assign]
-        self._mask, self._base, self._n = blocks.mask, blocks.base, blocks.n
-        self._cached = segmenter._block_boundaries
-
-    def is_word(self, begin: int, end: int) -> bool:
-        # The common case inlined (a candidate inside one block, both ends on its tokens'
-        # boundaries): a few byte look-ups and one cache hit. Anything else: the general test.
-        m, o = self._mask, self._base
-        at = o + begin
-        if m[at]:
-            start = m.rfind(0, o, at) + 1 or o
-            stop = m.find(0, at, o + self._n)
-            if stop < 0:
-                stop = o + self._n
-            if o + end <= stop:
-                bounds = self._cached(self.text[start - o : stop - o])
-                if begin - start + o in bounds and end - start + o in bounds:
-                    return True
-        return super().is_word(begin, end)
 
 
 class WholeTextBoundaries:

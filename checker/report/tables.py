@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import orjson
@@ -69,7 +70,7 @@ class CsvWriter(TextFileWriter):
     def cells(cls, result: CallResult, options: ReportOptions) -> list[list[str]]:
         """The result's rows as the file holds them: a text per column (`text_cells`)."""
         columns = cls.columns
-        return [[v if v.__class__ is str else _text(v) for v in map(r.get, columns)] for r in cls.rows(result, options)]
+        return [text_cells(map(r.get, columns)) for r in cls.rows(result, options)]
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
@@ -149,7 +150,7 @@ class _CsvText:
 _NEEDS_QUOTES = re.compile('[,"\r\n]')
 
 
-def text_cells(row: list) -> list[str]:
+def text_cells(row: Iterable) -> list[str]:
     """A row's values as the CSV file holds them (and reads them back): text, None as empty,
     booleans as true/false."""
     return [v if v.__class__ is str else _text(v) for v in row]

@@ -159,14 +159,8 @@ class BatchTally:
         limit = self.options.examples_per_rule
         if limit <= 0 or example is None:
             return
-        heap = self.examples.setdefault((code, rule_id), [])
-        if len(heap) >= limit and badness <= heap[0][0]:
-            return  # not worse than the best of the kept ones
-        item = (badness, -next(self._seq), example)  # earlier calls win ties
-        if len(heap) < limit:
-            heapq.heappush(heap, item)
-        else:
-            heapq.heapreplace(heap, item)
+        # -seq: earlier calls win ties in `worst_examples`
+        _offer(self.examples.setdefault((code, rule_id), []), (badness, -next(self._seq), example), limit)
 
     def worst_examples(self, code: int, rule_id: str) -> list[Example]:
         heap = self.examples.get((code, rule_id), [])
@@ -217,7 +211,7 @@ def digest(result: CallResult, options: ReportOptions, seen: dict | None = None)
     worst_out = []
     for rid, f in worst.items():
         badness = (f.fatal, f.deduct, -result.score)
-        keep = limit > 0 and (seen is None or _may_keep(seen, (agent_id, rid), badness, limit))
+        keep = limit > 0 and (seen is None or _offer(seen.setdefault((agent_id, rid), []), (badness,), limit))
         worst_out.append((rid, badness, _example(f, result, mask) if keep else None))
     return CallDigest(
         agent_id=agent_id,
@@ -234,19 +228,17 @@ def digest(result: CallResult, options: ReportOptions, seen: dict | None = None)
     )
 
 
-def _may_keep(seen: dict, key: tuple[str, str], badness: tuple, limit: int) -> bool:
-    """Whether a tally could keep an example this bad, `seen` holding the `limit` worst
-    badnesses of the examples before it (a min-heap per agent and rule), which it updates."""
-    heap = seen.get(key)
-    if heap is None:
-        seen[key] = [badness]
-        return True
+def _offer(heap: list, item: tuple, limit: int) -> bool:
+    """Keep `item` among the `limit` worst in `heap` (a min-heap whose items start with their
+    badness), and say whether it was kept: one no worse than the least bad of a full heap is
+    not (a tie goes to the item kept first). The tally's choice of examples, and `digest`'s
+    guess of it from the examples one process saw."""
     if len(heap) < limit:
-        heapq.heappush(heap, badness)
+        heapq.heappush(heap, item)
         return True
-    if badness <= heap[0]:
+    if item[0] <= heap[0][0]:
         return False
-    heapq.heapreplace(heap, badness)
+    heapq.heapreplace(heap, item)
     return True
 
 
