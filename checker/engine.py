@@ -30,8 +30,13 @@ def evaluate_call(
     not_applicable: list[str] = []
     steps, opens = scheme.plan()
     open_gates = 0
-    for key in ctx.call_keys():
-        open_gates |= opens.get(key, 0)
+    speakers = call.turns.speakers
+    for key, turns in ctx.key_turns().items():
+        gates = opens.get(key)
+        if gates is not None:
+            for speaker, bits in gates:
+                if bits & ~open_gates and (speaker is None or speaker in map(speakers.__getitem__, turns)):
+                    open_gates |= bits
     ctx.memo["open_gates"] = open_gates
     timed = None
     for rule, gate, selective, run, needs_timestamps in steps:

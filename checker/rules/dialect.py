@@ -94,6 +94,7 @@ class DialectRule(Rule):
             self.dialects.append(compile_dialect(custom, ctx))
         if not self.window_in_seconds:  # else a call without timestamps must say not applicable
             self.gate = frozenset(k for d in self.dialects for k in d.markers.by_key)
+            self.gate_speaker = config.speaker  # findings are in the rule's speaker's turns
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         need = self.config.min_markers

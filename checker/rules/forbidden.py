@@ -22,6 +22,8 @@ class ForbiddenRule(Rule):
         super().__init__(config, ctx)
         self.matcher = PhraseMatcher(config, ctx)
         self.gate = self.matcher.gate  # `findings` asks may_hit first
+        if not self.window_in_seconds:  # else a key in anyone's turn asks the scope, which may say not applicable
+            self.gate_speaker = config.speaker
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         if not self.matcher.may_hit(ctx):

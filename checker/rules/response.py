@@ -63,6 +63,7 @@ class ResponseRule(Rule):
         self.trigger_speaker = config.when.speaker or config.speaker
         if config.expect.within_turns is not None and not self.window_in_seconds:
             self.gate = self.trigger.gate  # no trigger, nothing to answer
+            self.gate_speaker = self.trigger_speaker
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         cfg: ResponseConfig = self.config  # type: ignore[assignment]

@@ -5,11 +5,11 @@ import textwrap
 
 import pytest
 
-from checker.engine import audit_call, audit_calls
+from checker.engine import audit_call, audit_calls, evaluate_call
 from checker.model import Call
 from checker.read import RoleMap, read_paths
 from checker.read.records import build_call
-from checker.scheme import load_scheme
+from checker.scheme import DIALECT_GATE, load_scheme
 
 from ..conftest import ROOT, call_from
 
@@ -173,9 +173,28 @@ def test_forbidden_rule_whose_phrases_are_absent_finds_nothing(scheme):
     assert "taboo-early" in result.not_applicable  # its phrase is there, its window needs timestamps
 
 
+def test_a_key_only_in_another_speakers_turn_opens_no_gate(scheme):
+    speakers = {r.id: r.gate_speaker for r in scheme.rules}
+    assert speakers["taboo"] == speakers["dialect-any"] == "agent"
+    assert speakers["apology-turns"] == "customer"  # the trigger's speaker, not the rule's
+    assert speakers["taboo-early"] is None  # a window in seconds: asked whoever said it, to say not applicable
+    bits = {rule.id: bit for rule, bit, *_ in scheme.plan()[0]}
+    text = UNTIMED_PLAIN + "    客户: 我不知道，说吧，我冇钱啊，太差了。\n"
+    _, not_applicable, ctx = evaluate_call(call_from(text, scheme), scheme)
+    open_gates = ctx.memo["open_gates"]
+    assert not open_gates & (bits["taboo"] | bits["dialect-any"])  # only the customer said them
+    assert open_gates & bits["apology-turns"] and open_gates & DIALECT_GATE  # the customer's own
+    assert "taboo-early" in not_applicable
+    _, _, ctx = evaluate_call(call_from(text + "    坐席: 说吧。\n", scheme), scheme)
+    assert ctx.memo["open_gates"] & bits["taboo"]
+
+
 def ungated(scheme, monkeypatch):
     for rule in scheme.rules:
         monkeypatch.setattr(rule, "gate", None)
+    # The plan is made once per rule list: made again, now without gates.
+    monkeypatch.delitem(scheme.__dict__, "_plan", raising=False)
+    assert not any(gate for _, gate, *_ in scheme.plan()[0])
 
 
 def records(results):
