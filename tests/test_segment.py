@@ -38,6 +38,25 @@ def test_subdivision_follows_jieba_dictionary():
     assert best_subdivision("服务满意") == [0, 2, 4]
 
 
+def test_frequencies_found_in_one_pass_equal_those_searched_one_by_one():
+    from checker.segment import _Frequencies, _dictionary
+
+    # The last line of a word wins (as in jieba's own table); a line may have no tag.
+    data = "服务 50 n\n满意 7\n服务满意 3 l\n满意 9 a\n你好 12 l".encode()
+    words = ["服务", "满意", "服务满意", "你好", "务满", "服", "满意度"]
+    one_by_one, at_once = _Frequencies(data), _Frequencies(data)
+    at_once.prefetch(words)
+    assert {w: at_once._found[w] for w in words} == {w: one_by_one.get(w) for w in words} == {
+        "服务": 50, "满意": 9, "服务满意": 3, "你好": 12, "务满": 0, "服": 0, "满意度": 0}
+    assert one_by_one.total == 81
+    shipped, _ = _dictionary()
+    words = ["感谢", "谢您", "感谢您", "服务满意", "小说", "说吧", "没有这个词语"]
+    fresh, searched = _Frequencies(shipped.data[1:]), _Frequencies(shipped.data[1:])
+    fresh.prefetch(words)
+    assert [fresh._found[w] for w in words] == [searched.get(w) for w in words]
+    assert fresh.get("感谢") > 0 and fresh.get("没有这个词语") == 0
+
+
 @pytest.mark.parametrize("name", SEGMENTERS)
 def test_block_segmentation_equals_whole_text_segmentation(name):
     text = "您好,欢迎致电xx通信,工号1023为您服务。请问有什么可以帮您? 我想查 5G 套餐"
