@@ -153,7 +153,7 @@ class PhraseBook:
         return {k: [span(b, e) for b, e in v] for k, v in self.scan(norm.compact).items()}
 
     def scan_call(
-        self, joined: JoinedText, offsets: list[int], sizes: list[int] | None = None
+        self, joined: JoinedText, offsets: list[int], sizes: list[int] | None = None, starts=None
     ) -> tuple[list[dict[str, list[tuple[int, int]]]], list[dict[str, list[int]]]]:
         """For each turn of a call (or a batch of calls) normalised together (`normalise_call`),
         where each key occurs: [begin, end) spans in that turn's normalised text; and for each
@@ -161,11 +161,12 @@ class PhraseBook:
         the turns (indexes within the call, in order) that hold it. `offsets[i]` is where turn i
         starts in `joined.text`. One automaton pass for all the text; no key holds the
         separator, so no match crosses two turns, and matches come in text order, so in turn
-        order: both tables are filled in the one pass over them."""
+        order: both tables are filled in the one pass over them. `starts`: `offsets` as a numpy
+        array, when the caller has it."""
         hits: list[dict[str, list[tuple[int, int]]]] = [_NO_HITS] * len(offsets)
         sizes = sizes if sizes is not None else [len(offsets)]
         indexes: list[dict[str, list[int]]] = [{} for _ in sizes]
-        rows = self._placed(joined, offsets)  # builds the automaton, and so the patterns, on first use
+        rows = self._placed(joined, offsets, starts)  # builds the automaton, and so the patterns, on first use
         patterns = self._patterns
         call, lo = 0, 0
         hi = sizes[0] if sizes else 0
@@ -191,7 +192,7 @@ class PhraseBook:
                 spans.append((begin, end))
         return hits, indexes
 
-    def _placed(self, joined: JoinedText, offsets: list[int]):
+    def _placed(self, joined: JoinedText, offsets: list[int], starts=None):
         """(turn, pattern index, begin, end) of every match, the span local to its turn's
         normalised text; with numpy (the vectorised path) for all matches at once."""
         if joined.compact_utf16 is not None:
@@ -206,7 +207,8 @@ class PhraseBook:
             positions = joined.positions
             begins = positions.take(m[:, 1] >> 1)  # type: ignore[union-attr]
             ends = positions.take((m[:, 2] >> 1) - 1) + 1  # type: ignore[union-attr]
-            starts = np.asarray(offsets)
+            if starts is None:
+                starts = np.asarray(offsets)
             turns = np.searchsorted(starts, begins, side="right") - 1
             base = starts.take(turns)
             return zip(turns.tolist(), m[:, 0].tolist(), (begins - base).tolist(), (ends - base).tolist())

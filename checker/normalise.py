@@ -197,11 +197,12 @@ def _normalise_call_general(joined: str, converted: str | None = None) -> Joined
     return JoinedText(converted, kept.tobytes().decode("utf-32-le"), np.flatnonzero(keep), None, codes)
 
 
-def alnum_counts(joined: JoinedText, offsets: list[int], texts: list[str]) -> list[int] | None:
+def alnum_counts(joined: JoinedText, offsets: list[int], texts: list[str], starts=None) -> list[int] | None:
     """How many letters and digits (`str.isalnum`) each of `texts` holds, the texts being those
     `joined` was made of from `offsets[0]` on (a call's turns, within a call or a batch). None
     when it cannot be told from the vectorised view (no code points kept, a character outside the
-    BMP, an empty last text): count them one by one then."""
+    BMP, an empty last text): count them one by one then. `starts`: `offsets` as a numpy array,
+    when the caller has it."""
     codes = joined.codes
     if codes is None or not texts:
         return None
@@ -209,12 +210,14 @@ def alnum_counts(joined: JoinedText, offsets: list[int], texts: list[str]) -> li
 
     lo, hi = offsets[0], offsets[-1] + len(texts[-1])
     codes = codes[lo:hi]  # type: ignore[index]
-    starts = [o - lo for o in offsets]
+    starts = np.asarray(offsets) if starts is None else starts
+    if lo:
+        starts = starts - lo
     if starts[-1] >= codes.size or (codes.dtype != np.uint16 and int(codes.max()) > 0xFFFF):
         return None
     # Each text's range runs to the next one's start; the separator between them is not alnum,
     # and the ranges are never empty, as `reduceat` needs.
-    return np.add.reduceat(_alnum_table().take(codes), starts, dtype=np.int64).tolist()
+    return np.add.reduceat(_alnum_table().take(codes), starts, dtype=np.int32).tolist()
 
 
 @functools.lru_cache(maxsize=1)

@@ -96,6 +96,10 @@ class Segmenter:
         self._cut = cut
         self._block_boundaries = functools.lru_cache(maxsize=16_384)(self._boundaries_uncached)
         self._subdivision = functools.lru_cache(maxsize=50_000)(self._subdivision_uncached)
+        # A span inside one block is judged by the block's text alone, and the same blocks come
+        # back call after call (the 欢迎致电… of every opening): the verdict is looked up, not
+        # worked out again from the block's boundaries.
+        self._in_block = functools.lru_cache(maxsize=16_384)(self._in_block_uncached)
 
     def tokens(self, text: str) -> list[str]:
         """The whole-text segmentation, block by block (what jieba.lcut(text) gives)."""
@@ -128,6 +132,19 @@ class Segmenter:
     def _subdivision_uncached(self, token: str) -> frozenset[int]:
         return frozenset(best_subdivision(token))
 
+    def _in_block_uncached(self, block: str, lo: int, hi: int) -> bool:
+        """`TextBoundaries.is_word` of [lo, hi), offsets within one block: both ends on token
+        boundaries, or the span inside one token on the boundaries of its best division."""
+        bounds = self._block_boundaries(block)
+        if lo in bounds and hi in bounds:
+            return True
+        if any(lo < b < hi for b in bounds):
+            return False  # the span crosses a token boundary without ending on one
+        tok_start = max(b for b in bounds if b <= lo)
+        tok_end = min(b for b in bounds if b >= hi)
+        sub = self._subdivision(block[tok_start:tok_end])
+        return (lo - tok_start) in sub and (hi - tok_start) in sub
+
 
 class TextBoundaries:
     """Word boundaries of one text, segmenting only the blocks that are asked about."""
@@ -144,26 +161,13 @@ class TextBoundaries:
         token's best division into smaller dictionary words."""
         b_block = self._block(begin)
         if b_block is not None and end <= b_block[1]:  # the common case: one block holds the span
-            e_block = b_block
-            b_bounds = e_bounds = self._bounds(b_block)
-        else:
-            e_block = self._block(end - 1)
-            b_bounds = self._bounds(b_block)
-            e_bounds = self._bounds(e_block)
-        start_ok = b_block is None or (begin - b_block[0]) in b_bounds
-        end_ok = e_block is None or (end - e_block[0]) in e_bounds
-        if start_ok and end_ok:
-            return True
-        if b_block is None or b_block != e_block:
-            return False
-        lo, hi = begin - b_block[0], end - b_block[0]
-        if any(lo < b < hi for b in b_bounds):
-            return False  # the span crosses a token boundary without ending on one
-        tok_start = max(b for b in b_bounds if b <= lo)
-        tok_end = min(b for b in b_bounds if b >= hi)
-        token = self.text[b_block[0] + tok_start : b_block[0] + tok_end]
-        sub = self.segmenter._subdivision(token)
-        return (lo - tok_start) in sub and (hi - tok_start) in sub
+            start = b_block[0]
+            return self.segmenter._in_block(self.text[start : b_block[1]], begin - start, end - start)
+        e_block = self._block(end - 1)
+        # Across blocks: each end on a token boundary of its block (or outside any block).
+        return (b_block is None or (begin - b_block[0]) in self._bounds(b_block)) and (
+            e_block is None or (end - e_block[0]) in self._bounds(e_block)
+        )
 
     def _block(self, index: int) -> tuple[int, int] | None:
         """The block (start, end) holding text[index]; None when it is a lone character."""

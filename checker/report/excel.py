@@ -107,7 +107,8 @@ def _widths(csv_path: Path, columns: list[str], sample: int) -> list[int]:
         next(reader, None)
         for row in itertools.islice(reader, sample):
             for i, v in enumerate(row[: len(columns)]):
-                widths[i] = max(widths[i], _display_width(v))
+                if 2 * len(v) > widths[i]:  # else it cannot be wider: a character is 1 or 2 wide
+                    widths[i] = max(widths[i], _display_width(v))
     return widths
 
 

@@ -246,6 +246,10 @@ class ErrorsCsv(CsvWriter):
     filename = "errors.csv"
     columns = ERROR_COLUMNS
 
+    @classmethod
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
+        return ""  # rejected input only: an audited call has no row here
+
     def add_error(self, error: InputError) -> None:
         record = error.to_record()
         if self.options.mask:

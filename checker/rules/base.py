@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -183,16 +183,24 @@ class CallContext:
     def _scan_joined(contexts: list[CallContext], vectorised: bool) -> bool:
         """Normalise the turns of `contexts` as one text and scan it once; False (nothing done)
         when the joined normalisation cannot keep offsets."""
-        texts = [t for c in contexts for t in c.call.turns.texts]
+        texts = list(chain.from_iterable(c.call.turns.texts for c in contexts))
         joined = normalise_call(texts, vectorised)
         if joined is None:
             return False
-        offsets = list(accumulate(map((1).__add__, map(len, texts)), initial=0))  # + 1: the separator
-        offsets.pop()
+        starts = None  # the offsets as a numpy array, for the numpy steps below
+        if joined.codes is not None:
+            import numpy as np
+
+            starts = np.zeros(len(texts), dtype=np.int64)
+            np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))[:-1] + 1, out=starts[1:])
+            offsets = starts.tolist()
+        else:
+            offsets = list(accumulate(map((1).__add__, map(len, texts)), initial=0))  # + 1: the separator
+            offsets.pop()
         sizes = [len(c.call.turns.texts) for c in contexts]
-        hits, key_turns = contexts[0].book.scan_call(joined, offsets, sizes)
+        hits, key_turns = contexts[0].book.scan_call(joined, offsets, sizes, starts)
         # Letters and digits per turn (speech rate), for all the text in one numpy step.
-        spoken = alnum_counts(joined, offsets, texts)
+        spoken = alnum_counts(joined, offsets, texts, starts)
         lo = 0
         for c, n, index in zip(contexts, sizes, key_turns):
             if spoken is not None:
