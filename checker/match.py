@@ -296,14 +296,23 @@ class TurnView:
         if found is None:
             spans = self._hits.get(key, [])
             edges = self._edges
-            for b, e in spans:
-                if not edges(b, e):
-                    if self._bounds is None:
-                        self._bounds = self.segmenter.boundaries(self._normalised, self._blocks)  # type: ignore[arg-type]
-                    spans = [span for span in spans if edges(*span) or self._bounds.is_word(*span)]
-                    break
+            if len(spans) == 1:  # most keys occur once in a turn
+                b, e = spans[0]
+                if not edges(b, e) and not self._boundaries().is_word(b, e):
+                    spans = []
+            else:
+                for b, e in spans:
+                    if not edges(b, e):
+                        bounds = self._boundaries()
+                        spans = [span for span in spans if edges(*span) or bounds.is_word(*span)]
+                        break
             found = self._words[key] = spans
         return found
+
+    def _boundaries(self) -> TextBoundaries:
+        if self._bounds is None:
+            self._bounds = self.segmenter.boundaries(self._normalised, self._blocks)  # type: ignore[arg-type]
+        return self._bounds
 
     def has_match(self, entries: "Entries") -> bool:
         """Whether some phrase of `entries` (`PhraseList.entries`) occurs here on word boundaries,

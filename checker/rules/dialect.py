@@ -2,6 +2,7 @@
 customer speaks that dialect too (the agent followed the customer out of Mandarin)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -9,7 +10,7 @@ from pydantic import Field, model_validator
 
 from ..dialects import DialectLexicon, Marker
 from ..match import Match, Phrase, PhraseList, find_phrases
-from ..model import Finding
+from ..model import CUSTOMER, Finding
 from .base import CallContext, CompileContext, register, Rule, RuleConfig
 
 CUSTOM = "custom"
@@ -63,6 +64,32 @@ class CompiledDialect:
             weights[m.phrase.key] = max(weights.get(m.phrase.key, 0.0), m.phrase.weight)
         return sum(weights.values())
 
+    def strength_of(self, ctx: CallContext, speaker: str) -> float:
+        """`strength` of the matches in all of a speaker's turns taken together, kept per call
+        (the dialect rule and `detect_dialect` both ask it of the customer). A turn is matched
+        only while one of its markers could still count for more: a customer who says 唔 in
+        every turn has the turns after the first few looked at, not matched again."""
+        memo = ctx.memo.setdefault("dialect_strength", {})
+        key = (id(self), speaker)
+        found = memo.get(key)
+        if found is None:
+            top = self.top_weights
+            weights: dict[str, float] = {}
+            for i in self.turns(ctx, ctx.turn_indexes(speaker)):
+                if any(weights.get(k, 0.0) < top[k] for k in ctx.turn_keys(i) if k in top):
+                    for m in self.found(ctx, i):
+                        weights[m.phrase.key] = max(weights.get(m.phrase.key, 0.0), m.phrase.weight)
+            found = memo[key] = sum(weights.values())
+        return found
+
+    @functools.cached_property
+    def top_weights(self) -> dict[str, float]:
+        """Each marker key with the highest weight a marker of that key has."""
+        top: dict[str, float] = {}
+        for m in self.markers:
+            top[m.key] = max(top.get(m.key, 0.0), m.weight)
+        return top
+
 
 def compile_dialect(lexicon: DialectLexicon, ctx: CompileContext) -> CompiledDialect:
     return CompiledDialect(lexicon.name, lexicon.title, PhraseList(_phrase(m, ctx) for m in lexicon.markers))
@@ -103,10 +130,8 @@ class DialectRule(Rule):
         for dialect in self.dialects:
             if not dialect.present(ctx):
                 continue
-            if self.config.mode == "switch":
-                customer = [m for i in dialect.turns(ctx, ctx.turn_indexes("customer")) for m in dialect.found(ctx, i)]
-                if dialect.strength(customer) < need:
-                    continue
+            if self.config.mode == "switch" and dialect.strength_of(ctx, CUSTOMER) < need:
+                continue
             for i in dialect.turns(ctx, scope):
                 matches = dialect.found(ctx, i)
                 if matches and dialect.strength(matches) >= need:
@@ -137,12 +162,11 @@ class DialectRule(Rule):
 def detect_dialect(ctx: CallContext, dialects: list[CompiledDialect], min_strength: float = 2) -> str | None:
     """The dialect the customer speaks: the one whose markers, over all the customer's turns
     taken together, weigh most, if they reach `min_strength`; None for Mandarin."""
-    turns = ctx.turn_indexes("customer")
     best: tuple[float, str] | None = None
     for dialect in dialects:
         if not dialect.present(ctx):
             continue
-        strength = dialect.strength([m for i in dialect.turns(ctx, turns) for m in dialect.found(ctx, i)])
+        strength = dialect.strength_of(ctx, CUSTOMER)
         if strength >= min_strength and (best is None or strength > best[0]):
             best = (strength, dialect.name)
     return best[1] if best else None
