@@ -31,12 +31,11 @@ def evaluate_call(
     steps, opens = scheme.plan()
     open_gates = 0
     speakers = call.turns.speakers
-    for key, turns in ctx.key_turns().items():
-        gates = opens.get(key)
-        if gates is not None:
-            for speaker, bits in gates:
-                if bits & ~open_gates and (speaker is None or speaker in map(speakers.__getitem__, turns)):
-                    open_gates |= bits
+    key_turns = ctx.key_turns()
+    for key in key_turns.keys() & opens.keys():  # the gate keys found: a few of the call's keys
+        for speaker, bits in opens[key]:
+            if bits & ~open_gates and (speaker is None or speaker in map(speakers.__getitem__, key_turns[key])):
+                open_gates |= bits
     ctx.memo["open_gates"] = open_gates
     timed = None
     for rule, gate, selective, run, needs_timestamps in steps:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import bisect
 import functools
-from itertools import chain
+import operator
+from itertools import chain, islice
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -364,6 +365,10 @@ def choose_matches(candidates: list[Match]) -> list[Match]:
     """`find_phrases` from every candidate match: longest first, then leftmost, no overlaps."""
     if len(candidates) <= 1:
         return candidates
+    # Mostly no two overlap: then every one is chosen, and the answer is them in text order.
+    ordered = sorted(candidates, key=_SPAN)
+    if all(map(operator.le, map(_END, ordered), map(_BEGIN, islice(ordered, 1, None)))):
+        return ordered
     candidates.sort(key=lambda m: (-(m.end - m.begin), m.begin, m.phrase.text))
     chosen: list[Match] = []
     for m in candidates:
@@ -371,6 +376,9 @@ def choose_matches(candidates: list[Match]) -> list[Match]:
             chosen.append(m)
     chosen.sort(key=lambda m: (m.begin, m.end))
     return chosen
+
+
+_SPAN, _BEGIN, _END = operator.attrgetter("begin", "end"), operator.attrgetter("begin"), operator.attrgetter("end")
 
 
 def has_phrase(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()) -> bool:

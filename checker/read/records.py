@@ -76,6 +76,16 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
         "".join(texts)
     except (KeyError, TypeError):
         return None
+    kinds = set(map(type, starts))
+    kinds.update(map(type, ends))
+    if kinds == _FLOAT:  # the common case, every time a float: no conversion, nothing absent
+        # ends ≥ starts ≥ 0 says it all: a NaN fails every comparison (the turn-by-turn path
+        # then says where it is), and ends are no less than starts.
+        if not (min(starts) >= 0 and all(map(operator.le, starts, ends))):
+            return None
+        turns = Turns(speakers, texts, starts, ends)
+        turns._timed = True  # every time present: what `Turns.timed` would find out again
+        return turns
     times, complete = _seconds_column(starts + ends)  # both columns checked at once
     if times is None:
         return None
