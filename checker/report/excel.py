@@ -172,6 +172,12 @@ def _inject_rows(skeleton: Path, target: Path, streamed: dict[str, _Stream]) -> 
                     head += "<sheetData>"
                 cols = max(1, len(stream.columns))
                 head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:{get_column_letter(cols)}{stream.rows + 1}"/>', head, count=1)
+                # `ZipFile.open` deflates a ZipInfo at the ZipInfo's own level (zlib's default, 6,
+                # unless set), not the archive's: level 1 is ~3x faster on these sheets.
+                if hasattr(item, "compress_level"):  # Python 3.13+
+                    item.compress_level = 1
+                else:
+                    item._compresslevel = 1
                 with zout.open(item, "w", force_zip64=True) as fh:
                     fh.write(head.encode("utf-8"))
                     with stream.path.open("rb") as rows:
