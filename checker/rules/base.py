@@ -7,7 +7,7 @@ kind is one new module and one import line in `rules/__init__.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, chain
 from typing import Any, ClassVar, Literal, Union
 
@@ -115,6 +115,7 @@ class CompileContext:
     book: PhraseBook
     lexicons: dict[str, list[Any]]
     dialects: Any  # dialect.DialectLibrary, resolved lazily by the dialect kind
+    shared: dict[Any, Any] = field(default_factory=dict)  # compiled once per scheme, shared by rules
 
     def phrases(self, items: list[Any]) -> PhraseList:
         """Turn `phrases:` items (strings, {phrase, suggest}, "@lexicon") into Phrases."""

@@ -92,7 +92,14 @@ class CompiledDialect:
 
 
 def compile_dialect(lexicon: DialectLexicon, ctx: CompileContext) -> CompiledDialect:
-    return CompiledDialect(lexicon.name, lexicon.title, PhraseList(_phrase(m, ctx) for m in lexicon.markers))
+    """The lexicon compiled, once per scheme: the dialect rules and `customer_dialect` share it,
+    and so what a call keeps of its markers (`found`, `strength_of`)."""
+    key = ("dialect", lexicon)
+    compiled = ctx.shared.get(key)
+    if compiled is None:
+        compiled = ctx.shared[key] = CompiledDialect(
+            lexicon.name, lexicon.title, PhraseList(_phrase(m, ctx) for m in lexicon.markers))
+    return compiled
 
 
 def _phrase(marker: Marker, ctx: CompileContext) -> Phrase:
