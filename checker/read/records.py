@@ -79,18 +79,17 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
     kinds = set(map(type, starts))
     kinds.update(map(type, ends))
     if kinds == _FLOAT:  # the common case, every time a float: no conversion, nothing absent
-        # ends ≥ starts ≥ 0 says it all: a NaN fails every comparison (the turn-by-turn path
-        # then says where it is), and ends are no less than starts.
-        if not (min(starts) >= 0 and all(map(operator.le, starts, ends))):
+        # ends ≥ starts ≥ 0 (the test below) says it all: a NaN fails every comparison, and the
+        # turn-by-turn path then says where it is.
+        if not min(starts) >= 0:
             return None
-        turns = Turns(speakers, texts, starts, ends)
-        turns._timed = True  # every time present: what `Turns.timed` would find out again
-        return turns
-    times, complete = _seconds_column(starts + ends)  # both columns checked at once
-    if times is None:
-        return None
-    n = len(texts)
-    starts, ends = times[:n], times[n:]
+        complete = True
+    else:
+        times, complete = _seconds_column(starts + ends, kinds)  # both columns checked at once
+        if times is None:
+            return None
+        n = len(texts)
+        starts, ends = times[:n], times[n:]
     if not complete:
         if any(s is not None and e is not None and e < s for s, e in zip(starts, ends)):
             return None
@@ -107,19 +106,17 @@ _SPEAKER, _TEXT = operator.itemgetter("speaker"), operator.itemgetter("text")
 _START, _END = operator.itemgetter("start"), operator.itemgetter("end")
 
 
-def _seconds_column(values: list) -> tuple[list[float | None] | None, bool]:
+def _seconds_column(values: list, kinds: set) -> tuple[list[float | None] | None, bool]:
     """Seconds as floats, None for absent (None instead of the list when a value is anything but
-    a non-negative number), and whether every value is present."""
-    kinds = set(map(type, values))
+    a non-negative number), and whether every value is present. `kinds`: the values' types (not
+    all float: that case needs no conversion, see `_fast_turns`)."""
     if not kinds <= _NUMBER_OR_NONE:
         return None, False
-    present = values if kinds == _FLOAT else [v for v in values if v is not None]
+    present = [v for v in values if v is not None]
     if present:
         total = sum(present)
         if not (min(present) >= 0 and total == total):  # total != total: a NaN
             return None, False
-    if kinds == _FLOAT:
-        return values, True
     try:
         return [v if v is None or v.__class__ is float else float(v) for v in values], _NONE not in kinds
     except OverflowError:  # an integer past what a float holds: the turn-by-turn path says so
