@@ -240,3 +240,13 @@ def test_journal_lines_write_findings_as_their_json(tmp_path):
     assert sum(len(r.findings) for r in results) > 100
     for r in results:
         assert Journal.line_for(r) == _dump_fast({"k": item_key(r), **r.to_json(call=False)})
+    # What orjson refuses (an integer past 64 bits) goes to the standard encoder, findings as dicts.
+    from dataclasses import replace
+
+    from checker.resume import _dump
+
+    r = next(r for r in results if r.findings)
+    big = replace(r, findings=(replace(r.findings[0], details={"n": 1 << 70}),) + r.findings[1:])
+    line = Journal.line_for(big)
+    assert line == _dump({"k": item_key(big), **big.to_json(call=False)})
+    assert json.loads(line)["findings"][0]["details"] == {"n": 1 << 70}
