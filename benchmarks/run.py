@@ -145,14 +145,10 @@ def run(args, tmp: Path) -> None:
 RUNS = 3
 
 
-def best(measure, runs: int = RUNS) -> float:
-    """The fastest of `runs` measurements (seconds): the least disturbed by the machine."""
-    return min(measure() for _ in range(runs))
-
-
 def best_of(*measures, runs: int = RUNS) -> list[float]:
-    """`best` of each of `measures`, taken in turn round after round, so that a slow minute of
-    the machine weighs on every side of a ratio rather than on one."""
+    """The fastest of `runs` measurements (seconds) of each of `measures`, the least disturbed by
+    the machine; the measures taken in turn round after round, so that a slow minute weighs on
+    every side of a ratio rather than on one."""
     times = [[] for _ in measures]
     for _ in range(runs):
         for measure, seen in zip(measures, times):

@@ -224,9 +224,7 @@ class CallContext:
     def call_keys(self):
         """The phrase keys found anywhere in the call: a rule none of whose keys is here can
         skip the call's turns altogether."""
-        if self._norms is None:
-            self._scan()
-        return self._key_turns.keys()
+        return self.key_turns().keys()
 
     def key_turns(self) -> dict[str, list[int]]:
         """Each phrase key found in the call, with the turns (in order) that hold it."""

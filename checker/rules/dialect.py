@@ -59,10 +59,7 @@ class CompiledDialect:
     @staticmethod
     def strength(matches: list[Match]) -> float:
         """Distinct markers, weighted: a weak marker counts for its weight."""
-        weights: dict[str, float] = {}
-        for m in matches:
-            weights[m.phrase.key] = max(weights.get(m.phrase.key, 0.0), m.phrase.weight)
-        return sum(weights.values())
+        return sum(_weigh({}, matches).values())
 
     def strength_of(self, ctx: CallContext, speaker: str) -> float:
         """`strength` of the matches in all of a speaker's turns taken together, kept per call
@@ -77,8 +74,7 @@ class CompiledDialect:
             weights: dict[str, float] = {}
             for i in self.turns(ctx, ctx.turn_indexes(speaker)):
                 if any(weights.get(k, 0.0) < top[k] for k in ctx.turn_keys(i) if k in top):
-                    for m in self.found(ctx, i):
-                        weights[m.phrase.key] = max(weights.get(m.phrase.key, 0.0), m.phrase.weight)
+                    _weigh(weights, self.found(ctx, i))
             found = memo[key] = sum(weights.values())
         return found
 
@@ -89,6 +85,13 @@ class CompiledDialect:
         for m in self.markers:
             top[m.key] = max(top.get(m.key, 0.0), m.weight)
         return top
+
+
+def _weigh(weights: dict[str, float], matches: list[Match]) -> dict[str, float]:
+    """`weights` (marker key -> the highest weight matched) with `matches` counted in."""
+    for m in matches:
+        weights[m.phrase.key] = max(weights.get(m.phrase.key, 0.0), m.phrase.weight)
+    return weights
 
 
 def compile_dialect(lexicon: DialectLexicon, ctx: CompileContext) -> CompiledDialect:
