@@ -1,7 +1,7 @@
 """`literal_factors`: strings one of which every match of a regex contains (or None)."""
 import re
 
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, reject, settings, strategies as st
 
 from checker.prefilter import MAX_STRINGS, literal_factors
 
@@ -114,7 +114,12 @@ def test_every_match_holds_a_factor(pattern, text):
 @given(PATTERNS.filter(lambda p: literal_factors(p) is not None), st.data())
 def test_every_match_holds_a_factor_in_texts_that_match(pattern, data):
     """Texts drawn to hold a match of the pattern (random texts mostly match nothing)."""
-    text = data.draw(st.from_regex(pattern, alphabet=TEXT_CHARS).filter(lambda t: len(t) <= 40), label="text")
+    try:
+        text = data.draw(st.from_regex(pattern, alphabet=TEXT_CHARS).filter(lambda t: len(t) <= 40), label="text")
+    except SystemError:
+        # CPython 3.11's own re, drawing the text: "The span of capturing group is wrong" for a
+        # group inside a possessive repeat (`(?:(a)|b)++`). Not the prefilter's doing: skip it.
+        reject()
     assert re.search(pattern, text)
     assert_sound(pattern, text)
 
