@@ -1,0 +1,66 @@
+"""Build step beyond pyproject.toml: compile the audit's hot modules with Cython.
+
+Which modules and why: `checker/_compiled.py`. Compiling is optional all the way down: without
+Cython, with QA_CHECK_COMPILE=0, when Cython refuses a module or gcc fails on one, the install
+goes on and those modules run as Python; nothing behaves differently, it is only slower.
+"""
+import os
+import runpy
+import sys
+
+from setuptools import Extension, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+compiled = runpy.run_path(os.path.join(HERE, "checker", "_compiled.py"))
+BUILT = os.path.join(HERE, "checker", "_built.py")
+
+
+def extensions() -> list:
+    if os.environ.get("QA_CHECK_COMPILE", "1") == "0":
+        _record({})
+        return []
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        print("qa-check: Cython is not installed; every module stays Python", file=sys.stderr)
+        _record({})
+        return []
+    modules = compiled["MODULES"]
+    sources = {m: os.path.relpath(compiled["source_path"](m, HERE), HERE) for m in modules}
+    try:
+        built = cythonize(
+            # optional: a module gcc fails on stays Python, the others are still built
+            [Extension(m, [sources[m]], optional=True) for m in modules],
+            build_dir="build/cython",
+            nthreads=os.cpu_count() or 1,
+            quiet=True,
+            compiler_directives={
+                "language_level": 3,
+                # Annotations are documentation here, as in Python: Cython would otherwise
+                # enforce `-> tuple` on a tuple subclass, for one.
+                "annotation_typing": False,
+                "binding": True,  # functions keep their Python signatures and names
+            },
+        )
+    except Exception as exc:  # a module Cython cannot translate: all stay Python, the install goes on
+        print(f"qa-check: not compiled ({exc}); every module stays Python", file=sys.stderr)
+        _record({})
+        return []
+    _record({m: compiled["source_hash"](os.path.join(HERE, sources[m])) for m in modules})
+    return built
+
+
+def _record(hashes: dict) -> None:
+    """checker/_built.py: the hash of each source compiled (what `_compiled` compares at start-up)."""
+    text = (
+        '"""Written by setup.py: the sources compiled by the last build, by hash (not in Git)."""\n'
+        f"HASHES = {hashes!r}\n"
+    )
+    old = open(BUILT, encoding="utf-8").read() if os.path.exists(BUILT) else None
+    if old != text:
+        with open(BUILT + ".tmp", "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(BUILT + ".tmp", BUILT)
+
+
+setup(ext_modules=extensions(), options={"build_ext": {"parallel": os.cpu_count() or 1}})
