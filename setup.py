@@ -72,6 +72,10 @@ class OptionalBuildExt(build_ext):
             super().build_extension(ext)
         except Exception as exc:  # CompileError, LinkError, a missing compiler…
             print(f"qa-check: {ext.name} not compiled ({exc}); it runs as Python", file=sys.stderr)
+            if self.inplace:  # an editable install: a module compiled by an earlier build would shadow the source
+                stale = os.path.join(HERE, self.get_ext_filename(ext.name))
+                if os.path.exists(stale):
+                    os.remove(stale)
 
 
 setup(

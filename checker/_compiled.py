@@ -18,11 +18,12 @@ installed.
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
 import importlib.util
 import os
 import sys
 
-__all__ = ["MODULES", "source_hash", "use_sources_where_needed", "compiled_modules"]
+__all__ = ["MODULES", "PURE_ENV", "source_path", "source_hash", "use_sources_where_needed", "compiled_modules"]
 
 MODULES = (
     "checker.engine",
@@ -64,26 +65,32 @@ def source_hash(path: str) -> str:
 
 
 def use_sources_where_needed() -> None:
-    """Run from its `.py` every compiled module whose source changed since the build, or all of
-    them with QA_CHECK_PURE=1. Called once, by `checker/__init__.py`, before any is imported."""
+    """Run from its `.py` every compiled module whose source changed since the build (or that the
+    build's record does not vouch for), or all of them with QA_CHECK_PURE=1. Called once, by
+    `checker/__init__.py`, before any of them is imported."""
     try:
-        from ._built import HASHES  # written by setup.py when it compiled the modules
+        from ._built import HASHES  # written by setup.py; {} when it compiled nothing
     except ImportError:
-        return  # nothing compiled: every module is its .py anyway
-    if os.environ.get(PURE_ENV, "") not in ("", "0"):
-        sources = set(MODULES)
-    else:
-        sources = set()
-        for module, digest in HASHES.items():
-            path = source_path(module)
-            if os.path.exists(path) and source_hash(path) != digest:
-                sources.add(module)
-        if sources:
-            names = ", ".join(sorted(source_path(m, "").lstrip(os.sep) for m in sources))
-            print(f"qa-check: changed since compiled, run as Python (slower) until `make install` compiles "
-                  f"them again: {names}", file=sys.stderr)
+        HASHES = {}
+    pure = os.environ.get(PURE_ENV, "") not in ("", "0")
+    sources = set()
+    for module in MODULES:
+        path = source_path(module)
+        if not _compiled_beside(path):
+            continue  # a pure-Python install: nothing to compare, nothing hashed
+        if pure or HASHES.get(module) != source_hash(path):
+            sources.add(module)
+    if sources and not pure:
+        names = ", ".join(sorted(source_path(m, "").lstrip(os.sep) for m in sources))
+        print(f"qa-check: changed since compiled, run as Python (slower) until `make install` compiles "
+              f"them again: {names}", file=sys.stderr)
     if sources:
         sys.meta_path.insert(0, _SourceFirst(sources))
+
+
+def _compiled_beside(source: str) -> bool:
+    stem = source[: -len(".py")]
+    return any(os.path.exists(stem + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES)
 
 
 def compiled_modules() -> list[str]:
