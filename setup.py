@@ -17,17 +17,23 @@ BUILT = os.path.join(HERE, "checker", "_built.py")
 
 
 def extensions() -> list:
+    """The extensions to build, with checker/_built.py recording what they were built from."""
+    built, hashes = _cythonized()
+    _record(hashes)
+    return built
+
+
+def _cythonized() -> tuple[list, dict]:
+    """The modules translated to C, and each one's source hash; nothing when they cannot be."""
     if os.environ.get("QA_CHECK_COMPILE", "1") == "0":
-        _record({})
-        return []
+        return [], {}
     try:
         from Cython.Build import cythonize
     except ImportError:
         print("qa-check: Cython is not installed; every module stays Python", file=sys.stderr)
-        _record({})
-        return []
+        return [], {}
     modules = compiled["MODULES"]
-    sources = {m: os.path.relpath(compiled["source_path"](m, HERE), HERE) for m in modules}
+    sources = {m: compiled["source_path"](m, "") for m in modules}  # relative to HERE, as setuptools wants
     try:
         built = cythonize(
             [Extension(m, [sources[m]], optional=True) for m in modules],  # see OptionalBuildExt
@@ -44,10 +50,8 @@ def extensions() -> list:
         )
     except Exception as exc:  # a module Cython cannot translate: all stay Python, the install goes on
         print(f"qa-check: not compiled ({exc}); every module stays Python", file=sys.stderr)
-        _record({})
-        return []
-    _record({m: compiled["source_hash"](os.path.join(HERE, sources[m])) for m in modules})
-    return built
+        return [], {}
+    return built, {m: compiled["source_hash"](os.path.join(HERE, sources[m])) for m in modules}
 
 
 def _record(hashes: dict) -> None:

@@ -54,7 +54,7 @@ def run(args, tmp: Path) -> None:
     text_bytes = write_jsonl(calls_path, args.calls, seed=7)
     mb = text_bytes / 1e6
     print(f"# qa-check benchmark — {args.calls} synthetic calls × 45 turns, {mb:.2f} MB of turn text")
-    compiled = subprocess.run(QA[:1] + ["-c", "from checker._compiled import MODULES, compiled_modules; "
+    compiled = subprocess.run([sys.executable, "-c", "from checker._compiled import MODULES, compiled_modules; "
                                             "print(len(compiled_modules()), len(MODULES))"],
                               capture_output=True, text=True, cwd=ROOT, check=True).stdout.split()
     print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {compiled[0]} of {compiled[1]} hot modules "

@@ -81,7 +81,7 @@ def use_sources_where_needed() -> None:
         if pure or HASHES.get(module) != source_hash(path):
             sources.add(module)
     if sources and not pure:
-        names = ", ".join(sorted(source_path(m, "").lstrip(os.sep) for m in sources))
+        names = ", ".join(sorted(source_path(m, "") for m in sources))
         print(f"qa-check: changed since compiled, run as Python (slower) until `make install` compiles "
               f"them again: {names}", file=sys.stderr)
     if sources:

@@ -16,10 +16,13 @@ from benchmarks.synth import write_jsonl
 from tests.conftest import CORPUS, ROOT
 
 
+def _env(**extra: str) -> dict[str, str]:
+    """This process's environment without QA_CHECK_PURE, plus `extra`."""
+    return {k: v for k, v in os.environ.items() if k != PURE_ENV} | extra
+
+
 def _audit(inputs: list[Path], out: Path, pure: bool) -> None:
-    env = {k: v for k, v in os.environ.items() if k != PURE_ENV}
-    if pure:
-        env[PURE_ENV] = "1"
+    env = _env(**{PURE_ENV: "1"}) if pure else _env()
     cmd = [sys.executable, "-m", "checker", "audit", *map(str, inputs), "--rules", str(ROOT / "qa_rules"),
            "--out", str(out), "--jobs", "1"]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env)
@@ -32,8 +35,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if k != PURE_ENV} | env
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=full)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=_env(**env))
 
 
 def test_every_listed_module_has_its_source():
