@@ -13,6 +13,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -25,7 +26,7 @@ from .pool import OrderedPool
 from .read import RawLine, parse_raw_line, read_paths
 from .progress import with_progress
 from .report import ReportOptions, write_reports
-from .report.base import RenderedResult, elide_turns, render_result
+from .report.base import RenderedRun, elide_turns, rendered_items
 from .resume import Journal, Leftover, check_compatible, find_leftover, fingerprint, leftover_folders, remove_folder, replay
 from .scheme import Scheme, load_scheme
 from .report.dashboard import preload_templates
@@ -93,7 +94,7 @@ def run_audit(
               "`qa-check audit --resume` would have continued it. Starting afresh.", file=log)
     journal = Journal(header)
 
-    def counted(items: Iterable[RenderedResult | InputError]) -> Iterator[RenderedResult | InputError]:
+    def counted(items: Iterable[RenderedRun | InputError]) -> Iterator[RenderedRun | InputError]:
         for item in items:
             if isinstance(item, InputError):
                 summary.rejected += 1
@@ -101,17 +102,18 @@ def run_audit(
                     summary.errors.append(item)
                 print(f"error: {item}", file=log)
             else:
-                summary.audited += 1
-                summary.passed += item.passed
-                summary.fatal += item.fatal
-                summary.findings += item.n_findings
+                for call in item.calls:
+                    summary.passed += call.passed
+                    summary.fatal += call.fatal
+                    summary.findings += call.n_findings
+                summary.audited += len(item.calls)
             yield item
 
     _preload(scheme, segmenter)  # what auditing loads on first use, loaded before `batch_gc` freezes it
     items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options)
     try:
         with batch_gc():
-            write_reports(out, scheme, counted(with_progress(items, paths, log)), options=options, journal=journal,
+            write_reports(out, scheme, counted(with_progress(items, paths, log, _size)), options=options, journal=journal,
                           jobs=jobs)
     except (KeyboardInterrupt, SystemExit):
         journal.flush()
@@ -145,34 +147,36 @@ def _audit_units(
     calls_meta: Path | None = None, leftover: Leftover | None = None, render: ReportOptions | None = None,
     turn_context: int | None = None,
 ):
-    """One output item per unit read, in input order: a CallResult, or with `render` (the report
-    options) a RenderedResult, made where the call was audited; or an InputError.
+    """The units read, in input order, each audited: CallResults and InputErrors, or with `render`
+    (the report options) RenderedRuns (consecutive calls rendered together, where they were
+    audited) and InputErrors.
 
     With `leftover` (an interrupted run's journal), its items come first, rebuilt from the journal
     and the re-read input without being audited again; its folder is removed once they are out.
 
     With `jobs` > 1 the parent only reads: JSON Lines records go to the workers as raw lines
     (`RawLine`), which parse, validate, audit and render them; every other input is parsed here.
-    Each unit read becomes exactly one output item, so order, file:line errors and the resume
-    prefix hold. Rendering in the workers (rows formatted, text masked, coaching examples cut)
-    leaves the parent appending strings, which is what lets the audit scale with the cores.
+    Each unit read becomes exactly one call of a run or one error, so order, file:line errors and
+    the resume prefix hold. Rendering in the workers (rows formatted and joined, text masked,
+    coaching examples cut) leaves the parent appending a few strings a chunk, which is what lets
+    the audit scale with the cores.
     """
     roles = scheme.roles
     unique = _Unique()
     units = read_paths(paths, roles, calls_meta, raw=jobs > 1)
-    memo: dict = {}  # the writers' scratch space for the calls rendered in this process (`render_result`)
+    memo: dict = {}  # the writers' scratch space for the calls rendered in this process (`render_run`)
 
-    def finish(result: CallResult):
-        return render_result(result, scheme, render, memo) if render is not None else result
+    def finish(items: list) -> list:  # audited items of one chunk, in order
+        return rendered_items(items, scheme, render, memo) if render is not None else items
 
     if leftover is not None:
         parsed = (parse_raw_line(u, roles) if isinstance(u, RawLine) else u for u in units)
-        for item in replay((unique(item) for item in parsed), leftover):
-            yield item if isinstance(item, InputError) else finish(item)
+        for chunk in _chunks(replay((unique(item) for item in parsed), leftover), CHUNK):
+            yield from finish(chunk)
         remove_folder(leftover.folder)  # every replayed item is in the new journal by now
     if jobs <= 1:
         for chunk in _chunks(units, CHUNK):
-            yield from _audited([unique(item) for item in chunk], scheme, segmenter, finish)
+            yield from finish(_audited([unique(item) for item in chunk], scheme, segmenter))
         return
     if "fork" in mp.get_all_start_methods():  # OrderedPool forks where it can
         _WORKER["scheme"] = scheme  # forked workers inherit the compiled scheme …
@@ -182,22 +186,46 @@ def _audit_units(
     def here(units: list) -> list:  # a chunk done in this process, as a worker does it
         return _work_chunk(units, scheme, segmenter, roles, render, turn_context, memo)
 
+    sent: deque[list] = deque()  # the chunks given to the pool, not answered yet: the pool keeps their order
+
+    def chunks() -> Iterator[list]:
+        for chunk in _chunks(units, CHUNK):
+            sent.append(chunk)
+            yield chunk
+
     # This process is one of the `jobs`: it audits chunks itself while its workers are busy.
     with OrderedPool(jobs - 1, _work_chunk, _init_worker, init) as pool:
-        for chunk in pool.map(_chunks(units, CHUNK), local=here):
-            for item in chunk:
-                yield unique(item)
+        for done in pool.map(chunks(), local=here):
+            chunk, at = sent.popleft(), 0  # the units `done` came from, and where its next item's are
+            for item in done:
+                if not isinstance(item, RenderedRun):  # an InputError, or a CallResult (no `render`)
+                    at += 1
+                    yield unique(item)
+                    continue
+                n = len(item.calls)
+                dups = unique.run(item)
+                if dups is None:
+                    yield item
+                else:  # rare: the run again, here, without the copies (a run's parts are joined)
+                    items = [dup if dup is not None else parse_raw_line(u, roles) if isinstance(u, RawLine) else u
+                             for dup, u in zip(dups, chunk[at:at + n])]
+                    yield from rendered_items(_audited(items, scheme, segmenter), scheme, render)
+                at += n
 
 
 CHUNK = 32  # units per task: large enough to amortise a round trip, small enough to keep order cheap
 
 
-def _audited(items: list, scheme: Scheme, segmenter: str | None, finish) -> Iterator:
+def _size(item) -> int:
+    """Calls in an item of the audit's stream, for the progress bar."""
+    return len(item.calls) if isinstance(item, RenderedRun) else 1
+
+
+def _audited(items: list, scheme: Scheme, segmenter: str | None) -> list:
     """`items` (Calls and InputErrors) in order, each call audited (its chunk together, see
-    `engine.audit_calls`) and passed through `finish`, each error as it is."""
+    `engine.audit_calls`), each error as it is."""
     results = iter(audit_calls([i for i in items if not isinstance(i, InputError)], scheme, segmenter))
-    for item in items:
-        yield item if isinstance(item, InputError) else finish(next(results))
+    return [item if isinstance(item, InputError) else next(results) for item in items]
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -214,9 +242,9 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 class _Unique:
     """A call id seen twice is an input error: the second copy is rejected, not reported twice.
 
-    Applied to each item in input order, whether a Call (read here) or a CallResult or
-    RenderedResult (a worker read and audited it), so the same copy is rejected either way, with
-    the same message."""
+    Applied in input order to each item, whether a Call (read here) or an audited one (a worker
+    read and audited it: a CallResult, or the calls of a RenderedRun), so the same copy is
+    rejected either way, with the same message."""
 
     def __init__(self) -> None:
         # call id -> where it was first seen, packed into one int (source number, line): a string
@@ -228,20 +256,30 @@ class _Unique:
     def __call__(self, item):
         if isinstance(item, InputError):
             return item
-        call = item.call if isinstance(item, CallResult) else item  # a Call or a RenderedResult
-        first = self.seen.get(call.call_id)
+        call = item.call if isinstance(item, CallResult) else item
+        dup = self._check(call.call_id, call.source, call.line)
+        return item if dup is None else dup
+
+    def run(self, run: RenderedRun) -> list[InputError | None] | None:
+        """None when every call of `run` is seen first here (the usual case); else, for each of
+        its calls, the error that rejects it as a copy, or None."""
+        check = self._check
+        dups = [check(c.call_id, c.source, c.line) for c in run.calls]
+        return None if all(d is None for d in dups) else dups
+
+    def _check(self, call_id: str, source, line: int | None) -> InputError | None:
+        first = self.seen.get(call_id)
         if first is not None:
-            source, line = self.names[first >> 32], first & 0xFFFFFFFF
-            where = f"{source}:{line}" if line else source
-            return InputError(str(call.source), call.line, f"duplicate call_id {call.call_id!r} (first at {where})",
-                              call.call_id)
-        name = str(call.source)
+            name, at = self.names[first >> 32], first & 0xFFFFFFFF
+            where = f"{name}:{at}" if at else name
+            return InputError(str(source), line, f"duplicate call_id {call_id!r} (first at {where})", call_id)
+        name = str(source)
         index = self.sources.get(name)
         if index is None:
             index = self.sources[name] = len(self.names)
             self.names.append(name)
-        self.seen[call.call_id] = index << 32 | ((call.line or 0) & 0xFFFFFFFF)
-        return item
+        self.seen[call_id] = index << 32 | ((line or 0) & 0xFFFFFFFF)
+        return None
 
 
 _WORKER: dict = {}
@@ -278,8 +316,7 @@ def _preload(scheme: Scheme, segmenter: str | None) -> None:
         Call("warm-up", (Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。", 0.0, 3.0), Turn(CUSTOMER, "謝謝你們", 3.5, 5.0))),
         Call("warm-up-2", (Turn(AGENT, "好的，请稍等。", 0.0, 1.0),)),
     ]
-    for result in audit_calls(warm, scheme, segmenter):  # the batch path, as the audit runs it
-        render_result(result, scheme, ReportOptions())
+    rendered_items(audit_calls(warm, scheme, segmenter), scheme, ReportOptions())  # the batch path, as the audit runs it
     preload_dictionary()
     preload_templates()
     _WORKER["warm"] = scheme
@@ -296,7 +333,7 @@ def _init_worker(scheme_path: str, segmenter: str | None, roles, render: ReportO
     _WORKER["roles"] = roles
     _WORKER["render"] = render
     _WORKER["context"] = turn_context
-    _WORKER["memo"] = {}  # a worker lives for one run: the run's scratch space (`render_result`)
+    _WORKER["memo"] = {}  # a worker lives for one run: the run's scratch space (`render_run`)
     if "warm" not in _WORKER:  # spawned, not forked: load here what the parent had loaded
         _preload(_WORKER["scheme"], segmenter)
     gc.freeze()  # a worker lives for one batch: as `batch_gc`, for good
@@ -310,14 +347,13 @@ def _work_chunk(units: list, scheme: Scheme | None = None, segmenter: str | None
     if scheme is None:
         scheme, segmenter, roles = _WORKER["scheme"], _WORKER["segmenter"], _WORKER["roles"]
         render, context, memo = _WORKER["render"], _WORKER["context"], _WORKER["memo"]
-    items = [parse_raw_line(unit, roles) if isinstance(unit, RawLine) else unit for unit in units]
-
-    def finish(result: CallResult):
-        if render is not None:
-            return render_result(result, scheme, render, memo)
-        return elide_turns(result, context) if context is not None else result
-
-    return list(_audited(items, scheme, segmenter, finish))
+    items = _audited([parse_raw_line(unit, roles) if isinstance(unit, RawLine) else unit for unit in units],
+                     scheme, segmenter)
+    if render is not None:
+        return rendered_items(items, scheme, render, memo)
+    if context is not None:
+        return [item if isinstance(item, InputError) else elide_turns(item, context) for item in items]
+    return items
 
 
 def default_jobs() -> int:

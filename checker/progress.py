@@ -7,7 +7,7 @@ costs nothing when output is piped or the batch is small.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TextIO, TypeVar
 
@@ -39,9 +39,10 @@ def estimate_calls(paths: Iterable[Path]) -> int:
     return total
 
 
-def with_progress(items: Iterable[T], paths: list[Path], stream: TextIO) -> Iterator[T]:
+def with_progress(items: Iterable[T], paths: list[Path], stream: TextIO,
+                  size: Callable[[T], int] | None = None) -> Iterator[T]:
     """Yield `items` unchanged, drawing a bar on `stream` when it is a terminal and the batch
-    is large enough to be worth one."""
+    is large enough to be worth one. `size`: the calls an item stands for (default one)."""
     if not (hasattr(stream, "isatty") and stream.isatty()):
         yield from items
         return
@@ -62,4 +63,4 @@ def with_progress(items: Iterable[T], paths: list[Path], stream: TextIO) -> Iter
         task = bar.add_task("audit", total=total)
         for item in items:
             yield item
-            bar.advance(task)
+            bar.advance(task, size(item) if size is not None else 1)

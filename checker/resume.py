@@ -85,7 +85,7 @@ class Journal:
 
     @staticmethod
     def line_for(item: CallResult | InputError) -> str:
-        """The journal line of an item (made where the call was audited, see `RenderedResult`)."""
+        """The journal line of an item (made where the call was audited, see `report.base.RenderedRun`)."""
         if isinstance(item, InputError):
             return _dump_fast({"k": item_key(item)})
         # The findings handed to orjson as dataclasses (~3x faster than as dicts), byte for byte the
@@ -98,8 +98,12 @@ class Journal:
         self.add_line(self.line_for(item))
 
     def add_line(self, line: str) -> None:
-        self._fh.write(line)  # type: ignore[union-attr]
-        self.count += 1
+        self.add_lines(line, 1)
+
+    def add_lines(self, lines: str, n: int) -> None:
+        """`n` items' lines, joined."""
+        self._fh.write(lines)  # type: ignore[union-attr]
+        self.count += n
         # Handed to the OS in batches, not line by line (a write per call cost more than the
         # call's report rows): a process killed outright loses at most the last batch, which
         # --resume then audits again; an interrupt or SIGTERM flushes everything (`flush`).

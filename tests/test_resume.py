@@ -54,18 +54,21 @@ def audit_args(ws, out, *extra):
     return ["audit", str(ws / "calls"), "--rules", str(ws / "rules.yaml"), "--out", str(out), *extra]
 
 
-def interrupt_after(monkeypatch, n):
-    """Make the calls.csv writer raise KeyboardInterrupt (as Ctrl-C would) on its n-th call."""
-    seen = {"n": 0}
-    original = tables.CallsCsv.add_rendered
+def interrupt_after(monkeypatch, n) -> dict:
+    """Make the calls.csv writer raise KeyboardInterrupt (as Ctrl-C would) when given the n-th
+    call (it takes them a run at a time, one row per call); the dict says how many it wrote."""
+    seen = {"written": 0}
+    original = tables.CallsCsv.add_many
 
-    def add_rendered(self, part):
-        seen["n"] += 1
-        if seen["n"] == n:
+    def add_many(self, part):
+        calls = len(part[1])
+        if seen["written"] < n <= seen["written"] + calls:
             raise KeyboardInterrupt
         original(self, part)
+        seen["written"] += calls
 
-    monkeypatch.setattr(tables.CallsCsv, "add_rendered", add_rendered)
+    monkeypatch.setattr(tables.CallsCsv, "add_many", add_many)
+    return seen
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -77,14 +80,17 @@ def test_interrupted_run_keeps_old_report_and_resume_matches_uninterrupted_run(w
     (out / "calls.csv").write_text("previous", encoding="utf-8")
 
     with monkeypatch.context() as m:
-        interrupt_after(m, 50)
+        seen = interrupt_after(m, 50)
         result = run(audit_args(workspace, out, "--jobs", jobs))
     assert result.exit_code == 130
     assert "interrupted after" in result.output and "--resume" in result.output
     assert (out / "calls.csv").read_text(encoding="utf-8") == "previous"  # the old report stands
     (left,) = leftover_folders(out)
     journal = load_journal(left)
-    assert len(journal.entries) >= 50  # the 49 calls written plus the errors before them
+    # the calls the writers were given before the interruption, and the error among them
+    assert 0 < seen["written"] < 50
+    assert [e["k"][0] for e in journal.entries].count("r") == seen["written"]
+    assert [e["k"][0] for e in journal.entries].count("e") == 1  # the broken line
 
     result = run(audit_args(workspace, out, "--jobs", jobs, "--resume"))
     assert result.exit_code == 2

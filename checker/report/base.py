@@ -22,8 +22,8 @@ from ..model import CallResult, InputError, Turn
 from ..resume import JOURNAL, Journal
 
 __all__ = [
-    "ReportOptions", "ReportWriter", "RenderedResult", "WRITERS", "register", "render_result", "turn_context",
-    "write_reports", "atomic_folder", "elide_turns", "ELIDED",
+    "ReportOptions", "ReportWriter", "AuditedCall", "RenderedRun", "WRITERS", "register", "render_run",
+    "rendered_items", "turn_context", "write_reports", "atomic_folder", "elide_turns", "ELIDED", "RUN",
 ]
 
 
@@ -49,8 +49,8 @@ class ReportWriter:
     # finding's turn (`audit --jobs N` then elides the others, which is what makes it scale).
     turn_context: ClassVar[int | None] = None
     # A writer whose `render` keeps something over the calls one process renders (which it does
-    # in input order) sets this: its `render` then also gets `memo=`, a dict of its own that
-    # lives as long as the run in that process (see `render_result`).
+    # in input order) sets this: its `render` and `render_many` then also get `memo=`, a dict of
+    # its own that lives as long as the run in that process (see `render_run`).
     render_memo: ClassVar[bool] = False
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
@@ -65,6 +65,21 @@ class ReportWriter:
         their per-call work there (format rows, mask); the default hands over the result, with
         the turns the writer does not read (`turn_context`) elided."""
         return result if cls.turn_context is None else elide_turns(result, cls.turn_context)
+
+    @classmethod
+    def render_many(cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None) -> Any:
+        """What `add_many` needs of consecutive results (a run of a chunk, in input order), made
+        where they were audited. The default: each one's `render`. A writer that appends text
+        joins it here, so that the process writing the reports does one append a run, not one a
+        call (with `--jobs N` that process's per-call work is what bounds the speed-up)."""
+        if cls.render_memo:
+            return [cls.render(r, scheme, options, memo=memo) for r in results]
+        return [cls.render(r, scheme, options) for r in results]
+
+    def add_many(self, part: Any) -> None:
+        """Take a run of calls as `render_many` made it."""
+        for p in part:
+            self.add_rendered(p)
 
     def add_rendered(self, part: Any) -> None:
         """Take one call as `render` made it."""
@@ -83,11 +98,9 @@ class ReportWriter:
 WRITERS: dict[str, type[ReportWriter]] = {}
 
 
-class RenderedResult(NamedTuple):
-    """One audited call as the report writers and the resume journal take it: what the batch
-    needs to know (id and place for the duplicate check, the counts for the summary line) and one
-    rendered part per writer, in `WRITERS` order. Made where the call was audited, so that the
-    process writing the reports only appends."""
+class AuditedCall(NamedTuple):
+    """What the batch needs to know of one audited call besides its reports: its id and place
+    (the duplicate check) and its counts (the summary line)."""
 
     call_id: str
     source: str | None
@@ -95,24 +108,52 @@ class RenderedResult(NamedTuple):
     passed: bool
     fatal: bool
     n_findings: int
+
+
+class RenderedRun(NamedTuple):
+    """Consecutive audited calls (at most a chunk, no input error among them) as the report
+    writers and the resume journal take them: one part per writer, in `WRITERS` order, made by
+    its `render_many` where the calls were audited, and the journal's lines for the run. The
+    process writing the reports then only appends, once a run."""
+
+    calls: tuple[AuditedCall, ...]
     parts: tuple
-    journal: str  # the resume journal's line for this call
+    journal: str  # the resume journal's lines for these calls
 
 
-def render_result(result: CallResult, scheme, options: ReportOptions, memo: dict | None = None) -> RenderedResult:
-    """`result` rendered by every writer. `memo`: the run's scratch space in this process, one
-    dict per writer that asks for it (`ReportWriter.render_memo`); the caller keeps it for the
-    run and renders the calls in input order."""
-    call = result.call
+RUN = 32  # calls rendered together when the caller hands over CallResults one by one
+
+
+def render_run(results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None) -> RenderedRun:
+    """`results` (consecutive, in input order) rendered by every writer. `memo`: the run's
+    scratch space in this process, one dict per writer that asks for it
+    (`ReportWriter.render_memo`); the caller keeps it for the run and renders in input order."""
     if memo is None:
-        parts = tuple(w.render(result, scheme, options) for w in WRITERS.values())
+        parts = tuple(w.render_many(results, scheme, options) for w in WRITERS.values())
     else:
-        parts = tuple(w.render(result, scheme, options, memo=memo.setdefault(name, {})) if w.render_memo
-                      else w.render(result, scheme, options) for name, w in WRITERS.items())
-    return RenderedResult(
-        call.call_id, call.source, call.line, bool(result.passed), bool(result.fatal), len(result.findings),
-        parts, Journal.line_for(result),
-    )
+        parts = tuple(w.render_many(results, scheme, options, memo=memo.setdefault(name, {})) if w.render_memo
+                      else w.render_many(results, scheme, options) for name, w in WRITERS.items())
+    calls = tuple([AuditedCall(r.call.call_id, r.call.source, r.call.line, bool(r.passed), bool(r.fatal),
+                               len(r.findings)) for r in results])
+    return RenderedRun(calls, parts, "".join([Journal.line_for(r) for r in results]))
+
+
+def rendered_items(items: Iterable[CallResult | InputError], scheme, options: ReportOptions,
+                   memo: dict | None = None) -> list[RenderedRun | InputError]:
+    """`items` (in input order) with each stretch of consecutive results rendered as one run."""
+    out: list[RenderedRun | InputError] = []
+    run: list[CallResult] = []
+    for item in items:
+        if isinstance(item, InputError):
+            if run:
+                out.append(render_run(run, scheme, options, memo))
+                run = []
+            out.append(item)
+        else:
+            run.append(item)
+    if run:
+        out.append(render_run(run, scheme, options, memo))
+    return out
 
 
 ELIDED = Turn("", "")  # stands for a turn no writer reads (see `ReportWriter.turn_context`)
@@ -180,13 +221,14 @@ def atomic_folder(target: Path):
 def write_reports(
     target: Path,
     scheme,
-    items: Iterable[CallResult | RenderedResult | InputError],
+    items: Iterable[CallResult | RenderedRun | InputError],
     writers: Iterable[str] | None = None,
     options: ReportOptions | None = None,
     journal=None,
     jobs: int = 1,
 ) -> None:
-    """Feed every item to every writer inside an atomic folder.
+    """Feed every item to every writer inside an atomic folder. CallResults are rendered here,
+    `RUN` at a time; a RenderedRun (rendered where it was audited) is appended as it is.
 
     `journal` (a `resume.Journal`) records each item once the writers have it; it is deleted
     before the folder is renamed into place, so it is never part of the report.
@@ -201,22 +243,38 @@ def write_reports(
             w.jobs = jobs
         order = list(WRITERS)
         picks = [(order.index(name), w) for name, w in zip(names, active)]
-        memo: dict = {}  # for the results rendered here (`render_result`)
-        for item in items:
+        for item in _runs(items, scheme, options):
             if isinstance(item, InputError):
                 for w in active:
                     w.add_error(item)
                 if journal is not None:
                     journal.add(item)
                 continue
-            if isinstance(item, CallResult):
-                item = render_result(item, scheme, options, memo)
             parts = item.parts
             for i, w in picks:
-                w.add_rendered(parts[i])
+                w.add_many(parts[i])
             if journal is not None:
-                journal.add_line(item.journal)
+                journal.add_lines(item.journal, len(item.calls))
         for w in sorted(active, key=lambda w: w.runs_last):  # stable: registration order otherwise
             w.close()
         if journal is not None:
             journal.close(delete=True)
+
+
+def _runs(items: Iterable[CallResult | RenderedRun | InputError], scheme, options: ReportOptions):
+    """`items` with the CallResults among them rendered, up to `RUN` consecutive ones together."""
+    memo: dict = {}  # for the results rendered here (`render_run`)
+    run: list[CallResult] = []
+    for item in items:
+        if isinstance(item, CallResult):
+            run.append(item)
+            if len(run) < RUN:
+                continue
+            item = None
+        if run:
+            yield render_run(run, scheme, options, memo)
+            run = []
+        if item is not None:
+            yield item
+    if run:
+        yield render_run(run, scheme, options, memo)

@@ -100,6 +100,20 @@ class SheetFile:
             self._fh.write("".join(self._buf))
             self._buf.clear()
 
+    def add_many(self, rows: tuple[str, ...]) -> None:
+        """Rows, as `add` takes each."""
+        room = self._limit - self.rows
+        if room <= 0:
+            return
+        if len(rows) > room:
+            rows = rows[:room]
+        first = self.rows + 2  # the sheet's row number of the first of them
+        self.rows += len(rows)
+        self._buf.extend([f'<row r="{n}">{cells}</row>' for n, cells in enumerate(rows, first)])
+        if len(self._buf) >= 2000:
+            self._fh.write("".join(self._buf))
+            self._buf.clear()
+
     def close(self) -> None:
         if self._fh.closed:
             return

@@ -18,7 +18,7 @@ from .base import ReportOptions, ReportWriter, register
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
 from .sheet_rows import SHEET_FILES
-from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, BatchTally, CallDigest, digest
+from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, BatchTally, RunDigest, digest_run
 
 __all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename"]
 
@@ -49,7 +49,7 @@ class SummaryReports(ReportWriter):
     name = "summary"
     runs_last = True
     turn_context = max(CONTEXT_BEFORE, CONTEXT_AFTER)  # the coaching examples' surrounding turns
-    render_memo = True  # what examples this process already cut (`tally.digest`)
+    render_memo = True  # what examples this process already cut (`tally.digest_run`)
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
@@ -57,11 +57,17 @@ class SummaryReports(ReportWriter):
         self.timings: dict[str, float] = {}
 
     @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions, memo: dict | None = None) -> CallDigest:
-        return digest(result, options, memo)
+    def render(cls, result: CallResult, scheme, options: ReportOptions, memo: dict | None = None) -> RunDigest:
+        return digest_run([result], options, memo)
 
-    def add_rendered(self, part: CallDigest) -> None:
-        self.tally.add_digest(part)
+    @classmethod
+    def render_many(cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None) -> RunDigest:
+        return digest_run(results, options, memo)
+
+    def add_rendered(self, part: RunDigest) -> None:
+        self.tally.add_run(part)
+
+    add_many = add_rendered  # a run's digest has the shape of a call's
 
     def add(self, result: CallResult) -> None:
         self.tally.add(result)

@@ -40,9 +40,15 @@ class TextFileWriter(ReportWriter):
         super().__init__(folder, scheme, options)
         self._fh = (folder / self.filename).open("w", encoding=self.encoding, newline=self.newline)
 
+    @classmethod
+    def render_many(cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None) -> str:
+        return "".join([cls.render(r, scheme, options) for r in results])
+
     def add_rendered(self, part: str) -> None:
         if part:
             self._fh.write(part)
+
+    add_many = add_rendered  # a run's text is the texts of its calls, joined
 
     def add(self, result: CallResult) -> None:
         self.add_rendered(self.render(result, self.scheme, self.options))
@@ -106,12 +112,24 @@ class SheetCsvWriter(CsvWriter):
         kinds = cls._kinds
         return _csv_text(rows), tuple([row_xml(kinds, row) for row in rows])
 
+    @classmethod
+    def render_many(cls, results: list[CallResult], scheme, options: ReportOptions,
+                    memo: dict | None = None) -> tuple[str, tuple[str, ...]]:
+        texts, rows = [], []
+        for r in results:
+            text, xml = cls.render(r, scheme, options)
+            if text:
+                texts.append(text)
+                rows.extend(xml)
+        return "".join(texts), tuple(rows)
+
     def add_rendered(self, part: tuple[str, tuple[str, ...]]) -> None:
         text, rows = part
         if text:
             self._fh.write(text)
-            for row in rows:
-                self._sheet.add(row)
+            self._sheet.add_many(rows)
+
+    add_many = add_rendered  # a run's part has the shape of a call's
 
     def close(self) -> None:
         super().close()

@@ -3,9 +3,9 @@ agent and rule, and a bounded number of worst examples per agent and rule for co
 
 Nothing here holds a CallResult: per call we keep six numbers in typed arrays (~25 bytes), per
 (agent, rule) a handful of counters, and per (agent, rule) at most `examples_per_rule` examples
-whose surrounding turns were copied (masked, clipped) into the call's digest. A call reaches the
-tally as a `CallDigest`, made where it was audited, so that with `--jobs N` the masking and
-copying happen in the workers.
+whose surrounding turns were copied (masked, clipped) into the digest. Calls reach the tally a run
+at a time as a `RunDigest`, made where they were audited, so that with `--jobs N` the masking,
+copying and most of the counting happen in the workers.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from ..model import CallResult, Finding
 from .base import ReportOptions
 from .mask import mask_text
 
-__all__ = ["BatchTally", "CallDigest", "digest", "Example", "ContextTurn", "UNKNOWN_AGENT", "NO_WEEK"]
+__all__ = ["BatchTally", "RunDigest", "digest_run", "week_of", "Example", "ContextTurn", "UNKNOWN_AGENT", "NO_WEEK"]
 
 UNKNOWN_AGENT = "(unknown)"
 NO_WEEK = -1
@@ -90,44 +90,50 @@ class BatchTally:
     # (agent code, rule id) -> Counter of (what was said, what to say instead), at most MAX_SAID each
     said: dict[tuple[int, str], Counter] = field(default_factory=dict)
     _seq: count = field(default_factory=count)
-    _weeks: dict[str, int] = field(default_factory=dict)
 
     def add(self, result: CallResult) -> None:
-        self.add_digest(digest(result, self.options))
+        self.add_run(digest_run([result], self.options))
 
-    def add_digest(self, d: CallDigest) -> None:
-        """Count one call from what `digest` kept of it (made where the call was audited)."""
-        code = self.agents.get(d.agent_id)
-        if code is None:
-            code = self.agents[d.agent_id] = len(self.agent_info)
-            self.agent_info.append(_Agent())
-        info = self.agent_info[code]
-        info.name = info.name or d.agent_name
-        info.team = info.team or d.team
-        self.agent_of.append(code)
-        self.week_of.append(self._week(d.started_at))
-        self.score.append(d.score)
-        self.passed.append(d.passed)
-        self.fatal.append(d.fatal)
-        self.n_findings.append(len(d.findings))
-        self.not_applicable.update(d.not_applicable)
-        if not d.findings:
-            return
-        sections: set[str] = set()
-        for rule_id, section, kind, severity, message, deduct in d.findings:
-            self.rule_findings[code, rule_id] += 1
-            self.rule_deduct[code, rule_id] += deduct
-            self.section_findings[code, section] += 1
-            sections.add(section)
+    def add_run(self, run: RunDigest) -> None:
+        """Count consecutive calls from what `digest_run` kept of them (made where they were
+        audited). Every count is the sum of the calls' own, and every first-come choice (an
+        agent's name and team, a rule's description, the phrases said, the examples offered) is
+        made in the calls' order: the tally is the one calls added one by one would make."""
+        codes = []
+        for agent_id, name, team in run.agents:
+            code = self.agents.get(agent_id)
+            if code is None:
+                code = self.agents[agent_id] = len(self.agent_info)
+                self.agent_info.append(_Agent())
+            info = self.agent_info[code]
+            info.name = info.name or name
+            info.team = info.team or team
+            codes.append(code)
+        if len(codes) == 1:
+            self.agent_of.extend(array("i", codes) * len(run.score))
+        else:
+            self.agent_of.extend(array("i", [codes[i] for i in run.agent_of]))
+        self.week_of.extend(run.week_of)
+        self.score.extend(run.score)
+        self.passed.extend(run.passed)
+        self.fatal.extend(run.fatal)
+        self.n_findings.extend(run.n_findings)
+        self.not_applicable.update(run.not_applicable)
+        for counter, own in ((self.rule_findings, run.rule_findings), (self.section_findings, run.section_findings),
+                             (self.rule_calls, run.rule_calls), (self.section_calls, run.section_calls)):
+            for (a, key), n in own.items():
+                counter[codes[a], key] += n
+        deduct = self.rule_deduct
+        for (a, rule_id), points in run.rule_deduct.items():
+            for p in points:  # added one by one, in order: the float sums are those of the calls added singly
+                deduct[codes[a], rule_id] += p
+        for rule_id, info in run.rule_info.items():
             if rule_id not in self.rule_info:
-                self.rule_info[rule_id] = (section, kind, severity, message)
-        for rule_id, said in d.said:
-            self._note_said(code, rule_id, said)
-        for rule_id, badness, example in d.worst:
-            self.rule_calls[code, rule_id] += 1
-            self._offer_example(code, rule_id, badness, example)
-        for s in sections:
-            self.section_calls[code, s] += 1
+                self.rule_info[rule_id] = info
+        for a, rule_id, said in run.said:
+            self._note_said(codes[a], rule_id, said)
+        for a, rule_id, badness, example in run.examples:
+            self._offer_example(codes[a], rule_id, badness, example)
 
     def add_error(self) -> None:
         self.errors += 1
@@ -136,20 +142,6 @@ class BatchTally:
         return None if ordinal == NO_WEEK else date.fromordinal(ordinal)
 
     # -- internals --------------------------------------------------------------------------
-    def _week(self, started_at: str | None) -> int:
-        if not started_at:
-            return NO_WEEK
-        key = started_at[:10]
-        week = self._weeks.get(key)
-        if week is None:
-            try:
-                day = date.fromisoformat(key)
-                week = (day - timedelta(days=day.weekday())).toordinal()
-            except ValueError:
-                week = NO_WEEK
-            self._weeks[key] = week
-        return week
-
     def _note_said(self, code: int, rule_id: str, key: tuple[str | None, str | None]) -> None:
         said = self.said.setdefault((code, rule_id), Counter())
         if key in said or len(said) < MAX_SAID:
@@ -167,65 +159,131 @@ class BatchTally:
         return [e for _, _, e in sorted(heap, key=lambda item: (item[0], item[1]), reverse=True)]
 
 
-class CallDigest(NamedTuple):
-    """What the summary reports keep of one call, made where the call was audited (a worker
-    process, with `audit --jobs N`), so that the process writing the reports only counts: the
-    call's numbers, one row per finding, the phrases said with their suggestions, and for each
-    rule that fired its worst finding as a ready coaching example (masked, clipped)."""
+class RunDigest(NamedTuple):
+    """What the summary reports keep of consecutive calls, made where they were audited (a worker
+    process, with `audit --jobs N`), so that the process writing the reports only adds up: the
+    calls' numbers, their counts per agent and rule, the phrases said with their suggestions, and
+    for each call and rule that fired its worst finding as a ready coaching example (masked,
+    clipped). Agents are numbered in the run (`agents`), in the order they first appear."""
 
-    agent_id: str
-    agent_name: str | None
-    team: str | None
-    started_at: str | None
-    score: float
-    passed: bool
-    fatal: bool
-    not_applicable: tuple[str, ...]
-    findings: tuple[tuple[str, str, str, str, str, float], ...]  # rule id, section, kind, severity, message, deduct
-    said: tuple[tuple[str, tuple[str | None, str | None]], ...]  # rule id, (what was said, what to say)
-    worst: tuple[tuple[str, tuple, Example | None], ...]  # rule id, badness, example
+    agents: tuple[tuple[str, str | None, str | None], ...]  # agent id, first name given, first team given
+    agent_of: array  # per call: its agent's number in `agents`
+    week_of: array  # per call, as BatchTally's
+    score: array
+    passed: array
+    fatal: array
+    n_findings: array
+    not_applicable: Counter  # rule id -> calls it could not judge
+    # (agent number, rule id or section) -> as BatchTally's counters
+    rule_findings: dict
+    rule_deduct: dict  # (agent number, rule id) -> the deductions, in order
+    section_findings: dict
+    rule_calls: dict
+    section_calls: dict
+    rule_info: dict[str, tuple[str, str, str, str]]  # rule id -> section, kind, severity, message (first seen)
+    said: tuple[tuple[int, str, tuple[str | None, str | None]], ...]  # agent number, rule id, (what was said, what to say)
+    examples: tuple[tuple[int, str, tuple, Example], ...]  # agent number, rule id, badness, example; in call order
 
 
-def digest(result: CallResult, options: ReportOptions, seen: dict | None = None) -> CallDigest:
-    """The CallDigest of a result. The example of a rule is its call's worst finding: fatal
-    first, then the biggest deduction, the earlier one on a tie.
+def digest_run(results: list[CallResult], options: ReportOptions, seen: dict | None = None) -> RunDigest:
+    """The RunDigest of consecutive results. The example of a rule in a call is the call's worst
+    finding of it: fatal first, then the biggest deduction, the earlier one on a tie.
 
-    `seen`: what this process kept track of in the results it digested before this one, all
-    earlier in input order (`render_result`'s memo). An example is only cut (masked, clipped,
-    its turns copied: most of a digest's cost) when the tally could keep it: when `seen`
-    already holds `examples_per_rule` examples at least as bad for the agent and rule, the
-    tally, which has seen those and maybe more, would refuse it (`BatchTally._offer_example`:
-    a tie goes to the earlier call), so it is sent as None."""
-    call = result.call
+    `seen`: what this process kept track of in the results it digested before these, all
+    earlier in input order (`report.base.render_run`'s memo). An example is only cut (masked,
+    clipped, its turns copied: most of a digest's cost) when the tally could keep it: when
+    `seen` already holds `examples_per_rule` examples at least as bad for the agent and rule,
+    the tally, which has seen those and maybe more, would refuse it (`BatchTally._offer_example`:
+    a tie goes to the earlier call), so it is left out."""
     mask = options.mask
-    said = []
-    worst: dict[str, Finding] = {}
-    for f in result.findings:
-        if f.suggest and f.matched:
-            said.append((f.rule_id, (mask_text(f.matched), mask_text(f.suggest)) if mask else (f.matched, f.suggest)))
-        w = worst.get(f.rule_id)
-        if w is None or (f.fatal, f.deduct) > (w.fatal, w.deduct):
-            worst[f.rule_id] = f
     limit = options.examples_per_rule
-    agent_id = call.agent_id or UNKNOWN_AGENT
-    worst_out = []
-    for rid, f in worst.items():
-        badness = (f.fatal, f.deduct, -result.score)
-        keep = limit > 0 and (seen is None or _offer(seen.setdefault((agent_id, rid), []), (badness,), limit))
-        worst_out.append((rid, badness, _example(f, result, mask) if keep else None))
-    return CallDigest(
-        agent_id=agent_id,
-        agent_name=call.agent_name,
-        team=call.team,
-        started_at=call.started_at,
-        score=result.score,
-        passed=bool(result.passed),
-        fatal=bool(result.fatal),
-        not_applicable=tuple(result.not_applicable),
-        findings=tuple((f.rule_id, f.section, f.kind, f.severity, f.message, f.deduct) for f in result.findings),
-        said=tuple(said),
-        worst=tuple(worst_out),
+    numbers: dict[str, int] = {}
+    agents: list[list] = []
+    agent_of = array("i")
+    score, passed, fatal, n_findings = array("d"), array("b"), array("b"), array("i")
+    not_applicable: Counter = Counter()
+    rule_findings: dict = {}
+    rule_deduct: dict = {}
+    section_findings: dict = {}
+    rule_calls: dict = {}
+    section_calls: dict = {}
+    rule_info: dict = {}
+    said: list = []
+    examples: list = []
+    for result in results:
+        call = result.call
+        agent_id = call.agent_id or UNKNOWN_AGENT
+        a = numbers.get(agent_id)
+        if a is None:
+            a = numbers[agent_id] = len(agents)
+            agents.append([agent_id, None, None])
+        entry = agents[a]
+        entry[1] = entry[1] or call.agent_name
+        entry[2] = entry[2] or call.team
+        agent_of.append(a)
+        score.append(result.score)
+        passed.append(bool(result.passed))
+        fatal.append(bool(result.fatal))
+        n_findings.append(len(result.findings))
+        if result.not_applicable:
+            not_applicable.update(result.not_applicable)
+        if not result.findings:
+            continue
+        worst: dict[str, Finding] = {}
+        sections = set()
+        for f in result.findings:
+            key = (a, f.rule_id)
+            rule_findings[key] = rule_findings.get(key, 0) + 1
+            points = rule_deduct.get(key)
+            if points is None:
+                rule_deduct[key] = [f.deduct]
+            else:
+                points.append(f.deduct)
+            skey = (a, f.section)
+            section_findings[skey] = section_findings.get(skey, 0) + 1
+            sections.add(f.section)
+            if f.rule_id not in rule_info:
+                rule_info[f.rule_id] = (f.section, f.kind, f.severity, f.message)
+            if f.suggest and f.matched:
+                said.append((a, f.rule_id, (mask_text(f.matched), mask_text(f.suggest)) if mask else (f.matched, f.suggest)))
+            w = worst.get(f.rule_id)
+            if w is None or (f.fatal, f.deduct) > (w.fatal, w.deduct):
+                worst[f.rule_id] = f
+        for rid, f in worst.items():
+            key = (a, rid)
+            rule_calls[key] = rule_calls.get(key, 0) + 1
+            badness = (f.fatal, f.deduct, -result.score)
+            if limit > 0 and (seen is None or _offer(seen.setdefault((agent_id, rid), []), (badness,), limit)):
+                examples.append((a, rid, badness, _example(f, result, mask)))
+        for section in sections:
+            key = (a, section)
+            section_calls[key] = section_calls.get(key, 0) + 1
+    return RunDigest(
+        agents=tuple(map(tuple, agents)), agent_of=agent_of, week_of=array("i", [week_of(r.call.started_at) for r in results]),
+        score=score, passed=passed, fatal=fatal, n_findings=n_findings, not_applicable=not_applicable,
+        rule_findings=rule_findings, rule_deduct=rule_deduct, section_findings=section_findings, rule_calls=rule_calls,
+        section_calls=section_calls, rule_info=rule_info, said=tuple(said), examples=tuple(examples),
     )
+
+
+def week_of(started_at: str | None) -> int:
+    """The proleptic ordinal of the Monday of a call's week, NO_WEEK when it has no date."""
+    if not started_at:
+        return NO_WEEK
+    key = started_at[:10]
+    week = _WEEKS.get(key)
+    if week is None:
+        try:
+            day = date.fromisoformat(key)
+            week = (day - timedelta(days=day.weekday())).toordinal()
+        except ValueError:
+            week = NO_WEEK
+        if len(_WEEKS) < 100_000:  # a cache, bounded on a batch of garbage dates
+            _WEEKS[key] = week
+    return week
+
+
+_WEEKS: dict[str, int] = {}
 
 
 def _offer(heap: list, item: tuple, limit: int) -> bool:

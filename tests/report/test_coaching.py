@@ -85,14 +85,15 @@ def test_examples_are_bounded_and_worst_first(scheme, results):
 
 
 def test_examples_skipped_where_rendered_are_those_no_tally_keeps():
-    """`digest` with a memo (what `audit` renders with, in each process) leaves out the examples
-    the tally would refuse: the tally keeps the same worst examples, with every memo split."""
+    """`digest_run` with a memo (what `audit` renders with, in each process) leaves out the
+    examples the tally would refuse: the tally keeps the same worst examples, with every memo
+    split, and runs of calls add up to the tally of the calls one by one."""
     import sys
 
     from checker.engine import audit_calls
     from checker.read.records import build_call
     from checker.report import ReportOptions
-    from checker.report.tally import digest
+    from checker.report.tally import digest_run
     from checker.scheme import load_scheme
 
     root = Path(__file__).resolve().parents[2]
@@ -104,16 +105,26 @@ def test_examples_skipped_where_rendered_are_those_no_tally_keeps():
     results = [r for i in range(0, len(calls), 32) for r in audit_calls(calls[i : i + 32], shipped)]
     for limit in (1, 3):
         options = ReportOptions(examples_per_rule=limit)
-        full, split = BatchTally(options), BatchTally(options)
-        memos = [{}, {}]  # two processes, taking chunks of 32 calls in turn
-        skipped = 0
-        for i, r in enumerate(results):
-            full.add_digest(digest(r, options))
-            d = digest(r, options, memos[(i // 32) % 2])
-            skipped += sum(example is None for _, _, example in d.worst)
-            split.add_digest(d)
-        assert skipped > 100  # the filter does leave examples out …
+        single, full, split = BatchTally(options), BatchTally(options), BatchTally(options)
+        memos = [{}, {}]  # two processes, taking runs of 32 calls in turn
+        kept = 0
+        for r in results:
+            single.add(r)
+        for i in range(0, len(results), 32):
+            run = results[i : i + 32]
+            full.add_run(digest_run(run, options))
+            d = digest_run(run, options, memos[(i // 32) % 2])
+            kept += len(d.examples)
+            split.add_run(d)
+        assert kept < sum(full.rule_calls.values()) - 100  # the filter does leave examples out …
         assert full.examples.keys() == split.examples.keys()
         for code, rule_id in full.examples:  # … and never one the tally would keep
             assert full.worst_examples(code, rule_id) == split.worst_examples(code, rule_id)
-        assert full.rule_calls == split.rule_calls
+            assert single.worst_examples(code, rule_id) == full.worst_examples(code, rule_id)
+        for tally in (full, split):
+            for name in ("agents", "agent_of", "week_of", "score", "passed", "fatal", "n_findings", "rule_findings",
+                         "rule_calls", "rule_deduct", "section_findings", "section_calls", "not_applicable",
+                         "rule_info", "said"):
+                a, b = getattr(single, name), getattr(tally, name)
+                assert a == b and list(a) == list(b), name  # the same counts, in the same order
+            assert [(i.name, i.team) for i in tally.agent_info] == [(i.name, i.team) for i in single.agent_info]
