@@ -8,7 +8,7 @@ results are read back in chunk order: input order by construction, as `imap` giv
 the calling process takes a chunk itself whenever the oldest one out is not answered yet, so it
 works instead of waiting (its results wait in line for the ones before them). One feeder thread
 per worker sends the chunks, so the parent never blocks on a full pipe while a worker waits for it
-to read; at most `depth` chunks per worker (and `depth` done here) are in flight, so memory stays
+to read; at most `depth` chunks per worker (and `ahead` done here) are in flight, so memory stays
 flat. Stopping kills the workers (by their own process ids) and closes the pipes: nothing is left
 to join.
 """
@@ -56,15 +56,21 @@ def _worker(conn, fn: Callable, init: Callable | None, initargs: tuple, inherite
 
 class OrderedPool:
     def __init__(self, processes: int, fn: Callable[[Any], Any], init: Callable | None = None, initargs: tuple = (),
-                 depth: int = 3) -> None:
+                 depth: int = 3, frozen: bool = False, ahead: int | None = None) -> None:
+        """`depth`: chunks in flight per worker; `ahead`: chunks done here that may wait in line for
+        a worker's (default `depth`; a caller whose last chunks are smaller lets this process take
+        more of them meanwhile). `frozen`: the caller has frozen the collector's objects (`gc.freeze`, as `audit.batch_gc`
+        does) and unfreezes them itself; else the pool freezes them only while it forks. (Asking
+        `gc.get_freeze_count()` instead walks every frozen object: milliseconds.)"""
         fork = "fork" in mp.get_all_start_methods()
         ctx = mp.get_context("fork" if fork else "spawn")
         self.depth = depth
+        self.ahead = depth if ahead is None else ahead
         self._procs = []
         self._conns = []
         self._feeds: list[queue.SimpleQueue] = []
+        self._feeders: list[threading.Thread] = []
         self._next = 0  # the worker the next chunk goes to
-        frozen = gc.get_freeze_count()  # the caller's own freeze (`audit.batch_gc`) is kept
         if fork:
             # What the parent holds (the compiled scheme, dictionaries) is never freed by a worker:
             # keep it out of the workers' garbage collections, which would otherwise walk it all
@@ -82,8 +88,10 @@ class OrderedPool:
             gc.unfreeze()
         for conn in self._conns:  # threads only once every worker is forked: no fork of a threaded process
             feed: queue.SimpleQueue = queue.SimpleQueue()
-            threading.Thread(target=self._feeder, args=(conn, feed), daemon=True).start()
+            feeder = threading.Thread(target=self._feeder, args=(conn, feed), daemon=True)
+            feeder.start()
             self._feeds.append(feed)
+            self._feeders.append(feeder)
 
     @staticmethod
     def _feeder(conn, feed: queue.SimpleQueue) -> None:
@@ -136,7 +144,7 @@ class OrderedPool:
                 yield value
                 continue
             conn = self._conns[value]
-            if local is not None and not exhausted and done_here < self.depth and not conn.poll():
+            if local is not None and not exhausted and done_here < self.ahead and not conn.poll():
                 chunk = next(chunks, _END)
                 if chunk is _END:
                     exhausted = True
@@ -155,12 +163,15 @@ class OrderedPool:
             yield result
 
     def close(self) -> None:
-        """Let the workers finish and exit (after every chunk was answered)."""
+        """Let the workers exit (after every chunk was answered). Their exit is not waited for:
+        a worker takes a few milliseconds to go (the kernel unmaps its copy of this process),
+        which this process spends on the reports instead; `multiprocessing` reaps it later."""
         for feed in self._feeds:
             feed.put(b"")
-        for proc in self._procs:
-            proc.join(timeout=10)
-        self.kill()
+        for feeder in self._feeders:  # each has sent its end (or found its worker gone) …
+            feeder.join(timeout=10)
+        for conn in self._conns:  # … so its pipe can be closed under it: a worker reads EOF at worst
+            conn.close()
 
     def kill(self) -> None:
         for proc in self._procs:

@@ -197,3 +197,16 @@ def test_collector_settings_are_restored_after_an_audit(workspace):
     assert result.exit_code == 0, result.output
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == frozen
+
+
+def test_a_parallel_audits_last_chunks_are_small():
+    from checker.audit import CHUNK, TAIL_AHEAD, TAIL_CHUNK, _chunks
+
+    for n in (0, 5, CHUNK, CHUNK * TAIL_AHEAD, CHUNK * (TAIL_AHEAD + 1) + 3, 10 * CHUNK + 7):
+        chunks = list(_chunks(range(n), CHUNK, ending=TAIL_CHUNK))
+        assert [x for c in chunks for x in c] == list(range(n))  # every item, once, in order
+        big = sum(len(c) == CHUNK for c in chunks)
+        assert all(len(c) == CHUNK for c in chunks[:big])  # full chunks first …
+        assert all(len(c) <= TAIL_CHUNK for c in chunks[big:])  # … then small ones to the end
+        tail = n - big * CHUNK  # what the small ones hold: the last TAIL_AHEAD chunks' worth, or more
+        assert tail == n if n <= CHUNK * TAIL_AHEAD else CHUNK * TAIL_AHEAD <= tail < CHUNK * (TAIL_AHEAD + 1)
