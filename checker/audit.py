@@ -210,6 +210,8 @@ def _audit_units(
                 else:  # rare: the run again, here, without the copies (a run's parts are joined)
                     items = [dup if dup is not None else parse_raw_line(u, roles) if isinstance(u, RawLine) else u
                              for dup, u in zip(dups, chunk[at:at + n])]
+                    # no memo: this process's holds calls later than these, which `digest_run`'s
+                    # guess of the tally's choice of examples must not see
                     yield from rendered_items(_audited(items, scheme, segmenter), scheme, render)
                 at += n
 

@@ -59,9 +59,10 @@ class OrderedPool:
                  depth: int = 3, frozen: bool = False, ahead: int | None = None) -> None:
         """`depth`: chunks in flight per worker; `ahead`: chunks done here that may wait in line for
         a worker's (default `depth`; a caller whose last chunks are smaller lets this process take
-        more of them meanwhile). `frozen`: the caller has frozen the collector's objects (`gc.freeze`, as `audit.batch_gc`
-        does) and unfreezes them itself; else the pool freezes them only while it forks. (Asking
-        `gc.get_freeze_count()` instead walks every frozen object: milliseconds.)"""
+        more of them meanwhile). `frozen`: the caller has frozen the collector's objects
+        (`gc.freeze`, as `audit.batch_gc` does) and unfreezes them itself; else the pool freezes
+        them only while it forks. (Asking `gc.get_freeze_count()` instead walks every frozen
+        object: milliseconds.)"""
         fork = "fork" in mp.get_all_start_methods()
         ctx = mp.get_context("fork" if fork else "spawn")
         self.depth = depth
