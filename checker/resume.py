@@ -95,10 +95,7 @@ class Journal:
                           lambda: {"k": key, **item.to_json(call=False)})
 
     def add(self, item: CallResult | InputError) -> None:
-        self.add_line(self.line_for(item))
-
-    def add_line(self, line: str) -> None:
-        self.add_lines(line, 1)
+        self.add_lines(self.line_for(item), 1)
 
     def add_lines(self, lines: str, n: int) -> None:
         """`n` items' lines, joined."""

@@ -90,18 +90,8 @@ class SheetFile:
         self._fh = path.open("w", encoding="utf-8")
         self._buf: list[str] = []
 
-    def add(self, cells: str) -> None:
-        """One row, as `row_xml` made its cells."""
-        if self.rows >= self._limit:
-            return
-        self.rows += 1
-        self._buf.append(f'<row r="{self.rows + 1}">{cells}</row>')
-        if len(self._buf) >= 2000:
-            self._fh.write("".join(self._buf))
-            self._buf.clear()
-
     def add_many(self, rows: tuple[str, ...]) -> None:
-        """Rows, as `add` takes each."""
+        """Rows, each as `row_xml` made its cells."""
         room = self._limit - self.rows
         if room <= 0:
             return
