@@ -7,10 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: audit test install bench docs clean
 
-# The modules setup.py compiles (checker/_compiled.py): an edit to one rebuilds the install.
-COMPILED := $(shell $(PYTHON) -c 'import runpy; c = runpy.run_path("checker/_compiled.py"); print(" ".join(c["source_path"](m, ".") for m in c["MODULES"]))')
-
-$(STAMP): pyproject.toml setup.py checker/_compiled.py $(COMPILED)
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

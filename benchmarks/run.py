@@ -54,11 +54,7 @@ def run(args, tmp: Path) -> None:
     text_bytes = write_jsonl(calls_path, args.calls, seed=7)
     mb = text_bytes / 1e6
     print(f"# qa-check benchmark — {args.calls} synthetic calls × 45 turns, {mb:.2f} MB of turn text")
-    compiled = subprocess.run([sys.executable, "-c", "from checker._compiled import MODULES, compiled_modules; "
-                                            "print(len(compiled_modules()), len(MODULES))"],
-                              capture_output=True, text=True, cwd=ROOT, check=True).stdout.split()
-    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores, {compiled[0]} of {compiled[1]} hot modules "
-          "compiled (setup.py)\n")
+    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
 
     # This machine's speed drifts by ±15 % from one minute to the next (other tenants): every
     # timing is the best of a few runs, the sides of a ratio taken in turn (`best_of`).
@@ -70,10 +66,6 @@ def run(args, tmp: Path) -> None:
     row("naive baseline: jieba.lcut over every turn", args.calls / naive, mb / naive)
     row("qa-check audit --jobs 1", args.calls / audit_s, mb / audit_s)
     print(f"  ratio audit / naive: {naive / audit_s:.2f}×")  # two decimals: the target is 10×
-    if compiled[0] != "0":  # what compiling the hot modules is worth: the same audit as Python
-        pure_s = min(time_audit([calls_path], ROOT / "qa_rules", tmp / "out1", jobs=1, pure=True) for _ in range(2))
-        row("same, every module as Python (QA_CHECK_PURE=1)", args.calls / pure_s, mb / pure_s)
-        print(f"  compiled / Python: {pure_s / audit_s:.2f}×; Python / naive: {naive / pure_s:.2f}×")
     print()
 
     print("## Rule-set size (same calls, --jobs 1, one forbidden rule)")
@@ -183,11 +175,10 @@ def naive_baseline(path: Path) -> float:
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
-def time_audit(paths: list[Path], rules: Path, out: Path, jobs: int, count: bool = False, pure: bool = False):
+def time_audit(paths: list[Path], rules: Path, out: Path, jobs: int, count: bool = False):
     """Seconds for the whole audit (read, evaluate, score, write every report), in a fresh
     process after its one-time loading (scheme, dictionaries, tables: one warm-up call, as the
-    baseline loads jieba's dictionary first). With `count`, also the number of findings; with `pure`,
-    every module run as Python (`checker._compiled`)."""
+    baseline loads jieba's dictionary first). With `count`, also the number of findings."""
     code = (
         "import io, sys, time\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
@@ -201,8 +192,7 @@ def time_audit(paths: list[Path], rules: Path, out: Path, jobs: int, count: bool
         f" jobs={jobs}, scheme=scheme, log=io.StringIO())\n"
         "print(time.perf_counter() - t, s.findings)\n"
     )
-    env = os.environ | ({"QA_CHECK_PURE": "1"} if pure else {})
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if res.returncode != 0:
         raise SystemExit(res.stderr)
     seconds, findings = res.stdout.strip().splitlines()[-1].split()

@@ -35,14 +35,8 @@ Speaker = Literal["agent", "customer", "any"]
 Severity = Literal["error", "warning", "info"]
 
 
-def _a_function() -> None:
-    """Any function of this module (see `Strict`)."""
-
-
 class Strict(BaseModel):
-    # Compiled (`checker._compiled`), a method is a Cython function, not Python's function type,
-    # and pydantic would take it for a field without annotation: name its type as not a field.
-    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(type(_a_function),))
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Window(Strict):

@@ -78,9 +78,6 @@ def env(tmp_path_factory) -> dict[str, str]:
         "GIT_COMMITTER_EMAIL": "qa-check@example.invalid",
         "PRE_COMMIT_HOME": str(home / "cache"),  # one hook environment for the whole module
         "PRE_COMMIT_COLOR": "never",
-        # The hook environments are pip installs of this project: not compiled (setup.py), which
-        # would add ~1 min to each; the hook runs the same code as Python.
-        "QA_CHECK_COMPILE": "0",
     }
 
 
