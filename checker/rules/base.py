@@ -340,14 +340,24 @@ class Rule:
         # Whose turn a gate key must be in (None or "any": anyone's), where the kind finds nothing in
         # the other speakers' turns: 知道了 said by the customer opens no agent rule.
         self.gate_speaker: str | None = None
-        # `when_meta` as (field, the values it accepts), for `applies` to ask of every call.
-        self._population = [
-            (key, Options(wanted if isinstance(wanted, list) else [wanted])) for key, wanted in config.when_meta.items()
-        ]
+        self._population: tuple[RuleConfig, list[tuple[str, Options]]] | None = None
 
     @property
     def window_in_seconds(self) -> bool:
         return self.config.window is not None and self.config.window.needs_timestamps
+
+    @property
+    def population(self) -> list[tuple[str, Options]]:
+        """`when_meta` as (field, the values it accepts), for `applies` to ask of every call.
+        Derived from the config the rule holds now, never from the one it was built with: the
+        script lint narrows `when_meta` on a copy of the rule, and the copy must judge by that."""
+        cached = self._population
+        if cached is None or cached[0] is not self.config:
+            config = self.config
+            cached = self._population = (config, [
+                (key, Options(wanted if isinstance(wanted, list) else [wanted])) for key, wanted in config.when_meta.items()
+            ])
+        return cached[1]
 
     # -- evaluation -----------------------------------------------------------------------
     def applies(self, call: Call) -> bool:
@@ -357,7 +367,7 @@ class Rule:
             return config.enabled
         if not config.enabled:
             return False
-        for key, options in self._population:
+        for key, options in self.population:
             if call.field_value(key) not in options:
                 return False
         return True
