@@ -1,0 +1,67 @@
+"""What a scheme costs on the real corpus: the audit of ../shared/corpus (1,384 chat dialogues,
+--jobs 1, every report) timed with the shipped scheme of this tree and, with `--before DIR`,
+with the code and scheme of another tree (e.g. `git archive <rev> | tar -x -C DIR`), each the
+best of `--runs`; prints seconds, findings and the ratio after / before.
+
+    python benchmarks/corpus_scheme.py --before /tmp/qa-before
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "real_cs_dialogues.jsonl"
+
+
+def time_tree(root: Path, out: Path) -> tuple[float, int]:
+    """Seconds of the audit with `root`'s code and `root/qa_rules`, after loading, and findings."""
+    code = (
+        "import io, sys, time\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "from pathlib import Path\n"
+        "from checker.audit import _preload, run_audit\n"
+        "from checker.scheme import load_scheme\n"
+        f"rules = Path({str(root / 'qa_rules')!r})\n"
+        "scheme = load_scheme(rules)\n"
+        "_preload(scheme, None)\n"
+        "t = time.perf_counter()\n"
+        f"s = run_audit([Path({str(CORPUS)!r})], rules, Path({str(out)!r}), jobs=1, scheme=scheme, log=io.StringIO())\n"
+        "print(time.perf_counter() - t, s.findings)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    if res.returncode != 0:
+        raise SystemExit(res.stderr)
+    seconds, findings = res.stdout.strip().splitlines()[-1].split()
+    return float(seconds), int(findings)
+
+
+def best(root: Path, runs: int, tmp: Path) -> tuple[float, int]:
+    results = [time_tree(root, tmp / f"out{i}") for i in range(runs)]
+    return min(r[0] for r in results), results[0][1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--before", type=Path, help="another tree (code + qa_rules) to compare with")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    if not CORPUS.is_file():
+        print("real corpus not present: nothing to measure")
+        return
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if args.before:
+            before, found_before = best(args.before.resolve(), args.runs, tmp / "b")
+            print(f"before ({args.before}): {before:.2f} s, {found_before} findings")
+        after, found_after = best(ROOT, args.runs, tmp / "a")
+        print(f"this tree: {after:.2f} s, {found_after} findings")
+        if args.before:
+            print(f"ratio this / before: {after / before:.3f}")
+
+
+if __name__ == "__main__":
+    main()
