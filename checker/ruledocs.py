@@ -211,8 +211,9 @@ def _conditions(c: Any, lexicons: dict[str, list[Any]]) -> list[str]:
         text = "、".join(looks)
         if cond.exceptions:
             text += "; exceptions: " + "、".join(cond.exceptions)
-        count = f"≥ {cond.min_count}" if cond.max_count is None else (
-            f"{cond.min_count}–{cond.max_count}" if cond.min_count else f"≤ {cond.max_count}")
+        least = cond.least_count
+        count = f"≥ {least}" if cond.max_count is None else (
+            f"{least}–{cond.max_count}" if least else ("none" if cond.max_count == 0 else f"≤ {cond.max_count}"))
         if cond.min_distinct is not None:
             count += f", ≥ {cond.min_distinct} different"
         placed = "—"

@@ -58,7 +58,7 @@ class Condition(PhraseSet):
 
     speaker: Speaker | None = None  # default: the rule's
     window: Window | None = None  # default: the rule's
-    min_count: int = Field(1, ge=0)
+    min_count: int | None = Field(None, ge=0)  # default 1, or 0 with `max_count: 0` (= absent)
     max_count: int | None = Field(None, ge=0)
     min_distinct: int | None = Field(None, ge=0)  # default 1, or 0 when min_count is 0
     after: str | None = None
@@ -69,7 +69,7 @@ class Condition(PhraseSet):
 
     @model_validator(mode="after")
     def _bounds_and_anchor(self) -> "Condition":
-        if self.max_count is not None and self.max_count < self.min_count:
+        if self.max_count is not None and self.max_count < self.least_count:
             raise ValueError("max_count is below min_count")
         if sum(a is not None for a in (self.after, self.before, self.around)) > 1:
             raise ValueError("a condition takes at most one of after, before, around")
@@ -88,11 +88,17 @@ class Condition(PhraseSet):
         return next((a for a in ANCHORS if getattr(self, a) is not None), None)
 
     @property
+    def least_count(self) -> int:
+        if self.min_count is not None:
+            return self.min_count
+        return 1 if self.max_count is None else min(1, self.max_count)
+
+    @property
     def least_distinct(self) -> int:
-        return self.min_distinct if self.min_distinct is not None else min(1, self.min_count)
+        return self.min_distinct if self.min_distinct is not None else min(1, self.least_count)
 
     def met_by(self, count: int, kinds: int) -> bool:
-        if count < self.min_count or (self.max_count is not None and count > self.max_count):
+        if count < self.least_count or (self.max_count is not None and count > self.max_count):
             return False
         return kinds >= self.least_distinct
 
