@@ -1,7 +1,7 @@
 """What a scheme costs on the real corpus: the audit of ../shared/corpus (1,384 chat dialogues,
 --jobs 1, every report) timed with the shipped scheme of this tree and, with `--before DIR`,
-with the code and scheme of another tree (e.g. `git archive <rev> | tar -x -C DIR`), each the
-best of `--runs`; prints seconds, findings and the ratio after / before.
+with the code and scheme of another tree (e.g. `git archive <rev> | tar -x -C DIR`), the two
+alternated `--runs` times; prints the best and median seconds, findings and the ratios.
 
     python benchmarks/corpus_scheme.py --before /tmp/qa-before
 """
@@ -39,9 +39,6 @@ def time_tree(root: Path, out: Path) -> tuple[float, int]:
     return float(seconds), int(findings)
 
 
-def best(root: Path, runs: int, tmp: Path) -> tuple[float, int]:
-    results = [time_tree(root, tmp / f"out{i}") for i in range(runs)]
-    return min(r[0] for r in results), results[0][1]
 
 
 def main() -> None:
@@ -52,15 +49,22 @@ def main() -> None:
     if not CORPUS.is_file():
         print("real corpus not present: nothing to measure")
         return
+    trees = [("this tree", ROOT)] + ([(f"before ({args.before})", args.before.resolve())] if args.before else [])
+    times: dict[str, list[float]] = {name: [] for name, _ in trees}
+    found: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        if args.before:
-            before, found_before = best(args.before.resolve(), args.runs, tmp / "b")
-            print(f"before ({args.before}): {before:.2f} s, {found_before} findings")
-        after, found_after = best(ROOT, args.runs, tmp / "a")
-        print(f"this tree: {after:.2f} s, {found_after} findings")
-        if args.before:
-            print(f"ratio this / before: {after / before:.3f}")
+        # Alternated, run by run, so that a busy moment of the machine falls on both trees alike.
+        for i in range(args.runs):
+            for name, root in trees:
+                seconds, found[name] = time_tree(root, tmp / f"out{i}-{len(times[name])}-{name[:4]}")
+                times[name].append(seconds)
+    for name, _ in trees:
+        ts = sorted(times[name])
+        print(f"{name}: best {ts[0]:.3f} s, median {ts[len(ts) // 2]:.3f} s, {found[name]} findings")
+    if args.before:
+        this, before = sorted(times["this tree"]), sorted(times[trees[1][0]])
+        print(f"ratio this / before: best {this[0] / before[0]:.3f}, median {this[len(this) // 2] / before[len(before) // 2]:.3f}")
 
 
 if __name__ == "__main__":

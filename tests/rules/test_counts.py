@@ -81,3 +81,15 @@ def test_counts_must_be_positive():
         scheme_from(FORBIDDEN.replace("min_count: 3", "min_count: 0"))
     with pytest.raises(SchemeError, match="unknown key 'min_distinct'"):
         scheme_from(FORBIDDEN.replace("min_count: 3", "min_distinct: 2"))
+
+
+def test_lint_counts_over_the_whole_script():
+    from checker.lint.run import Linter
+    from checker.lint.scripts import parse_script
+
+    linter = Linter(scheme_from(FORBIDDEN))
+    two = parse_script("那个，您好。\n那个，请稍等。\n", "two.md")
+    three = parse_script("那个，您好。\n那个，请稍等。\n就是说，好了。\n", "three.md")
+    assert linter.lint_script_file(two) == []
+    assert [(f.line, f.col, f.matched) for f in linter.lint_script_file(three)] == [
+        (1, 1, "那个"), (2, 1, "那个"), (3, 1, "就是说")]
