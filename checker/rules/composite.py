@@ -28,8 +28,8 @@ then the written order) that is true, stands somewhere in `fires_when` not under
 an occurrence; call-level when there is none. The message says which conditions held.
 
 Cost: when `fires_when` is false with every condition empty (the usual `a and not b`), the rule
-has a gate — the union of its conditions' keys — so a call holding none of them is skipped
-without evaluating it; otherwise each condition asks `may_hit` (a set test) before looking at
+has a gate — the keys of the conditions one of which must occur (`_needed`) — so a call holding
+none of them is skipped without evaluating it; otherwise each condition asks `may_hit` (a set test) before looking at
 any turn, and looks only at the candidate turns of its keys.
 """
 from __future__ import annotations
@@ -146,16 +146,35 @@ class CompositeRule(Rule):
         self._set_gate()
 
     def _set_gate(self) -> None:
-        """A gate only when the rule cannot fire with every condition empty, and no condition
-        needs timestamps (a skipped call must not hide a not-applicable verdict)."""
-        empty_fires = expression.evaluate(self.expr, lambda name: self.parts[name].config.met_by(0, 0))
-        gates = [p.matcher.gate for p in self.parts.values()]
-        if empty_fires or self.in_seconds or any(g is None for g in gates):
+        """A gate only when the rule cannot fire with every condition empty (`_needed`), and no
+        condition needs timestamps (a skipped call must not hide a not-applicable verdict)."""
+        needed = self._needed(self.expr)
+        if needed is None or self.in_seconds:
             return
-        self.gate = frozenset().union(*gates)  # type: ignore[arg-type]
-        speakers = {p.speaker for p in self.parts.values()}
+        self.gate = frozenset().union(*(self.parts[n].matcher.gate for n in needed))  # type: ignore[arg-type]
+        speakers = {self.parts[n].speaker for n in needed}
         if len(speakers) == 1:
             self.gate_speaker = speakers.pop()
+
+    def _needed(self, expr) -> "frozenset[str] | None":
+        """Conditions one of which must have an occurrence for `expr` to be true (None: it can be
+        true with none, or a condition has no gate). Under `and`, the operand with the fewest
+        keys is enough; under `or`, every operand's are needed: `refund and promise and not
+        verified` is gated on whichever of refund, promise has fewer keys."""
+        if isinstance(expr, expression.Name):
+            part = self.parts[expr.name]
+            if part.config.met_by(0, 0) or part.matcher.gate is None:
+                return None
+            return frozenset((expr.name,))
+        if isinstance(expr, expression.Not):
+            return None
+        found = [self._needed(e) for e in expr.operands]
+        if isinstance(expr, expression.AnyOf):
+            return None if any(f is None for f in found) else frozenset().union(*found)  # type: ignore[arg-type]
+        known = [f for f in found if f is not None]
+        if not known:
+            return None
+        return min(known, key=lambda names: sum(len(self.parts[n].matcher.gate) for n in names))  # type: ignore[arg-type]
 
     def script_view(self) -> "CompositeRule":
         """The rule as `qa-check lint` reads a script: every line is anyone's, no windows."""

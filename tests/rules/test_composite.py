@@ -191,9 +191,14 @@ rules:
 def test_gate_skips_calls_without_keys_unless_it_can_fire_empty():
     scheme = scheme_from(PROMISE)
     rule = scheme.rule("promise-without-verify")
-    assert rule.gate is not None and {"退款", "马上到账", "核实"} <= rule.gate
-    assert rule.gate_speaker is None  # the conditions' speakers differ
+    # refund and promise are both needed; refund has as few keys as promise and comes first
+    assert rule.gate == frozenset({"退款"}) and rule.gate_speaker == "customer"
     assert scheme_from(count_rule(max_count=0)).rule("r").gate is None
+    either = scheme_from(PROMISE.replace("refund and promise and not verified", "refund or verified"))
+    assert either.rule("promise-without-verify").gate == frozenset({"退款", "核实"})
+    assert either.rule("promise-without-verify").gate_speaker is None  # customer's or agent's turns
+    # a call holding only the promise is skipped by the engine: nothing can fire there
+    assert run(PROMISE, "坐席: 钱马上到账。")[0] == []
 
 
 def test_condition_defaults_to_the_rules_speaker_and_window():
