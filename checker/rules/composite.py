@@ -35,7 +35,6 @@ any turn, and looks only at the candidate turns of its keys.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -111,15 +110,13 @@ class CompositeConfig(RuleConfig):
     stage: str | list[str] | None = None  # script-library stages this applies to (`qa-check lint`)
 
 
-@dataclass
 class _Part:
-    """A compiled condition: what it matches, where, and how it is counted."""
+    """A compiled condition: what it matches, and where."""
 
-    name: str
-    config: Condition
-    matcher: PhraseMatcher
-    speaker: str
-    window: Window | None
+    __slots__ = ("name", "config", "matcher", "speaker", "window")
+
+    def __init__(self, name: str, config: Condition, matcher: PhraseMatcher, speaker: str, window: Window | None):
+        self.name, self.config, self.matcher, self.speaker, self.window = name, config, matcher, speaker, window
 
 
 @register

@@ -10,7 +10,6 @@ points at the very token (`file:line:col`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Union
 
 __all__ = ["Name", "Not", "All", "AnyOf", "Expr", "ExpressionError", "parse", "names", "evaluate", "positive_names"]
@@ -19,25 +18,45 @@ OPERATORS = ("and", "or", "not")
 _TOKEN = re.compile(r"\s*(?:(?P<paren>[()])|(?P<word>[^\s()]+))")
 
 
-@dataclass(frozen=True)
-class Name:
-    name: str
-    offset: int  # where the name stands in the expression
+class _Node:
+    """A node of the tree (plain slotted classes: `qa-check lint` imports every kind at start-up,
+    and a dataclass costs a code generation each)."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(repr(getattr(self, k)) for k in self.__slots__)})"
 
 
-@dataclass(frozen=True)
-class Not:
-    operand: "Expr"
+class Name(_Node):
+    __slots__ = ("name", "offset")  # offset: where the name stands in the expression
+
+    def __init__(self, name: str, offset: int):
+        self.name, self.offset = name, offset
 
 
-@dataclass(frozen=True)
-class All:
-    operands: tuple["Expr", ...]
+class Not(_Node):
+    __slots__ = ("operand",)
+
+    def __init__(self, operand: "Expr"):
+        self.operand = operand
 
 
-@dataclass(frozen=True)
-class AnyOf:
-    operands: tuple["Expr", ...]
+class All(_Node):
+    __slots__ = ("operands",)
+
+    def __init__(self, operands: tuple["Expr", ...]):
+        self.operands = operands
+
+
+class AnyOf(_Node):
+    __slots__ = ("operands",)
+
+    def __init__(self, operands: tuple["Expr", ...]):
+        self.operands = operands
 
 
 Expr = Union[Name, Not, All, AnyOf]
