@@ -256,12 +256,14 @@ def _compile_rule(
         config = cls.Config.model_validate(raw)
     except ValidationError as exc:
         problems.extend(validation_problems(exc, loc, prefix=path))
+        problems.extend(_kind_problems(cls, raw, loc, path))
         return None
     if config.id in seen:
         problems.append(f"{loc.where(path + ('id', '__value__'))}: duplicate rule id {config.id!r} (first at {seen[config.id]})")
         return None
     before = len(problems)
     _check_references(raw, loc, path, ctx, problems)
+    problems.extend(_kind_problems(cls, raw, loc, path))
     if len(problems) > before:
         return None
     try:
@@ -269,6 +271,13 @@ def _compile_rule(
     except ValueError as exc:  # a phrase with nothing to match
         problems.append(f"{loc.where(path)}: rule {config.id!r}: {exc}")
         return None
+
+
+def _kind_problems(cls: type[Rule], raw: dict[str, Any], loc: Located, path: tuple) -> list[str]:
+    """A kind's own checks that need positions inside values (a composite's `fires_when` and
+    anchors): `located_problems(raw, loc, path)` when the kind has one."""
+    check = getattr(cls, "located_problems", None)
+    return check(raw, loc, path) if check is not None else []
 
 
 def _check_references(raw: dict[str, Any], loc: Located, path: tuple, ctx: CompileContext, problems: list[str]) -> None:

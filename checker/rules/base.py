@@ -381,10 +381,11 @@ class Rule:
     def findings(self, ctx: CallContext) -> list[Finding]:
         raise NotImplementedError
 
-    def scope(self, ctx: CallContext, speaker: str | None = None) -> Sequence[int]:
-        """Indexes of the turns the rule looks at: its speaker's turns, cut by its window."""
+    def scope(self, ctx: CallContext, speaker: str | None = None, window: Window | None = None) -> Sequence[int]:
+        """Indexes of the turns the rule looks at: its speaker's turns, cut by its window (or by
+        `window`, a part's own: a composite's condition)."""
         indexes = ctx.turn_indexes(speaker or self.config.speaker)
-        window = self.config.window
+        window = window or self.config.window
         if window is None:
             return indexes
         if window.first_turns is not None:
