@@ -232,5 +232,70 @@ def rules_docs(path: Path, out: Path | None, check: bool) -> None:
     click.echo(f"wrote {out}" if current != text else f"{out} unchanged", err=True)
 
 
+# -- trust in the rules (`qa-check calibrate`, `qa-check diff`): logic in calibrate.py, diff.py ------
+
+
+@main.command()
+@click.argument("labels", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
+              help="Scheme: a YAML file or a folder of them.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports/calibration"),
+              show_default=True, help="Where calibration.csv and calibration.md go.")
+@click.option("--min-kappa", type=float, default=None,
+              help="Exit 1 when a rule with at least 10 labels has Cohen's κ below this (default: no threshold).")
+@click.option("--findings", "findings", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="Read the verdicts from the report folder of a finished audit instead of auditing again.")
+@click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
+def calibrate(labels: Path, paths: tuple[Path, ...], rules: Path, out: Path, min_kappa: float | None,
+              findings: Path | None, segmenter: str | None) -> None:
+    """Measure the scheme against human verdicts: LABELS is a CSV call_id, rule_id, fires.
+
+    Audits the labelled calls under PATHS (default transcripts/), or with --findings reads an
+    audit's findings; writes calibration.csv and calibration.md. Exit 1 when --min-kappa is not
+    met, 2 when the labels or some input cannot be read, 3 when the scheme is invalid.
+    """
+    from . import calibrate as cal
+
+    scheme = _load_scheme_or_exit(rules)
+    try:
+        labelled = cal.read_labels(labels)
+    except cal.LabelError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{labels}: {len(exc.problems)} problem(s) in the labels; nothing written", err=True)
+        sys.exit(EXIT_INPUT)
+    if findings is not None:
+        try:
+            verdicts = cal.read_audit(findings, labelled, [r.id for r in scheme.rules])
+        except (OSError, ValueError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
+    else:
+        inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
+        missing = [p for p in inputs if "://" not in str(p) and not p.exists()]
+        if missing:
+            click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
+            sys.exit(EXIT_INPUT)
+        verdicts = cal.audit_labelled(labelled, inputs, scheme, segmenter)
+    for error in verdicts.errors:
+        click.echo(f"error: {error}", err=True)
+    result = cal.calibrate(labelled, verdicts)
+    csv_path, md_path = cal.write_calibration(out, result, scheme.name, labels.name, min_kappa)
+    for title, group in (("call not in the input", result.unknown_calls), ("rule not in the scheme", result.unknown_rules),
+                         ("rule not applicable to the call", result.not_applicable)):
+        for label in group:
+            click.echo(f"{labels}:{label.line}: not compared ({title}): call {label.call_id!r}, rule {label.rule_id!r}",
+                       err=True)
+    compared = sum(m.labelled for m in result.rules)
+    disagreeing = sum(m.disagreements for m in result.rules)
+    click.echo(f"{compared} labelled pair(s) in {result.calls} call(s) compared ({verdicts.source}): "
+               f"{compared - disagreeing} agree, {disagreeing} disagree → {csv_path}, {md_path}", err=True)
+    below = result.below(min_kappa)
+    for m in below:
+        click.echo(f"rule {m.rule_id}: κ {float(m.kappa):.4f} < --min-kappa {min_kappa} ({m.labelled} labels)", err=True)
+    sys.exit(EXIT_INPUT if verdicts.errors else EXIT_FAIL if below else EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
