@@ -297,5 +297,58 @@ def calibrate(labels: Path, paths: tuple[Path, ...], rules: Path, out: Path, min
     sys.exit(EXIT_INPUT if verdicts.errors else EXIT_FAIL if below else EXIT_OK)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--base", "base", required=True,
+              help="The scheme before the change: a file or folder, or a Git revision REV:PATH (main:qa_rules).")
+@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
+              help="The scheme after the change.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--fail-on-flip", is_flag=True, default=False, help="Exit 1 when any call's `passed` flips.")
+@click.option("--calls-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="CSV of call metadata keyed by call_id.")
+@click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
+def diff(paths: tuple[Path, ...], base: str, rules: Path, fmt: str, fail_on_flip: bool, calls_meta: Path | None,
+         segmenter: str | None) -> None:
+    """Audit the calls under PATHS (default transcripts/) under --base and --rules and report what
+    the change does: flipped calls, score changes, findings added and removed per rule.
+
+    Exit 1 with --fail-on-flip when a call's `passed` flips, 2 when some input was rejected, 3 when
+    either scheme is invalid (both are checked before any call is read).
+    """
+    from contextlib import nullcontext
+
+    from . import diff as scheme_diff
+    from .yamlpos import SchemeError
+
+    base_path = Path(base)
+    try:
+        source = nullcontext((base_path, str)) if base_path.exists() or ":" not in base else scheme_diff.git_scheme(base)
+        with source as (old_path, where):
+            try:
+                old, new = scheme_diff.load_pair(old_path, rules)
+            except SchemeError as exc:
+                for problem in exc.problems:
+                    click.echo(where(problem), err=True)
+                click.echo(f"{len(exc.problems)} problem(s) in the schemes: nothing compared", err=True)
+                sys.exit(EXIT_SCHEME)
+    except scheme_diff.GitSchemeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_SCHEME)
+    inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
+    missing = [p for p in inputs if "://" not in str(p) and not p.exists()]
+    if missing:
+        click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
+        sys.exit(EXIT_INPUT)
+    result = scheme_diff.diff_paths(inputs, old, new, segmenter, calls_meta, base, str(rules))
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(scheme_diff.FORMATS[fmt](result), nl=False)
+    if result.calls == 0 and not result.errors:
+        click.echo("error: no calls found to compare", err=True)
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_INPUT if result.errors else EXIT_FAIL if fail_on_flip and result.passed_flips else EXIT_OK)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
