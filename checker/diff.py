@@ -184,8 +184,8 @@ def scheme_changes(old: Scheme, new: Scheme) -> list[str]:
         if keys:
             shown = [f"{k} {_short(a.get(k))} → {_short(b.get(k))}" for k in keys]
             out.append(f"rule {rid}: " + "; ".join(shown))
-    # keep added/removed in scheme order, as written
-    order = {r.id: i for i, r in enumerate(new.rules)} | {r.id: len(new.rules) + i for i, r in enumerate(old.rules)}
+    # rules in the new scheme's order, the removed ones after
+    order = {r.id: len(new.rules) + i for i, r in enumerate(old.rules)} | {r.id: i for i, r in enumerate(new.rules)}
     head = [line for line in out if not line.startswith("rule ")]
     rules = sorted((line for line in out if line.startswith("rule ")),
                    key=lambda line: order.get(line.split()[1].rstrip(":"), 0))
