@@ -53,6 +53,7 @@ COLUMNS = {
     "rule_id": ("rule_id", "rule", "规则", "规则编号", "规则id"),
     "fires": ("fires", "命中", "是否命中", "人工结论", "verdict"),
 }
+NOTE_COLUMNS = ("note", "comment", "备注", "说明", "理由")  # optional: the reviewer's reason, quoted in calibration.md
 
 MIN_LABELS_FOR_GATE = 10  # `--min-kappa` judges only rules with at least this many labels (SPEC)
 
@@ -63,6 +64,7 @@ class Label:
     rule_id: str
     fires: bool
     line: int  # 1-based line in the labels file
+    note: str = ""  # the reviewer's reason, when the file has a note column
 
 
 class LabelError(Exception):
@@ -79,8 +81,8 @@ def parse_fires(value: str) -> bool | None:
 
 
 def read_labels(path: Path) -> list[Label]:
-    """Every label of a CSV `call_id, rule_id, fires` (other columns, e.g. a reviewer's note, are
-    ignored). Raises LabelError listing every bad row: a missing column, an empty id, a verdict
+    """Every label of a CSV `call_id, rule_id, fires` (an optional `note` column keeps the
+    reviewer's reason; other columns are ignored). Raises LabelError listing every bad row: a missing column, an empty id, a verdict
     that is not a known spelling, and each (call, rule) pair labelled more than once, with the
     lines of all its labels (two verdicts on one pair leave nothing to measure against)."""
     text = _decode(path)
@@ -88,7 +90,9 @@ def read_labels(path: Path) -> list[Label]:
     header = next(reader, None)
     if header is None:
         raise LabelError([f"{path}:1: empty labels file; expected columns call_id, rule_id, fires"])
-    where = _columns([h.strip().lower() for h in header])
+    lowered = [h.strip().lower() for h in header]
+    where = _columns(lowered)
+    note_at = next((i for i, h in enumerate(lowered) if h in NOTE_COLUMNS), None)
     missing = [name for name, at in where.items() if at is None]
     if missing:
         raise LabelError([f"{path}:1: missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}"])
@@ -109,7 +113,8 @@ def read_labels(path: Path) -> list[Label]:
             continue
         pair = (cells["call_id"], cells["rule_id"])
         lines.setdefault(pair, []).append(line)
-        labels.append(Label(pair[0], pair[1], fires, line))
+        note = row[note_at].strip() if note_at is not None and note_at < len(row) else ""
+        labels.append(Label(pair[0], pair[1], fires, line, note))
     for (call_id, rule_id), at in lines.items():
         if len(at) > 1:
             problems.append(f"{path}:{at[1]}: call {call_id!r} rule {rule_id!r} is labelled more than once "
@@ -293,8 +298,10 @@ def _keep(verdicts: Verdicts, result, rule_ids: set[str], scheme, segmenter: str
             continue
         if ctx is None:
             ctx = CallContext(call, scheme.book, get_segmenter(segmenter or scheme.segmenter))
+        # A response rule is judged on its triggers: quote the turns of the speaker who triggers it.
+        trigger = getattr(getattr(rule.config, "when", None), "speaker", None)
         try:
-            scope = list(rule.scope(ctx))
+            scope = list(rule.scope(ctx, trigger))
         except NotApplicable:
             continue
         quoted = [f"turn {i} ({call.turns.speakers[i]}): {_clip(call.turns.texts[i])}" for i in scope[:SCOPE_TURNS]]
@@ -493,7 +500,8 @@ def calibration_markdown(cal: Calibration, scheme_name: str, labels_name: str, m
         for d in cal.disagreements.get(m.rule_id, []):
             kind = "false positive" if d.verdict.fired else "miss"
             lines += ["", f"- **{kind}** — call `{d.label.call_id}` (labels line {d.label.line}): reviewer says "
-                      f"{_verdict_word(d.label.fires)}, checker {'fired' if d.verdict.fired else 'did not fire'}"]
+                      f"{_verdict_word(d.label.fires)}" + (f" — “{_cell(d.label.note)}”" if d.label.note else "")
+                      + f", checker {'fired' if d.verdict.fired else 'did not fire'}"]
             quoted = d.verdict.evidence if d.verdict.fired else d.context
             if not quoted and not d.verdict.fired:
                 quoted = ("(no finding; the transcript was not read: run without --findings to quote the turns)",) \

@@ -104,7 +104,7 @@ def test_read_labels(tmp_path):
     path = tmp_path / "labels.csv"
     path.write_text("call_id,rule_id,fires,note\nc1,greet,是,开场只说了喂\nc1,taboo,未命中,\n\nc2,greet,1,\n",
                     encoding="utf-8-sig")
-    assert read_labels(path) == [Label("c1", "greet", True, 2), Label("c1", "taboo", False, 3),
+    assert read_labels(path) == [Label("c1", "greet", True, 2, "开场只说了喂"), Label("c1", "taboo", False, 3),
                                  Label("c2", "greet", True, 5)]
 
 
