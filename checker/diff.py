@@ -6,6 +6,9 @@ and scanned by the automaton once; each scheme then evaluates the call from that
 segmenter. Only the rules' own work is done twice. A phrase of one scheme found in a call is
 invisible to the other, whose rules and gates look up only their own keys.
 
+Rules that are the same in both schemes are evaluated once per call, their findings shared
+(`RuleSplit`): a scheme change that touches two rules costs about one audit and two rules.
+
 The result says which calls' `passed` or `fatal` flips, how scores moved, and per rule which
 findings appeared and disappeared (a finding is its rule, turn, span and quoted text: a finding
 that only costs a different deduction is neither added nor removed). The renderers (text,
@@ -224,6 +227,7 @@ def diff_calls(items: Iterable[Call | InputError | tuple[Call, Call]], old: Sche
         get_segmenter(segmenter or new.segmenter)
     result = SchemeDiff(old_name, new_name, scheme_changes=scheme_changes(old, new))
     result.rule_order = [r.id for r in new.rules] + [r.id for r in old.rules if r.id not in {r.id for r in new.rules}]
+    split = split_rules(old, new, seg_old is seg_new)
     chunk: list = []
     for item in items:
         if isinstance(item, InputError):
@@ -231,15 +235,14 @@ def diff_calls(items: Iterable[Call | InputError | tuple[Call, Call]], old: Sche
             continue
         chunk.append(item)
         if len(chunk) == CHUNK:
-            _diff_chunk(chunk, old, new, seg_old, seg_new, result)
+            _diff_chunk(chunk, old, new, seg_old, seg_new, split, result)
             chunk = []
     if chunk:
-        _diff_chunk(chunk, old, new, seg_old, seg_new, result)
+        _diff_chunk(chunk, old, new, seg_old, seg_new, split, result)
     return result
 
 
-def _diff_chunk(chunk: list, old: Scheme, new: Scheme, seg_old, seg_new, out: SchemeDiff) -> None:
-    from .engine import audit_call
+def _diff_chunk(chunk: list, old: Scheme, new: Scheme, seg_old, seg_new, split: "RuleSplit", out: SchemeDiff) -> None:
     from .rules import CallContext
 
     if old.book is not new.book:  # schemes not loaded by `load_pair`: nothing to share but the reading
@@ -249,7 +252,91 @@ def _diff_chunk(chunk: list, old: Scheme, new: Scheme, seg_old, seg_new, out: Sc
     CallContext.scan_together(olds)
     for ctx, (a, b) in zip(olds, pairs):
         twin = ctx.sharing_scan(seg_new) if b is a else CallContext(b, new.book, seg_new, vectorised=True)
-        compare(audit_call(a, old, None, ctx), audit_call(b, new, None, twin), out)
+        compare(*split.results(ctx, twin), out)
+
+
+@dataclass(frozen=True)
+class RuleSplit:
+    """The rules of two schemes split for evaluation: those that are the same rule in both (same
+    kind, same keys, the same lexicons behind its `@names`, the same dialect markers) are
+    evaluated once per call and their findings given to both; only the others (changed, added,
+    removed) are evaluated under each scheme. Each part is a scheme of its own holding only
+    those rules, run by `engine.evaluate_call`."""
+
+    old: Scheme
+    new: Scheme
+    common: Scheme | None
+    old_only: Scheme | None
+    new_only: Scheme | None
+
+    def results(self, ctx, twin) -> tuple[CallResult, CallResult]:
+        """The call of `ctx` scored under the old scheme and, from `twin` (the same scan), the new."""
+        from .engine import evaluate_call
+        from .score import score_call
+
+        shared_f, shared_na = (evaluate_call(ctx.call, self.common, None, ctx)[:2] if self.common is not None
+                               else ([], ()))
+        sides = []
+        for scheme, part, c in ((self.old, self.old_only, ctx), (self.new, self.new_only, twin)):
+            own_f, own_na = evaluate_call(c.call, part, None, c)[:2] if part is not None else ([], ())
+            findings = _in_order(shared_f + own_f, scheme) if shared_f and own_f else (own_f or list(shared_f))
+            not_applicable = tuple(_in_rule_order(shared_na + own_na, scheme)) if shared_na and own_na \
+                else (own_na or shared_na)
+            sides.append(score_call(c.call, findings, scheme, not_applicable))
+        return sides[0], sides[1]
+
+
+def split_rules(old: Scheme, new: Scheme, same_segmenter: bool = True) -> RuleSplit:
+    """See `RuleSplit`. Nothing is shared when the schemes segment or map speakers differently."""
+    from dataclasses import replace
+
+    if not same_segmenter or old.roles != new.roles:
+        return RuleSplit(old, new, None, old, new)
+    new_prints = {r.id: _fingerprint(r, new) for r in new.rules}
+    same = {r.id for r in old.rules if new_prints.get(r.id) == _fingerprint(r, old)}
+
+    def part(scheme: Scheme, rules: list) -> Scheme | None:
+        return replace(scheme, rules=rules) if rules else None
+
+    return RuleSplit(
+        old, new,
+        part(old, [r for r in old.rules if r.id in same]),
+        part(old, [r for r in old.rules if r.id not in same]),
+        part(new, [r for r in new.rules if r.id not in same]),
+    )
+
+
+def _fingerprint(rule, scheme: Scheme) -> tuple:
+    """What decides a rule's findings on a call, comparable across schemes."""
+    keys = rule.config.model_dump(exclude={"examples", "description"})
+    written = json.dumps(keys, sort_keys=True, ensure_ascii=False, default=repr)
+    names = sorted(_lexicon_names(keys))
+    lexicons = tuple((n, repr(scheme.lexicons.get(n))) for n in names)
+    return type(rule), written, lexicons, tuple(getattr(rule, "dialects", ()) or ())
+
+
+def _lexicon_names(value) -> Iterator[str]:
+    if isinstance(value, str):
+        if value.startswith("@"):
+            yield value[1:]
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _lexicon_names(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _lexicon_names(v)
+
+
+def _in_order(findings: list[Finding], scheme: Scheme) -> list[Finding]:
+    """Findings as `engine.evaluate_call` orders them: by turn (call-level last), span, then the
+    scheme's rule order."""
+    table = scheme.rule_table()
+    return sorted(findings, key=lambda f: (f.turn is None, f.turn or 0, f.span or (0, 0), table[f.rule_id][0]))
+
+
+def _in_rule_order(rule_ids, scheme: Scheme) -> list[str]:
+    table = scheme.rule_table()
+    return sorted(rule_ids, key=lambda r: table[r][0])
 
 
 def compare(before: CallResult, after: CallResult, out: SchemeDiff) -> None:

@@ -241,3 +241,22 @@ def test_invalid_base_in_git_points_at_the_revision(repo, monkeypatch):
     assert "HEAD:rules/scheme.yaml:11:5: unknown key 'colour'" in result.output
     missing = CliRunner().invoke(main, ["diff", "calls", "--base", "HEAD:nothere", "--rules", "rules"])
     assert missing.exit_code == 3 and "HEAD:nothere: not a scheme in Git" in missing.output
+
+
+def test_rules_the_change_leaves_alone_are_evaluated_once(tmp_path):
+    from checker.diff import split_rules
+
+    base = write(tmp_path, "base.yaml", BASE.replace("phrases: [不知道, 说吧]", "phrases: [\"@rude\"]")
+                 + "lexicons:\n  rude: [不知道, 说吧]\n")
+    old, new = load_pair(base, write(tmp_path, "new.yaml", base.read_text(encoding="utf-8").replace(
+        "rude: [不知道, 说吧]", "rude: [不知道]")))
+    split = split_rules(old, new)
+    assert [r.id for r in split.common.rules] == ["greet"]  # the lexicon behind taboo changed
+    assert [r.id for r in split.old_only.rules] == ["taboo"] and [r.id for r in split.new_only.rules] == ["taboo"]
+    unchanged = split_rules(*load_pair(base, base))
+    assert [r.id for r in unchanged.common.rules] == ["greet", "taboo"]
+    assert unchanged.old_only is None and unchanged.new_only is None
+    d = diff_paths([calls(tmp_path)], old, new)
+    [rule] = d.changed_rules()
+    assert (rule.rule_id, rule.added, rule.removed) == ("taboo", 0, 1)  # 说吧 in rude
+    assert d.scheme_changes == ["lexicon rude: −说吧"]
