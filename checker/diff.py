@@ -183,9 +183,8 @@ def scheme_changes(old: Scheme, new: Scheme) -> list[str]:
     for rid in [r.id for r in new.rules if r.id in olds]:
         a = olds[rid].config.model_dump(exclude={"examples", "description"})
         b = news[rid].config.model_dump(exclude={"examples", "description"})
-        keys = [k for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
-        if keys:
-            shown = [f"{k} {_short(a.get(k))} → {_short(b.get(k))}" for k in keys]
+        shown = list(_changed_keys(a, b))
+        if shown:
             out.append(f"rule {rid}: " + "; ".join(shown))
     # rules in the new scheme's order, the removed ones after
     order = {r.id: len(new.rules) + i for i, r in enumerate(old.rules)} | {r.id: i for i, r in enumerate(new.rules)}
@@ -195,7 +194,27 @@ def scheme_changes(old: Scheme, new: Scheme) -> list[str]:
     return head + rules
 
 
+def _changed_keys(a: dict, b: dict, prefix: str = "") -> Iterator[str]:
+    """`key old → new` for each key whose value differs, nested keys dotted (`when.phrases`);
+    a list of phrases as the items it gained and lost."""
+    for key in sorted(a.keys() | b.keys()):
+        x, y = a.get(key), b.get(key)
+        if x == y:
+            continue
+        name = prefix + str(key)
+        if isinstance(x, dict) and isinstance(y, dict):
+            yield from _changed_keys(x, y, name + ".")
+        elif isinstance(x, list) and isinstance(y, list) and all(isinstance(i, (str, dict)) for i in x + y):
+            came = [_item(i) for i in y if i not in x]
+            gone = [_item(i) for i in x if i not in y]
+            yield f"{name} " + " ".join([f"+{i}" for i in came] + [f"−{i}" for i in gone] or ["reordered"])
+        else:
+            yield f"{name} {_short(x)} → {_short(y)}"
+
+
 def _item(item) -> str:
+    if isinstance(item, dict):
+        return str(item.get("phrase", item))
     return item if isinstance(item, str) else getattr(item, "phrase", str(item))
 
 
