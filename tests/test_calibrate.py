@@ -205,3 +205,25 @@ def _checker_verdicts(tmp_path: Path, rule_id: str, count: int) -> dict[str, boo
     calls = [r["call_id"] for r in csv.DictReader((out / "calls.csv").open(encoding="utf-8-sig"))][:count]
     fired = {r["call_id"] for r in csv.DictReader((out / "findings.csv").open(encoding="utf-8-sig")) if r["rule_id"] == rule_id}
     return {c: c in fired for c in calls}
+
+
+def test_shipped_labels_judge_every_sample_call_and_run_from_a_clone(tmp_path, monkeypatch):
+    """transcripts/labels.csv: one verdict per sample call for each rule a reviewer judges by
+    reading; `qa-check calibrate transcripts/labels.csv` runs with the defaults and compares all."""
+    from checker.read import RoleMap, read_paths
+    from checker.scheme import load_scheme
+
+    labels = read_labels(ROOT / "transcripts" / "labels.csv")
+    calls = {c.call_id for c in read_paths([ROOT / "transcripts"], RoleMap.build()) if hasattr(c, "turns")}
+    rules = {r.id for r in load_scheme(ROOT / "qa_rules").rules}
+    assert len(calls) == 49 and {l.call_id for l in labels} == calls
+    judged = {l.rule_id for l in labels}
+    assert len(judged) == 13 and judged <= rules
+    assert len(labels) == 49 * 13
+    assert all(l.note for l in labels if l.fires)  # every "fires" says why
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "cal"
+    result = CliRunner().invoke(main, ["calibrate", "transcripts/labels.csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "637 labelled pair(s) in 49 call(s) compared (audited now)" in result.output
+    assert "not compared" not in result.output

@@ -260,3 +260,27 @@ def test_rules_the_change_leaves_alone_are_evaluated_once(tmp_path):
     [rule] = d.changed_rules()
     assert (rule.rule_id, rule.added, rule.removed) == ("taboo", 0, 1)  # 说吧 in rude
     assert d.scheme_changes == ["lexicon rude: −说吧"]
+
+
+def test_readme_worked_example(tmp_path):
+    """The README's change to complaint-apology, diffed on the sample calls, adds the findings and
+    flips the calls that its markdown shows."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("Worked example: calibration showed"):]
+    change = re.search(r"```diff\n(.*?)```", section, re.S).group(1)
+    before = next(l[1:] for l in change.splitlines() if l.startswith("-"))
+    after = next(l[1:] for l in change.splitlines() if l.startswith("+"))
+    shown = re.search(r"```sh\n.*?```\n\n(### qa-check diff.*?)\n\nThree calls", section, re.S).group(1)
+    changed = tmp_path / "qa_rules"
+    shutil.copytree(ROOT / "qa_rules", changed)
+    scheme = changed / "hotline-standard.yaml"
+    text = scheme.read_text(encoding="utf-8")
+    assert before in text
+    scheme.write_text(text.replace(before, after), encoding="utf-8")
+    d = diff_paths([ROOT / "transcripts"], *load_pair(ROOT / "qa_rules", changed), old_name="HEAD:qa_rules", new_name="qa_rules")
+    real = render_markdown(d)
+    rows = lambda md: [l for l in md.splitlines() if l.startswith("| `")]  # flipped calls and rules
+    assert rows(real) == rows(shown)
+    assert "- rule complaint-apology: when.phrases +什么态度 +怎么这么说话 +找了半天" in shown
