@@ -284,3 +284,14 @@ def test_readme_worked_example(tmp_path):
     rows = lambda md: [l for l in md.splitlines() if l.startswith("| `")]  # flipped calls and rules
     assert rows(real) == rows(shown)
     assert "- rule complaint-apology: when.phrases +什么态度 +怎么这么说话 +找了半天" in shown
+
+
+def test_ci_recipe_runs_the_three_checks():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / "examples" / "ci" / "qa-scheme.yml").read_text(encoding="utf-8"))
+    assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as true
+    runs = " ".join(step.get("run", "") for step in workflow["jobs"]["check"]["steps"])
+    assert "qa-check rules test qa_rules" in runs and "qa-check lint scripts/" in runs
+    assert "qa-check diff samples/ --base \"origin/${{ github.base_ref }}:qa_rules\"" in runs
+    assert "--format markdown --fail-on-flip" in runs
