@@ -125,16 +125,17 @@ def read_labels(path: Path) -> list[Label]:
 
 
 def _decode(path: Path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with a BOM, else GB18030 (a spreadsheet saved on a
+    Chinese-locale desktop)."""
     data = path.read_bytes()
-    for encoding in ("utf-8-sig", "utf-16") if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else ("utf-16",):
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    try:
-        return data.decode("gb18030")  # a spreadsheet saved on a Chinese-locale desktop
-    except UnicodeDecodeError as exc:
-        raise LabelError([f"{path}:1: cannot decode the labels file as UTF-8 or GB18030: {exc}"]) from exc
+        except UnicodeDecodeError as exc:
+            error = exc
+    raise LabelError([f"{path}:1: cannot decode the labels file as UTF-8, UTF-16 or GB18030: {error}"])
 
 
 def _columns(header: list[str]) -> dict[str, int | None]:

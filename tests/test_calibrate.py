@@ -227,3 +227,9 @@ def test_shipped_labels_judge_every_sample_call_and_run_from_a_clone(tmp_path, m
     assert result.exit_code == 0, result.output
     assert "637 labelled pair(s) in 49 call(s) compared (audited now)" in result.output
     assert "not compared" not in result.output
+
+
+def test_read_labels_utf16(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_bytes("call_id\trule_id\tfires\n".replace("\t", ",").encode("utf-16") + "c1,greet,否\n".encode("utf-16-le"))
+    assert read_labels(path) == [Label("c1", "greet", False, 2)]
