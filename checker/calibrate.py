@@ -232,7 +232,8 @@ class Verdicts:
     rules: list[str] = field(default_factory=list)  # the scheme's rule ids, in order
     found: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (call, rule) -> evidence
     not_applicable: set[tuple[str, str]] = field(default_factory=set)
-    context: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # quoted turns for a miss
+    # quoted turns: for a pair not fired on, the rule's scope; for one fired on, the turn before
+    context: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     errors: list[InputError] = field(default_factory=list)
 
     def verdict(self, call_id: str, rule_id: str) -> Verdict:
@@ -286,7 +287,12 @@ def _keep(verdicts: Verdicts, result, rule_ids: set[str], scheme, segmenter: str
         verdicts.not_applicable.add((call.call_id, rule_id))
     for f in result.findings:
         if f.rule_id in rule_ids:
-            quoted = verdicts.found.setdefault((call.call_id, f.rule_id), [])
+            pair = (call.call_id, f.rule_id)
+            quoted = verdicts.found.setdefault(pair, [])
+            if not quoted and f.turn:  # the turn before the first finding: what it answers
+                before = f.turn - 1
+                verdicts.context[pair] = [f"turn {before} ({call.turns.speakers[before]}): "
+                                          f"{_clip(call.turns.texts[before])}"]
             if len(quoted) < EVIDENCE_PER_PAIR:
                 quoted.append(_quote_finding(f.turn, f.speaker, f.excerpt, f.message))
     ctx = None
@@ -372,7 +378,7 @@ def _finding_rows(folder: Path) -> Iterator[dict]:
 class Disagreement:
     label: Label
     verdict: Verdict
-    context: tuple[str, ...]  # for a miss: the turns the rule looked at
+    context: tuple[str, ...]  # a miss: the turns the rule looked at; a false positive: the turn before
 
 
 @dataclass
@@ -503,7 +509,7 @@ def calibration_markdown(cal: Calibration, scheme_name: str, labels_name: str, m
             lines += ["", f"- **{kind}** — call `{d.label.call_id}` (labels line {d.label.line}): reviewer says "
                       f"{_verdict_word(d.label.fires)}" + (f" — “{_cell(d.label.note)}”" if d.label.note else "")
                       + f", checker {'fired' if d.verdict.fired else 'did not fire'}"]
-            quoted = d.verdict.evidence if d.verdict.fired else d.context
+            quoted = d.context + d.verdict.evidence if d.verdict.fired else d.context
             if not quoted and not d.verdict.fired:
                 quoted = ("(no finding; the transcript was not read: run without --findings to quote the turns)",) \
                     if not cal.source.startswith("audited") else ("(the rule looks at no turn of this call)",)
