@@ -233,3 +233,22 @@ def test_read_labels_utf16(tmp_path):
     path = tmp_path / "labels.csv"
     path.write_bytes("call_id\trule_id\tfires\n".replace("\t", ",").encode("utf-16") + "c1,greet,否\n".encode("utf-16-le"))
     assert read_labels(path) == [Label("c1", "greet", False, 2)]
+
+
+def _mini_calibration():
+    labels = [Label("c1", "greet", True, 2, "开场只说了喂"), Label("c2", "greet", False, 3), Label("c3", "greet", True, 4),
+              Label("c1", "taboo", True, 5, "说吧"), Label("c2", "taboo", False, 6), Label("c9", "taboo", True, 7),
+              Label("c1", "ghost", True, 8)]
+    verdicts = Verdicts(
+        source="audited now", calls={"c1", "c2", "c3"}, rules=["greet", "taboo", "thanks"],
+        found={("c1", "greet"): ["turn 0 (agent): 喂，说吧。"], ("c2", "greet"): ["turn 0 (agent): 你好，请讲。"],
+               ("c1", "taboo"): ["turn 0 (agent): 喂，【说吧】。"]},
+        context={("c3", "greet"): ["turn 0 (agent): 您好像打错了"]},
+    )
+    return calibrate(labels, verdicts)
+
+
+def test_calibration_markdown_snapshot():
+    # greet by hand: tp 1, fp 1, fn 1; p_o = 1/3, p_e = (2·2 + 1·1) / 9 = 5/9, κ = (1/3 − 5/9) / (4/9) = −1/2
+    text = calibration_markdown(_mini_calibration(), "mini", "labels.csv", min_kappa=0.5)
+    assert text == (Path(__file__).parent / "fixtures" / "calibrate" / "mini.md").read_text(encoding="utf-8")
