@@ -135,8 +135,11 @@ class Scheme:
 DIALECT_GATE = 1  # the gate bit of `Scheme.dialect_keys` in `Scheme.plan` (the rules' bits come after it)
 
 
-def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None) -> Scheme:
-    """Load, validate and compile a scheme file or folder; raises SchemeError listing every problem."""
+def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None, book: PhraseBook | None = None) -> Scheme:
+    """Load, validate and compile a scheme file or folder; raises SchemeError listing every problem.
+
+    `book`: compile its phrases into this phrase book, which another scheme may share, so that
+    one scan of a call serves both (`qa-check diff`); by default a book of its own."""
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -157,7 +160,7 @@ def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None) 
             problems.extend(exc.problems)
     if problems:
         raise SchemeError(problems)
-    return _compile(located, (lexicon_dirs or []) + dirs + [SHIPPED_LEXICONS], default_name=path.stem)
+    return _compile(located, (lexicon_dirs or []) + dirs + [SHIPPED_LEXICONS], default_name=path.stem, book=book)
 
 
 def load_scheme_text(text: str, name: str = "<scheme>", lexicon_dirs: list[Path] | None = None) -> Scheme:
@@ -165,7 +168,7 @@ def load_scheme_text(text: str, name: str = "<scheme>", lexicon_dirs: list[Path]
     return _compile([load_located(name, text)], (lexicon_dirs or []) + [SHIPPED_LEXICONS], default_name=name)
 
 
-def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) -> Scheme:
+def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str, book: PhraseBook | None = None) -> Scheme:
     problems: list[str] = []
     parsed: list[tuple[Located, SchemeFile]] = []
     for loc in files:
@@ -211,7 +214,7 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
         problems.append(f"{files[0].file}:1:1: unknown segmenter {segmenter!r}; use one of {', '.join(SEGMENTERS)}")
 
     library = DialectLibrary(lexicon_dirs, extensions)
-    book = PhraseBook()
+    book = book if book is not None else PhraseBook()
     ctx = CompileContext(book, lexicons, library)
     rules: list[Rule] = []
     seen: dict[str, str] = {}

@@ -28,12 +28,18 @@ READERS = {
 }
 
 
+# Reviewers' verdicts on the calls of a folder (`qa-check calibrate`), kept beside them: not a transcript.
+LABELS_NAME = "labels.csv"
+
+
 def iter_files(paths: Iterable[Path | str]) -> Iterator[Path]:
-    """Transcript files under the given paths, in a stable order; folders are searched recursively."""
+    """Transcript files under the given paths, in a stable order; folders are searched recursively
+    (a calls side-car and a labels file in them are not transcripts)."""
     for p in map(Path, paths):
         if p.is_dir():
             yield from sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in READERS and f.name != SIDECAR_NAME
+                f for f in p.rglob("*")
+                if f.is_file() and f.suffix.lower() in READERS and f.name not in (SIDECAR_NAME, LABELS_NAME)
             )
         else:
             yield p

@@ -289,6 +289,23 @@ class CallContext:
             self._views[index] = view
         return view
 
+    def sharing_scan(self, segmenter: Segmenter) -> CallContext:
+        """A fresh context of the same call for another scheme compiled into the same phrase book
+        (`qa-check diff`): it shares this one's normalised text and automaton hits and, with the
+        same segmenter, its turn views (the segmentation done so far); what rules keep per call
+        (`memo`) starts empty, but for the turns' spoken characters."""
+        if self._norms is None:
+            self._scan()
+        twin = CallContext(self.call, self.book, segmenter, self.vectorised)
+        twin._norms, twin._hits, twin._key_turns = self._norms, self._hits, self._key_turns
+        twin.joined, twin.offsets = self.joined, self.offsets
+        twin._speaker_turns = self._speaker_turns
+        if segmenter is self.segmenter:
+            twin._views = self._views
+        if "spoken_chars" in self.memo:
+            twin.memo["spoken_chars"] = self.memo["spoken_chars"]
+        return twin
+
     def turn_indexes(self, speaker: str) -> tuple[int, ...]:
         """Indexes of a speaker's turns ("any": all turns); found once per call, not per rule."""
         found = self._speaker_turns.get(speaker)
