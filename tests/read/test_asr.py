@@ -339,7 +339,7 @@ BROKEN = {
     "tx-running": ({"Response": {"Data": {"TaskId": 2, "Status": 1, "StatusStr": "doing", "ResultDetail": None}}}, "is not finished"),
     "tx-bad-result-line": ({"Data": {"TaskId": 3, "Status": 2, "StatusStr": "success", "Result": "坐席 您好\n"}}, "Result line 1: expected"),
     "xf-request-failed": ({"code": "26601", "descInfo": "非法应用信息", "content": None}, "code 26601: 非法应用信息"),
-    "xf-order-failed": ({"code": "000000", "descInfo": "success", "content": {"orderInfo": {"orderId": "DK1", "status": -1, "failType": 6}, "orderResult": ""}}, "order DK1 failed (failType 6)"),
+    "xf-order-failed": ({"code": "000000", "descInfo": "success", "content": {"orderInfo": {"orderId": "DK1", "status": -1, "failType": 6}, "orderResult": ""}}, "order DK1 failed (failType 6: the audio is silent)"),
     "xf-order-not-json": (_xf("{lattice: ["), "`orderResult` is not JSON"),
     "xf-best-not-json": (_xf(json.dumps({"lattice": [{"json_1best": "{\"st\": "}]})), "orderResult.lattice[0].json_1best is not JSON"),
     "xf-no-role-separation": (_xf_rl("0"), "role separation was off"),
