@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import AGENT, CUSTOMER, Call, Turn
-from .records import check_direction, check_started_at
+from .records import MAX_TURN_CHARS, check_direction, check_started_at, check_turn_text
 from .roles import RecordError, RoleMap
 from .text import parse_timestamp
 
@@ -160,6 +160,12 @@ def asr_call(
         raise RecordError(f"{title} result has no recognised speech (no sentence with text)", line)
     if all(s.start is not None for s in spoken):
         spoken.sort(key=lambda s: s.start)  # type: ignore[arg-type,return-value]  # stable: file order breaks ties
+    for s in spoken:
+        if len(s.text) > MAX_TURN_CHARS:
+            try:
+                check_turn_text(s.text, s.where, s.line or line)
+            except RecordError as exc:
+                raise RecordError(f"{title} result: {exc}", exc.line) from None
     turns = tuple(
         Turn(
             speaker=AGENT if s.speaker == roles.agent_channel else CUSTOMER,
@@ -567,8 +573,8 @@ def _ms(value: Any, what: str, line: int | None) -> float | None:
     if value is None or value == "":
         return None
     number = _number(value)
-    if number is None or number < 0:
-        raise RecordError(f"{what} must be a non-negative number of milliseconds, got {value!r}", line)
+    if number is None or not 0 <= number < math.inf:
+        raise RecordError(f"{what} must be a finite, non-negative number of milliseconds, got {value!r}", line)
     return number / 1000.0
 
 

@@ -56,6 +56,7 @@ csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
 
 def read_csv(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
     decoded = read_decoded(path)
+    encoding = decoded.encoding if has_bad_byte(decoded.text) else None  # rows are looked at only if need be
     reader = csv.reader(io.StringIO(decoded.text, newline=""))
     try:
         header = next(reader, [])
@@ -74,13 +75,14 @@ def read_csv(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
             if row:
                 yield reader.line_num, row
 
-    yield from read_table(path, header, rows(), roles, decoded.encoding)
+    yield from read_table(path, header, rows(), roles, encoding)
 
 
 def read_table(
     path: Path, header: list[Any], rows: Iterable[tuple[int, list[Any]]], roles: RoleMap, encoding: str | None = None
 ) -> Iterator[Call | InputError]:
-    """Calls from the rows of a table (`rows`: line or row number, cells) under `header`."""
+    """Calls from the rows of a table (`rows`: line or row number, cells) under `header`. With
+    `encoding` (that of a text file holding undecodable bytes), each row is checked for them."""
     source = str(path)
     names, problem = resolve_headers(header, roles.columns)
     if problem:
@@ -96,7 +98,7 @@ def read_table(
         for lineno, row in rows:
             cells = [cell_text(c) if i != index.get("start") and i != index.get("end") else c for i, c in enumerate(row)]
             if encoding is not None and any(isinstance(c, str) and has_bad_byte(c) for c in cells):
-                reason = bad_byte("\n".join(c for c in cells if isinstance(c, str)), encoding)
+                reason = bad_byte(",".join(c if isinstance(c, str) else "" for c in cells), encoding)
                 call_id = (_at(cells, at_call) or "").strip()
                 if not call_id:
                     yield InputError(source, lineno, reason or "undecodable byte")

@@ -331,7 +331,7 @@ BROKEN = {
     "ali-no-sentences": (_ali(Result={"Sentences": []}), "no recognised speech"),
     "ali-sentences-not-list": (_ali(Result={"Sentences": {"Text": "您好"}}), "`Result.Sentences` must be a list"),
     "ali-end-before-begin": (_ali_sentence(3, EndTime=10), "Result.Sentences[3]: EndTime 10 is before BeginTime"),
-    "ali-negative-time": (_ali_sentence(2, BeginTime=-40), "Result.Sentences[2].BeginTime must be a non-negative number of milliseconds"),
+    "ali-negative-time": (_ali_sentence(2, BeginTime=-40), "Result.Sentences[2].BeginTime must be a finite, non-negative number of milliseconds"),
     "ali-channel-name": (_ali_sentence(1, ChannelId="left"), "Result.Sentences[1].ChannelId must be a whole number"),
     "ali-text-number": (_ali_sentence(0, Text=12), "Result.Sentences[0].Text must be a string"),
     "tx-error": ({"Response": {"Error": {"Code": "AuthFailure.SignatureExpire", "Message": "签名过期"}, "RequestId": "r1"}}, "AuthFailure.SignatureExpire: 签名过期"),
