@@ -109,6 +109,11 @@ def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
         try:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
+            # Parsed again without its line ending, so that a line cut short breaks at its end.
+            try:
+                json.loads(text.rstrip("\r\n"))
+            except json.JSONDecodeError as again:
+                exc = again
             return InputError(raw.source, raw.line, _broken(exc, text.rstrip("\r\n"))[1])
         problem = _unpaired_surrogate(text, record)
         if problem:
@@ -172,11 +177,17 @@ def _broken(exc: json.JSONDecodeError, text: str) -> tuple[int, str]:
     """(line, message) for JSON that does not parse. When the text ends before the JSON does (a
     file or line cut short), say so at the end of the text rather than past it."""
     end = len(text.rstrip())
+    msg = _TRAILING_AT.sub("", exc.msg)  # "Unterminated string starting at" names no place itself
     if exc.pos >= end:
         line = text.count("\n", 0, end) + 1
         column = end - text.rfind("\n", 0, end)
-        return line, f"broken JSON at column {column}: {exc.msg} (the text ends before the JSON does: cut short?)"
-    return exc.lineno, f"broken JSON at column {exc.colno}: {exc.msg}"
+        return line, f"broken JSON at column {column}: {msg}{_CUT_SHORT}"
+    cut = _CUT_SHORT if msg == "Unterminated string" and "\n" not in text[exc.pos:end] else ""
+    return exc.lineno, f"broken JSON at column {exc.colno}: {msg}{cut}"
+
+
+_TRAILING_AT = re.compile(r"\s+(?:starting\s+)?at$")
+_CUT_SHORT = " (the text ends before the JSON does: cut short?)"
 
 
 def _line_offsets(text: str) -> list[int]:
