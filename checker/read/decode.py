@@ -5,11 +5,13 @@ and most desktop tools on Chinese Windows write) and now and then in UTF-16 with
 "Unicode text"). Each file is decided on its own bytes:
 
 1. a byte-order mark says UTF-8 or UTF-16 outright;
-2. otherwise the file is read as UTF-8 and as GB18030, and whichever leaves fewer bytes it cannot
-   decode wins, UTF-8 on a tie. Real GBK text is never valid UTF-8 for long (its lead bytes are
-   followed by bytes UTF-8 forbids there), while UTF-8 Chinese read as GB18030 breaks wherever a
-   character's three bytes fall out of step with a comma or a line end; so a UTF-8 file with one
-   damaged byte stays UTF-8, and a GBK file is never misread as UTF-8.
+2. otherwise a file that is valid UTF-8 is UTF-8;
+3. otherwise a file whose undecodable bytes, read as UTF-8, are fewer than a quarter of the
+   characters it decodes to beyond ASCII is UTF-8 with a few damaged bytes (GBK read as UTF-8 is
+   mostly damage: its lead bytes are followed by bytes UTF-8 forbids there);
+4. otherwise whichever of UTF-8 and GB18030 leaves fewer bytes it cannot decode wins, UTF-8 on a
+   tie (UTF-8 Chinese read as GB18030 breaks wherever a character's three bytes fall out of step
+   with a comma or a line end).
 
 The alternative measured, charset-normalizer, guesses among ~90 encodings from character
 statistics; on short transcripts it names a wrong one, and one bad byte in a UTF-8 file makes it
@@ -54,7 +56,10 @@ def detect_encoding(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
             return UTF8  # a sample cut inside a character (`read_decoded` reads a prefix of big files)
-    utf8_bad = _undecodable(data, "utf-8")
+    as_utf8 = data.decode("utf-8", _ESCAPE)
+    utf8_bad = len(_BAD.findall(as_utf8))
+    if utf8_bad * 4 <= len(_WIDE.findall(as_utf8)):
+        return UTF8  # a few damaged bytes among many good characters (GBK read as UTF-8 is mostly damage)
     return GB18030 if _undecodable(data, "gb18030") < utf8_bad else UTF8
 
 
@@ -112,3 +117,4 @@ def _undecodable(data: bytes, name: str) -> int:
 
 
 _BAD = re.compile("[\udc80-\udcff]")  # what "surrogateescape" makes of an undecodable byte
+_WIDE = re.compile("[\u0080-\udc7f\udd00-\U0010ffff]")  # a character of 2 or more UTF-8 bytes
