@@ -8,20 +8,27 @@ or snake_case, as its callbacks write them):
 
 - **Alibaba** 录音文件识别 (GetTaskResult / callback): the whole response
   `{"TaskId", "StatusText": "SUCCESS", "Result": {"Sentences": [...]}}`, the same with `Result`
-  as a JSON string, or the bare `Result` `{"Sentences": [...]}`. A sentence has `Text`,
+  as a JSON string, the bare `Result` `{"Sentences": [...]}`, the version 2.0 callback
+  `{"task_id", "status_text", "result": [...]}` (snake_case, `result` the sentence list itself),
+  and a bare JSON array of sentences (how they are kept in a database). A sentence has `Text`,
   `BeginTime`/`EndTime` (ms), `ChannelId`, optional `SpeakerId`, `SpeechRate`, `EmotionValue`,
   `SilenceDuration`.
-- **Tencent** 录音文件识别 DescribeTaskStatus: `{"Response": {"Data": ...}}`, `{"Data": ...}` or
-  the bare Data `{"TaskId", "Status", "StatusStr", "ResultDetail": [...]}`. A sentence has
-  `FinalSentence`, `StartMs`/`EndMs`, `SpeakerId`, `SpeechSpeed`, `SilenceTime`,
-  `EmotionalEnergy`. Without `ResultDetail` (ResTextFormat 0) the `Result` text
-  `[0:1.020,0:3.560,0]  文本` lines are read instead.
+- **Tencent** 录音文件识别 DescribeTaskStatus: `{"Response": {"Data": ...}}`, `{"Data": ...}`,
+  the bare Data `{"TaskId", "Status", "StatusStr", "ResultDetail": [...]}` or a bare array of
+  ResultDetail items. A sentence has `FinalSentence`, `StartMs`/`EndMs`, `SpeakerId`,
+  `SpeechSpeed`, `SilenceTime`, `EmotionalEnergy`. Without `ResultDetail` (ResTextFormat 0) the
+  `Result` text `[0:1.020,0:3.560,0]  文本` lines are read instead.
 - **iFlytek** lfasr getResult: `{"code", "content": {"orderInfo", "orderResult"}}`, `{"orderResult"}`
   or the parsed orderResult `{"lattice": [...]}`. `orderResult` and each `lattice[].json_1best`
-  are JSON strings; a sentence is `st {bg, ed, rl, rt[].ws[].cw[].w}` (bg/ed ms as strings).
-  `lattice` (the smoothed result) is read; `lattice2` (unsmoothed, json_1best an object) only
-  when `lattice` is absent or empty. The old lfasr v1 getResult (`{"data": "[{bg, ed, onebest,
-  speaker}]"}`) is read too.
+  are JSON strings (or already objects); a sentence is `st {bg, ed, rl, rt[].ws[].cw[].w}`
+  (bg/ed ms, strings or integers). Also the `lattices[].json_cn1best` form, whose `st` holds
+  `ws` directly. `lattice` (the smoothed result) is read first, then `lattices`, and `lattice2`
+  (unsmoothed) only when neither has sentences. Words tagged `wp: "g"` (a paragraph mark) or
+  `wp: "s"` (a filler the smoothing marks: 嗯, 啊) are left out. An order with status -1 is
+  refused with its failType explained, except failType 11 (no quality-check or translation
+  add-on was asked for) when its orderResult is there: that transcript is complete. The old
+  lfasr v1 getResult (`{"data": "[{bg, ed, onebest, speaker}]"}`) is read too, and so is its
+  `data` array alone.
 
 Units: every vendor time in ms becomes seconds (`/ 1000`). One vendor sentence is one Turn, in
 order of start time (a dual-channel result may list a channel's sentences together); nothing
@@ -31,9 +38,12 @@ Speakers: each vendor's channel or speaker number becomes a 0-based *speaker ind
 Alibaba `ChannelId` as written (a mono result with speaker diarization, one ChannelId and several
 `SpeakerId`s: the rank of the SpeakerId, lowest = 0); Tencent `SpeakerId` as written; iFlytek
 `rl`/`speaker` minus 1 (numbered from 1 when role separation is on; 0 on every sentence means role
-separation was off, and the file is rejected: agent and customer cannot be told apart). The index
-equal to `RoleMap.agent_channel` (default 0; scheme `asr: {agent_channel: N}`; `qa-check audit
---agent-channel N`) is the agent, every other index the customer.
+separation was off, and the file is rejected: agent and customer cannot be told apart), except
+that a dual-channel order's `label.rl_track` (`[{"rl": "1", "track": "R"}, …]`) decides: the
+index is the audio channel of the sentence's role (track L = 0, R = 1), and `Turn.extra` keeps
+the role number. The index equal to `RoleMap.agent_channel` (default 0; scheme
+`asr: {agent_channel: N}`; `qa-check audit --agent-channel N`) is the agent, every other index
+the customer.
 
 Per-turn vendor facts go to `Turn.extra` under neutral names and units: `channel` (the vendor's
 number as written), `speech_rate` (characters per minute), `emotion` (the vendor's 1–10 energy),

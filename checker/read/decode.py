@@ -15,7 +15,7 @@ and most desktop tools on Chinese Windows write) and now and then in UTF-16 with
 
 The alternative measured, charset-normalizer, guesses among ~90 encodings from character
 statistics; on short transcripts it names a wrong one, and one bad byte in a UTF-8 file makes it
-pick an encoding that garbles the whole file (`benchmarks/encodings.py`, docs/design.md).
+pick an encoding that garbles the whole file (`benchmarks/text_encodings.py`, docs/design.md).
 
 A byte the chosen encoding cannot decode is kept in the text as a lone surrogate (U+DC80–U+DCFF,
 Python's "surrogateescape"), so that the reader can reject just the record it falls in

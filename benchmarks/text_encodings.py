@@ -2,7 +2,7 @@
 strict UTF-8, else whichever of UTF-8 and GB18030 leaves fewer undecodable bytes) against
 charset-normalizer's best guess.
 
-    python benchmarks/encodings.py [--dialogues 400]
+    python benchmarks/text_encodings.py [--dialogues 400]
 
 Each dialogue of the shared real corpus (skipped when absent) is written as a CSV transcript
 (`call_id,speaker,text`, CRLF as Excel writes it) in UTF-8, UTF-8 with BOM, GBK, GB18030 and
