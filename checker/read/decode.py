@@ -28,8 +28,9 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-__all__ = ["Decoded", "decode_bytes", "read_decoded", "bad_byte", "find_bad_byte", "has_bad_byte", "detect_encoding", "LOG"]
+__all__ = ["Decoded", "decode_bytes", "read_decoded", "open_decoded", "bad_byte", "find_bad_byte", "has_bad_byte", "detect_encoding", "LOG"]
 
 LOG = logging.getLogger("checker.read")  # "x.csv: read as GB18030" (the CLI shows these on stderr)
 
@@ -73,6 +74,18 @@ def read_decoded(path: Path) -> Decoded:
     decoded = decode_bytes(path.read_bytes())
     log_encoding(path, decoded.encoding)
     return decoded
+
+
+def open_decoded(path: Path) -> tuple[TextIO, str]:
+    """The file open as text (undecodable bytes kept as in `decode_bytes`), and its encoding,
+    told from its first megabyte and logged: for files read as a stream, never whole."""
+    with path.open("rb") as fh:
+        encoding = detect_encoding(fh.read(SAMPLE))
+    log_encoding(path, encoding)
+    return path.open(encoding=_CODECS[encoding], errors=_ESCAPE, newline=""), encoding
+
+
+SAMPLE = 1 << 20  # what `open_decoded` looks at: enough text for the counts to be clear
 
 
 def log_encoding(path: Path | str, encoding: str) -> None:

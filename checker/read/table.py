@@ -14,7 +14,6 @@ rows are not audited without it), never the whole file.
 from __future__ import annotations
 
 import csv
-import io
 import math
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Call, InputError
-from .decode import bad_byte, has_bad_byte, read_decoded
+from .decode import bad_byte, open_decoded
 from .records import build_call
 from .roles import RecordError, RoleMap
 
@@ -55,34 +54,34 @@ csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
 
 
 def read_csv(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
-    decoded = read_decoded(path)
-    encoding = decoded.encoding if has_bad_byte(decoded.text) else None  # rows are looked at only if need be
-    reader = csv.reader(io.StringIO(decoded.text, newline=""))
-    try:
-        header = next(reader, [])
-    except csv.Error as exc:
-        yield InputError(str(path), 1, f"not CSV: {exc}")
-        return
+    fh, encoding = open_decoded(path)  # a stream: a big export is never held twice
+    with fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, [])
+        except csv.Error as exc:
+            yield InputError(str(path), 1, f"not CSV: {exc}")
+            return
 
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:  # e.g. a NUL byte: the rest of the file cannot be trusted
-                raise RecordError(f"not CSV: {exc}", reader.line_num) from None
-            if row:
-                yield reader.line_num, row
+        def rows() -> Iterator[tuple[int, list[Any]]]:
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:  # e.g. a NUL byte: the rest of the file cannot be trusted
+                    raise RecordError(f"not CSV: {exc}", reader.line_num) from None
+                if row:
+                    yield reader.line_num, row
 
-    yield from read_table(path, header, rows(), roles, encoding)
+        yield from read_table(path, header, rows(), roles, encoding)
 
 
 def read_table(
     path: Path, header: list[Any], rows: Iterable[tuple[int, list[Any]]], roles: RoleMap, encoding: str | None = None
 ) -> Iterator[Call | InputError]:
     """Calls from the rows of a table (`rows`: line or row number, cells) under `header`. With
-    `encoding` (that of a text file holding undecodable bytes), each row is checked for them."""
+    `encoding` (a text file's), each row is checked for bytes that encoding could not decode."""
     source = str(path)
     names, problem = resolve_headers(header, roles.columns)
     if problem:
@@ -97,11 +96,11 @@ def read_table(
     try:
         for lineno, row in rows:
             cells = [cell_text(c) if i != index.get("start") and i != index.get("end") else c for i, c in enumerate(row)]
-            if encoding is not None and any(isinstance(c, str) and has_bad_byte(c) for c in cells):
-                reason = bad_byte(",".join(c if isinstance(c, str) else "" for c in cells), encoding)
+            reason = encoding and bad_byte(",".join(c if isinstance(c, str) else "" for c in cells), encoding)
+            if reason:
                 call_id = (_at(cells, at_call) or "").strip()
                 if not call_id:
-                    yield InputError(source, lineno, reason or "undecodable byte")
+                    yield InputError(source, lineno, reason)
                 elif call_id not in bad:
                     bad[call_id] = InputError(source, lineno, f"call {call_id}: {reason}", call_id=call_id)
                     calls.setdefault(call_id, {"call_id": call_id, "turns": [], "_line": lineno, "metadata": {}})
