@@ -14,8 +14,9 @@ and most desktop tools on Chinese Windows write) and now and then in UTF-16 with
    with a comma or a line end).
 
 The alternative measured, charset-normalizer, guesses among ~90 encodings from character
-statistics; on short transcripts it names a wrong one, and one bad byte in a UTF-8 file makes it
-pick an encoding that garbles the whole file (`benchmarks/text_encodings.py`, docs/design.md).
+statistics; on short GBK files it names the Korean cp949 or Big5 about as often as GB18030, and
+one bad byte in a UTF-8 or GBK file makes it give up or pick a code page that garbles the whole
+file (`benchmarks/text_encodings.py`, docs/design.md).
 
 A byte the chosen encoding cannot decode is kept in the text as a lone surrogate (U+DC80–U+DCFF,
 Python's "surrogateescape"), so that the reader can reject just the record it falls in
@@ -30,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["Decoded", "decode_bytes", "read_decoded", "open_decoded", "bad_byte", "find_bad_byte", "has_bad_byte", "detect_encoding", "LOG"]
+__all__ = ["Decoded", "decode_bytes", "read_decoded", "open_decoded", "bad_byte", "find_bad_byte", "has_bad_byte",
+           "detect_encoding", "LOG"]
 
 LOG = logging.getLogger("checker.read")  # "x.csv: read as GB18030" (the CLI shows these on stderr)
 

@@ -15,7 +15,9 @@ from typing import NamedTuple
 
 from ..model import Call, InputError
 from .asr import asr_call, detect_vendor, sentence_list_vendor
-from .decode import UTF8, UTF8_BOM, bad_byte, codec, detect_encoding, find_bad_byte, has_bad_byte, log_encoding, read_decoded
+from .decode import (
+    SAMPLE, UTF8, UTF8_BOM, bad_byte, codec, detect_encoding, find_bad_byte, has_bad_byte, log_encoding, read_decoded,
+)
 from .records import build_call
 from .roles import RecordError, RoleMap
 
@@ -46,7 +48,7 @@ def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine | InputError]
     file may be far too big to read twice); a GB18030 or UTF-16 file is read as text, and a line
     holding a byte that encoding cannot decode is rejected on its own (an InputError here)."""
     with path.open("rb") as fh:
-        encoding = detect_encoding(fh.read(_SAMPLE))
+        encoding = detect_encoding(fh.read(SAMPLE))
     log_encoding(path, encoding)
     if encoding not in (UTF8, UTF8_BOM):
         yield from _text_lines(path, encoding)
@@ -68,7 +70,6 @@ def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine | InputError]
 
 
 _BOM = b"\xef\xbb\xbf"
-_SAMPLE = 1 << 20
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[RawLine | InputError]:

@@ -63,7 +63,9 @@ def _names(keys: list[str], roles: RoleMap) -> list[str]:
     return ["turns" if k.strip().lower() == "turns" or roles.columns.get(k) == "turns" else n for k, n in zip(keys, names)]
 
 
-def _call_rows(path: Path, names: list[str], ours: list[str], rows: Iterator[dict], roles: RoleMap) -> Iterator[Call | InputError]:
+def _call_rows(
+    path: Path, names: list[str], ours: list[str], rows: Iterator[dict], roles: RoleMap
+) -> Iterator[Call | InputError]:
     source = str(path)
     if "call_id" not in ours:
         yield InputError(source, None, f"a Parquet file with a `turns` column needs a call_id column too; columns found: "
