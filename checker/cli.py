@@ -15,6 +15,32 @@ DEFAULT_TRANSCRIPTS = Path("transcripts")
 DEFAULT_OUT = Path("reports/latest")
 
 
+def _scheme_path(path: Path) -> Path:
+    """`path`; but the default (./qa_rules) where there is none here is the scheme shipped with
+    qa-check (the installed package's copy), said on stderr so that nobody wonders which ran."""
+    if path != DEFAULT_RULES or path.exists():
+        return path
+    shipped = Path(__file__).resolve().parent.parent / "qa_rules"
+    click.echo(f"note: no {DEFAULT_RULES}/ here: using the scheme shipped with qa-check ({shipped})", err=True)
+    return shipped
+
+
+def _show_read_notes() -> None:
+    """The readers' notes (the encoding a file was read in) on stderr, for this command."""
+    import logging
+
+    from .read.decode import LOG
+
+    class Echo(logging.Handler):  # click.echo looks up stderr when called: right under a test runner too
+        def emit(self, record: logging.LogRecord) -> None:
+            click.echo(f"note: {record.getMessage()}", err=True)
+
+    if not any(type(h).__name__ == "Echo" for h in LOG.handlers):
+        LOG.addHandler(Echo())
+    LOG.setLevel(logging.INFO)
+    LOG.propagate = False
+
+
 def _load_scheme_or_exit(path: Path):
     from .scheme import load_scheme
     from .yamlpos import SchemeError
@@ -64,9 +90,12 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     from dataclasses import replace
 
     from .audit import default_jobs, run_audit
+    from .read import InputPathError
     from .resume import ResumeRefused
 
+    rules = _scheme_path(rules)
     scheme = _load_scheme_or_exit(rules)
+    _show_read_notes()
     if agent_channel is not None:
         scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
     inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
@@ -85,6 +114,11 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     except ResumeRefused as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEME)
+    except InputPathError as exc:
+        for problem in str(exc).splitlines():
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"nothing was audited: {out}/ is unchanged", err=True)
+        sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     finally:
@@ -94,7 +128,8 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     click.echo(
         f"{summary.calls_in} call(s) in: {summary.audited} audited, {summary.rejected} rejected; "
         f"{summary.passed} passed, {failed} failed ({summary.fatal} fatal); "
-        f"{summary.findings} finding(s) → {out}/",
+        f"{summary.findings} finding(s) → {out}/"
+        + (f"; {summary.skipped} file(s) of other types skipped" if summary.skipped else ""),
         err=True,
     )
     if summary.rejected:
@@ -111,6 +146,7 @@ def rules() -> None:
 @click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_RULES)
 def rules_validate(path: Path) -> None:
     """Check a scheme: keys, types, ids, regexes, lexicons, dialects."""
+    path = _scheme_path(path)
     scheme = _load_scheme_or_exit(path)
     examples = sum(len(r.config.examples) for r in scheme.rules)
     click.echo(f"{path}: scheme {scheme.name!r} is valid: {len(scheme.rules)} rule(s), "
@@ -124,6 +160,7 @@ def rules_test(path: Path, segmenter: str | None) -> None:
     """Run every rule's examples; exit 1 when one disagrees with its rule."""
     from .ruletest import run_examples
 
+    path = _scheme_path(path)
     scheme = _load_scheme_or_exit(path)
     results = run_examples(scheme, segmenter)
     failed = [r for r in results if not r.ok]
@@ -156,7 +193,8 @@ def explain(file: Path, call_id: str | None, rules: Path, agent_channel: int | N
 
     from .explain import explain_file
 
-    scheme = _load_scheme_or_exit(rules)
+    scheme = _load_scheme_or_exit(_scheme_path(rules))
+    _show_read_notes()
     if agent_channel is not None:
         scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
     console = Console(width=width, highlight=False, soft_wrap=False)
@@ -214,6 +252,7 @@ def rules_docs(path: Path, out: Path | None, check: bool) -> None:
     """Write the scheme's Markdown reference: sections, rules, messages, deductions, examples."""
     from .ruledocs import scheme_markdown
 
+    path = _scheme_path(path)
     scheme = _load_scheme_or_exit(path)
     text = scheme_markdown(scheme, source=path.as_posix())
     if out is None:

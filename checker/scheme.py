@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from pydantic import Field, ValidationError
 
@@ -43,6 +43,12 @@ class AsrOptions(Strict):
     agent_channel: int = Field(0, ge=0)
 
 
+# The columns a table transcript (CSV, xlsx, Parquet) can map from its own headers (`columns:`).
+ColumnName = Literal[
+    "call_id", "agent_id", "agent_name", "team", "started_at", "direction", "speaker", "text", "start", "end", "turns"
+]
+
+
 class SchemeFile(Strict):
     scheme: str | None = None
     title: str | None = None
@@ -53,6 +59,9 @@ class SchemeFile(Strict):
     dialect_lexicons: dict[str, LexiconExtension] = Field(default_factory=dict)
     segmenter: str | None = None
     asr: AsrOptions | None = None
+    # Table headers for our columns, beyond the Chinese ones known already: {call_id: 录音编号}
+    # (or a list of headers, when several exports are read).
+    columns: dict[ColumnName, Union[str, list[str]]] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -188,6 +197,8 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str, 
     scoring: Scoring | None = None
     asr: AsrOptions | None = None
     roles: dict[str, list[str]] = {}
+    columns: dict[str, list[str]] = {}
+    headers: dict[str, str] = {}  # header -> column, to catch one header given for two columns
     lexicons: dict[str, list[Any]] = {}
     extensions: dict[str, LexiconExtension] = {}
     for loc, spec in parsed:
@@ -202,6 +213,12 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str, 
             asr = spec.asr
         for role, labels in spec.roles.items():
             roles.setdefault(role, []).extend(str(label) for label in labels)
+        for column, written in spec.columns.items():
+            for header in [written] if isinstance(written, str) else written:
+                if headers.setdefault(header.strip(), column) != column:
+                    problems.append(f"{loc.where(('columns', column))}: header {header!r} is given for both "
+                                    f"{headers[header.strip()]} and {column}")
+                columns.setdefault(column, []).append(header.strip())
         for key, items in spec.lexicons.items():
             if key in lexicons:
                 problems.append(f"{loc.where(('lexicons', key))}: lexicon {key!r} is defined twice")
@@ -237,7 +254,7 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str, 
         rules=rules,
         book=book,
         dialects=dialects,
-        roles=RoleMap.build(roles, agent_channel=(asr or AsrOptions()).agent_channel),
+        roles=RoleMap.build(roles, agent_channel=(asr or AsrOptions()).agent_channel, columns=columns),
         segmenter=segmenter or "rjieba",
         files=[loc.file for loc in files],
         rule_positions=seen,
