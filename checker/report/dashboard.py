@@ -58,6 +58,8 @@ def write_dashboard(ctx: SummaryContext) -> None:
     agents = f.agents.to_dict("records")
     messages = dict(zip(f.rules["rule_id"], f.rules["message"]))
     for a in agents:
+        for key in ("agent_name", "team"):  # missing: NaN in the frame, nothing on the page
+            a[key] = a[key] if isinstance(a[key], str) else ""
         a["file"] = page_name(a["agent_id"])
         a["label"] = agent_label(a["agent_id"], w)
         a["top"] = _top_rules(a["top_rules"], messages)

@@ -208,7 +208,7 @@ def test_calls_without_an_agent_have_one_readable_page(scheme, tmp_path):
     assert sorted(p.name for p in (out / "agents").iterdir()) == ["K1.html", "K1.md", "unknown-agent.html", "unknown-agent.md"]
     html = (out / "agents" / "unknown-agent.html").read_text(encoding="utf-8")
     assert "<h1>个人辅导报告 · 未标注坐席</h1>" in html
-    note = re.search(r'<div class="note warn" id="unknown-agent">(.*?)</div>', html).group(1)
+    note = re.search(r'<div class="howto" id="unknown-agent">(.*?)</div>', html).group(1)
     assert "agent_id" in note and "calls_meta.csv" in note and "--calls-meta" in note
     assert "<th>班组排名</th>" not in html  # no rank for calls that belong to nobody
     assert "(unknown)" not in html
@@ -216,3 +216,4 @@ def test_calls_without_an_agent_have_one_readable_page(scheme, tmp_path):
     assert md.startswith("# 个人辅导报告 · 未标注坐席\n") and "calls\\_meta.csv" in md
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="agents/unknown-agent.html">未标注坐席</a>' in index
+    assert "nan" not in index  # no name, no team: nothing shown for them
