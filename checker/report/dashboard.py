@@ -62,6 +62,7 @@ def write_dashboard(ctx: SummaryContext) -> None:
             a[key] = a[key] if isinstance(a[key], str) else ""
         a["file"] = page_name(a["agent_id"])
         a["label"] = agent_label(a["agent_id"], w)
+        a["unknown"] = a["agent_id"] == UNKNOWN_AGENT
         a["top"] = _top_rules(a["top_rules"], messages)
     pass_score = float(team["pass_score"])
     pass_line = w.pass_line_score.format(score=f"{pass_score:g}")

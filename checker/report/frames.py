@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .tally import NO_WEEK, BatchTally
+from .tally import NO_WEEK, UNKNOWN_AGENT, BatchTally
 
 __all__ = ["Frames", "build_frames", "AGENT_COLUMNS", "week_label", "score_bins"]
 
@@ -167,7 +167,8 @@ def _agents(calls: pd.DataFrame, tally: BatchTally, agent_ids: list[str], period
         ";".join(f"{r}({n})" for r, n in sorted(per_agent.get(c, []), key=lambda x: (-x[1], x[0]))[:3])
         for c in df["agent_code"]
     ]
-    team_key = df["team"].fillna("")
+    # The calls without an agent are nobody's: ranked apart, never against the agents of a team.
+    team_key = df["team"].fillna("").where(df["agent_id"] != UNKNOWN_AGENT, "\0" + UNKNOWN_AGENT)
     df["rank_in_team"] = df.groupby(team_key)["mean_score"].rank(ascending=False, method="min").astype(int)
     df["team_agents"] = df.groupby(team_key)["agent_id"].transform("size").astype(int)
     for col in ("period", "prev_period"):

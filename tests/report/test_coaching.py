@@ -217,3 +217,11 @@ def test_calls_without_an_agent_have_one_readable_page(scheme, tmp_path):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<a href="agents/unknown-agent.html">未标注坐席</a>' in index
     assert "nan" not in index  # no name, no team: nothing shown for them
+    # nobody's calls take no rank, and K1, with no team either, is ranked among agents only
+    import pandas as pd
+
+    agents = pd.read_csv(out / "agents.csv", encoding="utf-8-sig").set_index("agent_id")
+    assert (agents.loc["K1", "rank_in_team"], agents.loc["K1", "team_agents"]) == (1, 1)
+    table = index[index.index('id="agent-table"'):]
+    row = re.search(r'<a href="agents/unknown-agent.html">.*?</tr>', table, re.S).group()
+    assert '<td class="n" data-v="">–</td>' in row
