@@ -19,7 +19,7 @@ import re
 import pandas as pd
 
 from ..normalise import normalise_phrase
-from .dashboard import agent_label, asset, fmt_delta, fmt_pct, fmt_score, template_env
+from .dashboard import agent_label, asset, change_label, fmt_delta, fmt_pct, fmt_score, template_env
 from .summary import SummaryContext, page_name, renderer
 from .tally import NO_WEEK, UNKNOWN_AGENT, Example
 
@@ -56,8 +56,7 @@ def agent_pages(ctx: SummaryContext):
     order = {r.id: i for i, r in enumerate(ctx.scheme.rules)}
     rules = f.rules.set_index("rule_id")
     period = " – ".join(dict.fromkeys(x for x in (f.team["first_week"], f.team["last_week"]) if x))
-    change_label = w.change_between.format(period=f.agents["period"].iloc[0], prev=f.agents["prev_period"].iloc[0]) \
-        if f.period is not None and len(f.agents) else ""
+    change = change_label(f, w)
     undated = calls.loc[calls["week"] == NO_WEEK, "agent_id"].value_counts().to_dict() if len(calls) else {}
     # What a page compares with is the agent's team: worked out once per team, not per agent
     # (a centre has hundreds of agents in a few dozen teams).
@@ -119,7 +118,7 @@ def agent_pages(ctx: SummaryContext):
             "undated": w.undated_in_period.format(n=undated[aid]) if undated.get(aid) else "",
             "masked": ctx.options.mask,
             "has_change": f.period is not None,
-            "change_label": change_label,
+            "change_label": change,
             "metrics": _metrics(a, stats, w, f.period is not None, rank=not unknown),
             "issues": issues,
             "strengths": _strengths(ctx, a, mine, stats, team_rates),

@@ -14,7 +14,7 @@ from .charts import PALETTE, bar_chart, column_chart, line_chart
 from .summary import SummaryContext, page_name, renderer
 from .tally import UNKNOWN_AGENT
 
-__all__ = ["write_dashboard", "template_env", "preload_templates", "fmt_pct", "fmt_score", "fmt_delta", "agent_label"]
+__all__ = ["write_dashboard", "template_env", "preload_templates", "fmt_pct", "fmt_score", "fmt_delta", "agent_label", "change_label"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_RULE_BARS = 20
@@ -98,10 +98,17 @@ def write_dashboard(ctx: SummaryContext) -> None:
         )
     columns = AGENT_TABLE + ([("mean_score_change", "number")] if f.period else [])
     html = template_env().get_template("dashboard.html.j2").render(
-        w=w, team=team, agents=agents, charts=charts, columns=columns, period=f.period,
+        w=w, team=team, agents=agents, charts=charts, columns=columns, period=f.period, change_label=change_label(f, w),
         css=asset("_style.css"), js=asset("_sort.js"),
     )
     (ctx.folder / "index.html").write_text(html, encoding="utf-8")
+
+
+def change_label(f, w) -> str:
+    """What a change column compares: "2026-W47 较 2026-W46" (the last week with the one before)."""
+    if f.period is None or not len(f.agents):
+        return ""
+    return w.change_between.format(period=f.agents["period"].iloc[0], prev=f.agents["prev_period"].iloc[0])
 
 
 def agent_label(agent_id: str, w) -> str:

@@ -26,7 +26,7 @@ RULE_COLUMNS = [
 ]
 SECTION_COLUMNS = ["section", "rules", "findings", "calls_affected", "hit_rate", "points_deducted"]
 WEEK_COLUMNS = ["week", "week_start", "calls", "mean_score", "pass_rate", "fatal_calls", "findings_per_100_calls"]
-SCORE_BINS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]  # in hundredths of the full score
+SCORE_BINS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]  # per cent of the full score
 
 
 def score_bins(pass_score: float, full: float = 100.0) -> list[float]:

@@ -4,7 +4,6 @@ what the agent does well."""
 from __future__ import annotations
 
 import re
-import textwrap
 from pathlib import Path
 
 from checker.engine import audit_call

@@ -66,6 +66,8 @@ def test_charts_and_table(report):
     for link in links:
         assert (report / link).is_file()
     assert "合格线" in html and "质检看板" in html
+    # the change column says which weeks it compares
+    assert '平均分变化<br><span class="rid">2026-W46 较 2026-W45</span></th>' in html
 
 
 def test_no_dates_no_trend(scheme, tmp_path):
