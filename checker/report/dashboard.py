@@ -116,6 +116,16 @@ def agent_label(agent_id: str, w) -> str:
     return w.unknown_agent if agent_id == UNKNOWN_AGENT else agent_id
 
 
+def agents_for_people(f, w):
+    """agents.csv's table as people read it (report.xlsx's Agents sheet): 未标注坐席 for the calls
+    without an agent, and each of the most frequent rules as its message, its id, its count."""
+    messages = dict(zip(f.rules["rule_id"], f.rules["message"]))
+    return f.agents.assign(
+        agent_id=[agent_label(a, w) for a in f.agents["agent_id"]],
+        top_rules=["；".join(f"{m} {r} ×{n}" for m, r, n in _top_rules(t, messages)) for t in f.agents["top_rules"]],
+    )
+
+
 def _top_rules(top_rules: str, messages: dict) -> list[tuple[str, str, int]]:
     """agents.csv's `top_rules` ("id(n);id(n)") as (message, id, findings): the message first."""
     out = []

@@ -37,6 +37,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, SHEET_FILES, sheet_rows
+from .dashboard import agents_for_people
 from .summary import SummaryContext, renderer
 from .tables import FINDING_COLUMNS, CallsCsv
 
@@ -71,7 +72,7 @@ def write_excel(ctx: SummaryContext) -> None:
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
         _summary_sheet(wb.create_sheet("Summary"), ctx, findings)
-        _frame_sheet(wb.create_sheet("Agents"), frames.agents, w, percent={"pass_rate", "pass_rate_change"})
+        _frame_sheet(wb.create_sheet("Agents"), agents_for_people(frames, w), w, percent={"pass_rate", "pass_rate_change"})
         _frame_sheet(wb.create_sheet("Rules"), frames.rules, w, percent={"hit_rate"})
         _frame_sheet(wb.create_sheet("Sections"), frames.sections, w, percent={"hit_rate"})
         streamed = {}

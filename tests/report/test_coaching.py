@@ -224,3 +224,7 @@ def test_calls_without_an_agent_have_one_readable_page(scheme, tmp_path):
     table = index[index.index('id="agent-table"'):]
     row = re.search(r'<a href="agents/unknown-agent.html">.*?</tr>', table, re.S).group()
     assert '<td class="n" data-v="">–</td>' in row
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(out / "report.xlsx")).get_sheet_by_name("Agents").to_python()
+    assert sorted(r[0] for r in sheet[1:]) == ["K1", "未标注坐席"]  # report.xlsx's Agents sheet too

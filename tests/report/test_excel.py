@@ -67,6 +67,8 @@ def test_numbers_are_numbers(report):
     assert header[:4] == ["坐席工号", "坐席姓名", "班组", "通话数"]
     a2 = next(r for r in agents if r[0] == "A002")
     assert a2[header.index("平均分")] == 71.5 and a2[header.index("合格率")] == 0.25
+    # the most frequent rules as a QA lead reads them: the message, then the id (agents.csv: ids)
+    assert a2[header.index("最常见问题")] == "使用服务禁语 taboo ×12；结束时未致谢或道别 closing ×3；开场未问候客户 greet ×3"
     calls = wb.get_sheet_by_name("Calls").to_python()
     score, passed = calls[0].index("得分"), calls[0].index("合格")
     assert all(isinstance(r[score], float) for r in calls[1:])
