@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..model import CallResult, InputError
 from .base import ReportOptions, ReportWriter, register
+from .cells import csv_frame
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
 from .sheet_rows import SHEET_FILES
@@ -122,7 +123,9 @@ def _render_aside(ctx: SummaryContext, name: str):
 @renderer("agents.csv")
 def write_agents_csv(ctx: SummaryContext) -> None:
     """One row per agent (SPEC: agents.csv), UTF-8 with BOM like the other CSV files."""
-    ctx.frames.agents[AGENT_COLUMNS].to_csv(ctx.folder / "agents.csv", index=False, encoding="utf-8-sig")
+    # CRLF as the other CSV files (and RFC 4180): a CR inside a value is then quoted, not a line end.
+    csv_frame(ctx.frames.agents[AGENT_COLUMNS]).to_csv(ctx.folder / "agents.csv", index=False, encoding="utf-8-sig",
+                                                       lineterminator="\r\n")
 
 
 def agent_filename(agent_id: str) -> str:
