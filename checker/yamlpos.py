@@ -65,12 +65,63 @@ def load_located(path: Path | str, text: str | None = None) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise SchemeError([f"{name}:{line}:{col}: YAML syntax error: {exc.problem}"]) from exc
+    if node is not None:
+        _check_expansion(node, name)
     positions: dict[Path_, Position] = {}
     problems: list[str] = []
     data = _build(node, (), name, positions, problems) if node is not None else None
     if problems:
         raise SchemeError(problems)
     return Located(data, positions, name)
+
+
+# Aliases (`*name`) are kept, but what they expand to is bounded: nine levels of nine aliases
+# (a "billion laughs" bomb) compose in microseconds, as shared nodes, and would be built into
+# hundreds of millions of values. No scheme comes near this.
+MAX_VALUES = 200_000
+
+
+def _check_expansion(root: yaml.Node, name: str) -> None:
+    """Raise SchemeError when `root`, its aliases expanded, holds more than MAX_VALUES values;
+    counted over the shared nodes (each counted once, then its size reused), so in linear time."""
+    sizes: dict[int, int] = {}
+    reused: list[yaml.Node] = []
+    cycles: list[yaml.Node] = []
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in active:  # a node that holds itself (`&a [*a]`)
+            cycles.append(node)
+            return 1
+        known = sizes.get(id(node))
+        if known is not None:
+            reused.append(node)
+            return known
+        active.add(id(node))
+        n = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                n += size(key) + size(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                n += size(child)
+        active.discard(id(node))
+        sizes[id(node)] = n
+        return n
+
+    try:
+        total = size(root)
+    except RecursionError:
+        raise SchemeError([f"{name}:1:1: the YAML is nested too deeply"]) from None
+    if cycles:
+        node = cycles[0]
+        raise SchemeError([f"{name}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: the YAML value "
+                           "anchored here holds itself through an alias (`&anchor` … `*anchor`)"])
+    if total > MAX_VALUES:
+        anchor = max(reused, key=lambda n: sizes[id(n)], default=root)
+        where = f"{name}:{anchor.start_mark.line + 1}:{anchor.start_mark.column + 1}"
+        raise SchemeError([f"{where}: the YAML expands to {total:,} values (more than {MAX_VALUES:,}) through its aliases (`&anchor` / `*alias`, the one "
+                           "anchored here repeats most); write the values out or use `lexicons:`"])
 
 
 def _build(node: yaml.Node, path: Path_, name: str, positions: dict, problems: list[str]) -> Any:
