@@ -46,11 +46,12 @@ class AuditSummary:
     passed: int = 0
     fatal: int = 0
     findings: int = 0
+    rule_errors: int = 0  # rules a call could not be judged by (a regex over its time budget): errors.csv
     errors: list[InputError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT; errors.csv has all
 
     @property
     def exit_code(self) -> int:
-        return 2 if self.rejected else 0
+        return 2 if self.rejected or self.rule_errors else 0
 
 
 def run_audit(
@@ -103,6 +104,9 @@ def run_audit(
                 print(f"error: {item}", file=log)
             else:
                 for call in item.calls:
+                    if call.rule_errors:
+                        summary.rule_errors += call.rule_errors
+                        print(f"error: call {call.call_id}: {call.rule_errors} rule(s) not judged (see errors.csv)", file=log)
                     summary.passed += call.passed
                     summary.fatal += call.fatal
                     summary.findings += call.n_findings

@@ -99,6 +99,8 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     )
     if summary.rejected:
         click.echo(f"some input was rejected: see {out}/errors.csv", err=True)
+    if summary.rule_errors:
+        click.echo(f"{summary.rule_errors} rule(s) could not be judged on some call: see {out}/errors.csv", err=True)
     sys.exit(summary.exit_code)
 
 

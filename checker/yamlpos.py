@@ -169,6 +169,8 @@ def validation_problems(exc: ValidationError, located: Located, prefix: tuple = 
     problems = []
     for err in exc.errors():
         loc = prefix + tuple(p for p in err["loc"] if not _is_union_tag(p))
+        if loc and loc[-1] == 0 and loc not in located.positions and loc[:-1] + ("__value__",) in located.positions:
+            loc = loc[:-1]  # a single value written where a list is taken (`regex: '(a'`): the value itself
         if err["type"] == "extra_forbidden":
             pos = located.where(loc)
             msg = f"unknown key {loc[-1]!r}"

@@ -108,6 +108,7 @@ class AuditedCall(NamedTuple):
     passed: bool
     fatal: bool
     n_findings: int
+    rule_errors: int = 0  # rules it could not be judged by (errors.csv)
 
 
 class RenderedRun(NamedTuple):
@@ -134,7 +135,7 @@ def render_run(results: list[CallResult], scheme, options: ReportOptions, memo: 
         parts = tuple(w.render_many(results, scheme, options, memo=memo.setdefault(name, {})) if w.render_memo
                       else w.render_many(results, scheme, options) for name, w in WRITERS.items())
     calls = tuple([AuditedCall(r.call.call_id, r.call.source, r.call.line, bool(r.passed), bool(r.fatal),
-                               len(r.findings)) for r in results])
+                               len(r.findings), len(r.extra.get("rule_errors") or ())) for r in results])
     return RenderedRun(calls, parts, "".join([Journal.line_for(r) for r in results]))
 
 

@@ -270,7 +270,13 @@ class ErrorsCsv(CsvWriter):
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
-        return ""  # rejected input only: an audited call has no row here
+        # Rejected input, and the rules a call could not be judged by (a regex over its time
+        # budget, `regex_engine`): the call itself is audited and reported without them.
+        problems = result.extra.get("rule_errors")
+        if not problems:
+            return ""
+        call = result.call
+        return _csv_text([text_cells([call.source, call.line, call.call_id, reason]) for reason in problems])
 
     def add_error(self, error: InputError) -> None:
         record = error.to_record()
