@@ -14,7 +14,7 @@ import re
 import pandas as pd
 
 from .dashboard import asset, fmt_delta, fmt_pct, fmt_score, template_env
-from .summary import SummaryContext, agent_filename, renderer
+from .summary import SummaryContext, agent_filename, agent_filenames, renderer
 from .tally import Example
 
 __all__ = ["write_coaching", "agent_pages", "TOP_ISSUES", "EXAMPLES_SHOWN"]
@@ -33,8 +33,9 @@ def write_coaching(ctx: SummaryContext) -> None:
     html_t = template_env().get_template("agent.html.j2")
     md_t = template_env(autoescape=False).get_template("agent.md.j2")
     css = asset("_style.css")
+    names = agent_filenames(ctx.frames.agents["agent_id"])  # bounded, safe, unique (`filenames`)
     for page in agent_pages(ctx):
-        name = agent_filename(page["agent_id"])
+        name = names.get(page["agent_id"]) or agent_filename(page["agent_id"])
         (out / f"{name}.html").write_text(html_t.render(w=ctx.words, p=page, css=css), encoding="utf-8")
         (out / f"{name}.md").write_text(md_t.render(w=ctx.words, p=page, md=md_escape), encoding="utf-8")
 

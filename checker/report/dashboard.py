@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .charts import PALETTE, bar_chart, column_chart, line_chart
-from .summary import SummaryContext, agent_filename, renderer
+from .summary import SummaryContext, agent_filenames, renderer
 
 __all__ = ["write_dashboard", "template_env", "preload_templates", "fmt_pct", "fmt_score", "fmt_delta"]
 
@@ -55,8 +55,9 @@ def write_dashboard(ctx: SummaryContext) -> None:
     f, w = ctx.frames, ctx.words
     team = f.team
     agents = f.agents.to_dict("records")
+    names = agent_filenames(a["agent_id"] for a in agents)
     for a in agents:
-        a["file"] = agent_filename(a["agent_id"])
+        a["file"] = names[a["agent_id"]]
     charts = {
         "scores": column_chart(
             w.score_distribution, list(f.score_hist["label"]), [int(v) for v in f.score_hist["calls"]],

@@ -16,12 +16,13 @@ from pathlib import Path
 from ..model import CallResult, InputError
 from .base import ReportOptions, ReportWriter, register
 from .cells import csv_frame
+from .filenames import safe_filename, unique_filenames
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
 from .sheet_rows import SHEET_FILES
 from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, BatchTally, RunDigest, digest_run
 
-__all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename"]
+__all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename", "agent_filenames"]
 
 
 @dataclass
@@ -129,14 +130,14 @@ def write_agents_csv(ctx: SummaryContext) -> None:
 
 
 def agent_filename(agent_id: str) -> str:
-    """A file name for an agent's page: the id where it is safe, else a readable, unique stand-in."""
-    import hashlib
-    import re
+    """A file name for an agent's page: the id where it is safe, else a bounded, readable, unique
+    stand-in (`filenames.safe_filename`). The pages of one report: `agent_filenames`."""
+    return safe_filename(agent_id)
 
-    safe = re.sub(r"[^0-9A-Za-z_.\-\u4e00-\u9fff]", "_", agent_id).strip(".") or "_"
-    if safe != agent_id:
-        safe = f"{safe[:40]}-{hashlib.sha1(agent_id.encode('utf-8')).hexdigest()[:8]}"
-    return safe
+
+def agent_filenames(agent_ids) -> dict[str, str]:
+    """The page name of each of a report's agents, unique on case-insensitive file systems too."""
+    return unique_filenames(agent_ids)
 
 
 # Renderers register themselves on import; the order here is the order they run in.
