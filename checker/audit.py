@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from .engine import audit_calls
+from .lock import output_lock
 from .model import AGENT, CUSTOMER, Call, CallResult, InputError, Turn
 from .pool import OrderedPool
 from .read import RawLine, parse_raw_line, read_paths
@@ -54,7 +55,14 @@ class AuditSummary:
         return 2 if self.rejected or self.rule_errors else 0
 
 
-def run_audit(
+def run_audit(paths: list[Path], scheme_path: Path, out: Path, *args, log: TextIO | None = None, **kwargs) -> AuditSummary:
+    """`_run_audit` holding `out`'s lock for the whole run (`lock`): raises `lock.OutputBusy`
+    when another run is writing `out`; cleans up first what crashed runs of `out` left."""
+    with output_lock(out, log if log is not None else sys.stderr):
+        return _run_audit(paths, scheme_path, out, *args, log=log, **kwargs)
+
+
+def _run_audit(
     paths: list[Path],
     scheme_path: Path,
     out: Path,

@@ -64,6 +64,7 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     from dataclasses import replace
 
     from .audit import default_jobs, run_audit
+    from .lock import OutputBusy
     from .resume import ResumeRefused
 
     scheme = _load_scheme_or_exit(rules)
@@ -82,7 +83,7 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     try:
         summary = run_audit(inputs, rules, out, jobs=jobs or default_jobs(), segmenter=segmenter, scheme=scheme,
                             calls_meta=calls_meta, report_options=ReportOptions(mask=not no_mask), resume=resume)
-    except ResumeRefused as exc:
+    except (ResumeRefused, OutputBusy) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEME)
     except KeyboardInterrupt:

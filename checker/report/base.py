@@ -9,7 +9,6 @@ that fails on an error removes its folder.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from ..model import CallResult, InputError, Turn
 from ..resume import JOURNAL, Journal
+from .swap import swap_into_place
 
 __all__ = [
     "ReportOptions", "ReportWriter", "AuditedCall", "RenderedRun", "WRITERS", "register", "render_run",
@@ -210,13 +210,7 @@ def atomic_folder(target: Path):
         if not (tmp / JOURNAL).is_file():
             shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    swap_into_place(tmp, target)  # crash-safe at every step (`swap`)
 
 
 def write_reports(
