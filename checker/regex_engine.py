@@ -20,7 +20,6 @@ engine runs it. `MAX_PATTERN` bounds a pattern's length.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Iterator
 from functools import lru_cache
@@ -106,7 +105,11 @@ def compile_regex(pattern: str) -> SchemeRegex:
 _RE2_OPTIONS = _re2.Options()
 _RE2_OPTIONS.log_errors = False  # a pattern RE2 refuses goes to the fallback, not to stderr
 
-_SPACE = "".join(f"\\x{{{cp:x}}}" for cp in range(sys.maxunicode + 1) if chr(cp).isspace())
+# What `str.isspace()` accepts (Python's `\\s`), as RE2 class items; a test checks it against
+# every code point.
+SPACE_CODES = (0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+               0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+_SPACE = "".join(f"\\x{{{cp:x}}}" for cp in SPACE_CODES)
 _WORD = r"\p{L}\p{N}_"
 # Python's class escapes as RE2 spells them: outside a class, and inside one (None: cannot).
 _OUTSIDE = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": f"[{_WORD}]", "W": f"[^{_WORD}]", "s": f"[{_SPACE}]",

@@ -1,5 +1,5 @@
 """Personal data masking for every report: mobile and landline numbers, ID card numbers, bank
-card numbers and e-mail addresses.
+card numbers, e-mail addresses, and customers' names and addresses (`people`).
 
 Masking is length-preserving: every masked character becomes one `*` and separators stay, so a
 finding's `span` (offsets into its turn) still points at the same words in the masked text and
@@ -38,6 +38,7 @@ from datetime import date
 from functools import lru_cache
 
 from ..rules.base import make_excerpt
+from .people import mask_people, may_hold_people
 
 __all__ = ["mask_text", "luhn_ok", "id_checksum_ok", "MASK_CHAR"]
 
@@ -78,7 +79,7 @@ _ID_CHECK = "10X98765432"
 
 def mask_text(text: str | None) -> str | None:
     """`text` with personal data replaced by `*`, same length; None and non-strings pass through."""
-    if not text or not isinstance(text, str) or not _ANY.search(text):
+    if not text or not isinstance(text, str) or not (_ANY.search(text) or may_hold_people(text)):
         return text
     return _mask(text)
 
@@ -99,6 +100,7 @@ def _mask(original: str) -> str:
         spoken = original.translate(_ASCII_CN)
         if _MAYBE.search(spoken):
             _mask_numbers(chars, spoken)
+    mask_people(original, chars)  # customers' names and addresses (`people`)
     return "".join(chars)
 
 
@@ -183,7 +185,8 @@ def mask_finding_record(finding, call) -> dict:
     record = finding.to_record()
     texts = call.turns.texts
     original = texts[finding.turn] if finding.turn is not None and 0 <= finding.turn < len(texts) else None
-    if not _ANY.search("\n".join((original or "", finding.excerpt, finding.matched, finding.message, finding.suggest or ""))):
+    every = "\n".join((original or "", finding.excerpt, finding.matched, finding.message, finding.suggest or ""))
+    if not (_ANY.search(every) or may_hold_people(every)):
         return record  # nothing that could be personal data anywhere: masking would change nothing
     if original is not None and make_excerpt(original, finding.span) == finding.excerpt:
         text = mask_text(original)

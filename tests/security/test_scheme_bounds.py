@@ -110,3 +110,9 @@ def test_a_regex_over_budget_is_a_rule_error_and_the_batch_goes_on(tmp_path, mon
     with (out / "findings.csv").open(encoding="utf-8-sig") as fh:
         assert {r["rule_id"] for r in csv.DictReader(fh)} == {"taboo"}  # the slow rule: no finding
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.") and p.name != ".out.lock"]  # no temp folder left
+
+
+def test_re2_spelling_of_whitespace_is_pythons():
+    import sys
+
+    assert set(regex_engine.SPACE_CODES) == {cp for cp in range(sys.maxunicode + 1) if chr(cp).isspace()}
