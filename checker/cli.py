@@ -150,8 +150,10 @@ def rules_test(path: Path, segmenter: str | None) -> None:
               help="CSV of call metadata keyed by call_id.")
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
 @click.option("--width", type=click.IntRange(min=40), default=None, help="Columns (default: the terminal's, 80 when piped).")
+@click.option("--no-mask", is_flag=True, default=False,
+              help="Show personal data (numbers, names, addresses) unmasked; masked by default, as in the reports.")
 def explain(file: Path, call_id: str | None, rules: Path, agent_channel: int | None, calls_meta: Path | None,
-            segmenter: str | None, width: int | None) -> None:
+            segmenter: str | None, width: int | None, no_mask: bool) -> None:
     """Show a call as a transcript with every finding in place, then its score."""
     from dataclasses import replace
 
@@ -163,7 +165,7 @@ def explain(file: Path, call_id: str | None, rules: Path, agent_channel: int | N
     if agent_channel is not None:
         scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
     console = Console(width=width, highlight=False, soft_wrap=False)
-    run = explain_file(file, scheme, console, call_id, segmenter, calls_meta)
+    run = explain_file(file, scheme, console, call_id, segmenter, calls_meta, mask=not no_mask)
     if run.missing is not None:
         listed = ", ".join(run.available[:10]) + (" …" if len(run.available) > 10 else "")
         click.echo(f"no call {run.missing!r} in {file}; calls: {listed or 'none'}", err=True)

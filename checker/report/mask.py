@@ -201,3 +201,18 @@ def mask_finding_record(finding, call) -> dict:
     record["message"] = mask_text(finding.message)
     record["suggest"] = mask_text(finding.suggest)
     return record
+
+
+def masked_result(result):
+    """A copy of a CallResult as a person reading it should see it (`qa-check explain`): every
+    turn's text, the call id and each finding's texts masked, lengths (and so spans) kept."""
+    from dataclasses import replace
+
+    call = result.call
+    turns = tuple(replace(t, text=mask_text(t.text)) for t in call.turns)
+    findings = []
+    for f in result.findings:
+        record = mask_finding_record(f, call)
+        findings.append(replace(f, call_id=mask_text(f.call_id), matched=record["matched"], excerpt=record["excerpt"],
+                                message=record["message"], suggest=record["suggest"]))
+    return replace(result, call=replace(call, call_id=mask_text(call.call_id), turns=turns), findings=tuple(findings))
