@@ -48,7 +48,8 @@ def main() -> None:
 @click.option("--calls-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="CSV of call metadata keyed by call_id (agent_id, started_at, …); calls_meta.csv next to transcripts is read too.")
 @click.option("--no-mask", is_flag=True, default=False,
-              help="Do not mask personal data (phone, ID and bank card numbers, e-mail) in the reports.")
+              help="Do not mask personal data (phone, ID and bank card numbers, e-mail, customers' names and "
+                   "addresses) in the reports.")
 @click.option("--resume", is_flag=True, default=False,
               help="Continue the run that an interruption left unfinished for this --out (same paths, scheme and "
                    "options), instead of starting afresh; refused (exit 3) when they differ.")

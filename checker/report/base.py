@@ -31,7 +31,7 @@ __all__ = [
 class ReportOptions:
     """What a run asks of every writer."""
 
-    mask: bool = True  # mask personal data (phone, ID and bank card numbers, e-mail) in every text field
+    mask: bool = True  # mask personal data (numbers, e-mail, names, addresses: `mask`) in every text field
     examples_per_rule: int = 3  # coaching: worst examples kept per agent and rule
 
 
