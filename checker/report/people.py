@@ -4,23 +4,24 @@
 Both come from jieba's part-of-speech tagger (`jieba.posseg`, the dictionary and HMM shipped with
 jieba; nothing fetched):
 
-* **names** — a token tagged `nr` (person name) of 2–4 characters that begins with one of the
-  common surnames below: the given name is masked, the surname kept (张伟 → 张*, 李明华 → 李**).
-  A surname with a form of address (王先生, 张女士) is not a name that identifies anyone and is
-  kept. The surname test is what keeps false masks down: jieba tags many words `nr` (e.g. 幺 in
-  幺三八, 高兴-like words in some contexts).
-* **addresses** — a run of tokens made of place names (`ns`), words ending in a place suffix
-  (省 市 区 县 镇 乡 村 路 街 道 巷 弄 里 小区 花园 大厦 …), numbers and address units
-  (号 栋 幢 座 单元 层 楼 室 户 …), holding at least one place and one number with its unit
-  (北京市朝阳区建国路88号, 文三路478号3栋201室). The province or city it starts with is kept,
-  the rest masked (北京市*********). A date (8号) or a place alone (上海) is not an address.
+* **names** — a token tagged `nr` (person name) of 2–3 characters that begins with one of the
+  common surnames below; the given name is masked, the surname kept (张伟 → 张*, 李明华 → 李**).
+  jieba's dictionary tags many everyday words `nr` (谢谢, 明白, 祝您, 乔迁), so the token must
+  also not be a frequent dictionary word nor hold a pronoun or particle, and must stand after a
+  cue (我是, 我叫, 机主, 收件人, 代表 …) or, three characters long, alone as a clause
+  (吴晓峰，后六位…). A surname with a form of address (王先生, 张女士) identifies no one: kept.
+* **addresses** — a number with an address unit (88号, 3栋, 501室) with a place shortly before it
+  in the same stretch of text (a place name tagged `ns`, or a noun ending in a place suffix:
+  区 县 镇 村 路 街 巷 里 小区 花园 大厦 …): from that place to the last number of the address
+  (北京市朝阳区建国路88号院3号楼2单元501室), the province or city it starts with kept
+  (北京市*********). A date (8号) or a place alone (上海) is not an address.
 
 Only texts where a name or an address may stand are tagged (`_GATE`, a regex: a surname after a
 cue such as 我是/我叫/机主/收件人/代表, a surname and two characters alone as a clause, a number
 with an address unit), and each text once (`mask._mask` caches): most turns cost one regex
 search, and a batch without any such text never loads the tagger (jieba's dictionary and HMM:
-~4 s and ~130 MB, once a process). False-mask rate measured by
-`benchmarks/mask_eval.py` (docs/design.md, "Masking").
+~4 s and ~130 MB, once a process). The false-mask rate is measured by `benchmarks/mask_eval.py`
+(README, "What you get").
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from functools import lru_cache
 
 __all__ = ["mask_people", "may_hold_people", "preload", "spans", "SURNAMES"]
 
-# The ~130 most common surnames of the mainland (over 90 % of the population).
+# 255 of the most common surnames of the mainland (names with a rarer one are not masked).
 SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
     "姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
