@@ -11,7 +11,8 @@ such instead of starving everything else. A turn over the readers' length cap is
 line: the 100 MB case then reports exit 2 and the reader's message.
 
 The scheme: forbidden rules of 1,000 random Han phrases (2–6 characters) each, up to the size
-asked; the 5 calls: the sample calls of transcripts/ (the first five).
+asked; the 5 calls: the sample calls of transcripts/ (the first five). The big turn is audited
+with the shipped scheme (qa_rules/). `--cases scheme` or `--cases turn` runs one of them.
 """
 from __future__ import annotations
 
@@ -79,7 +80,9 @@ def main() -> None:
     ap.add_argument("--scheme-mb", type=float, default=10)
     ap.add_argument("--turn-mb", type=float, default=100)
     ap.add_argument("--limit-gb", type=float, default=8, help="address-space limit of each audit (RLIMIT_AS)")
+    ap.add_argument("--cases", default="scheme,turn", help="which to run: scheme, turn or both (default)")
     args = ap.parse_args()
+    cases = set(args.cases.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         calls = tmp / "calls"
@@ -87,25 +90,36 @@ def main() -> None:
         for p in sorted((ROOT / "transcripts").glob("*.txt"))[:5]:
             (calls / p.name).write_bytes(p.read_bytes())
         scheme = tmp / "big.yaml"
-        phrases = write_scheme(scheme, args.scheme_mb)
+        phrases = write_scheme(scheme, args.scheme_mb) if "scheme" in cases else 0
         small = tmp / "small.yaml"
         small.write_text("scheme: small\nrules:\n  - {id: r, kind: forbidden, section: s, message: m, phrases: [说吧]}\n",
                          encoding="utf-8")
         base = run_audit(calls, small, tmp / "out0", args.limit_gb)
         print(f"baseline (1-phrase scheme, 5 calls): peak {base['peak_mb']:.0f} MB, {base['seconds']:.1f} s, exit {base['exit']}")
-        big = run_audit(calls, scheme, tmp / "out1", args.limit_gb)
-        verdict = "under" if big["peak_mb"] < SCHEME_TARGET_MB and big["exit"] == 0 else "NOT under"
-        print(f"{args.scheme_mb:g} MB scheme ({phrases:,} phrases), 5 calls: peak {big['peak_mb']:.0f} MB "
-              f"({big['peak_mb'] / max(base['peak_mb'], 1):.1f}x the baseline), {big['seconds']:.1f} s, exit {big['exit']}: "
-              f"{verdict} the {SCHEME_TARGET_MB} MB target")
-        if big["exit"]:
-            print(f"   last line: {big['last']}")
-        turn_calls = tmp / "turn"
-        turn_calls.mkdir()
-        write_big_turn(turn_calls / "big.jsonl", args.turn_mb)
-        one = run_audit(turn_calls, small, tmp / "out2", args.limit_gb)
-        print(f"one {args.turn_mb:g} MB turn: peak {one['peak_mb']:.0f} MB, {one['seconds']:.1f} s, exit {one['exit']}")
-        print(f"   last line: {one['last']}")
+        if "scheme" in cases:
+            scheme_case(args, calls, scheme, phrases, base, tmp)
+        if "turn" in cases:
+            turn_case(args, tmp)
+
+
+def scheme_case(args, calls: Path, scheme: Path, phrases: int, base: dict, tmp: Path) -> None:
+    big = run_audit(calls, scheme, tmp / "out1", args.limit_gb)
+    verdict = "under" if big["peak_mb"] < SCHEME_TARGET_MB and big["exit"] == 0 else "NOT under"
+    print(f"{args.scheme_mb:g} MB scheme ({phrases:,} phrases), 5 calls: peak {big['peak_mb']:.0f} MB "
+          f"({big['peak_mb'] / max(base['peak_mb'], 1):.1f}x the baseline), {big['seconds']:.1f} s, exit {big['exit']}: "
+          f"{verdict} the {SCHEME_TARGET_MB} MB target")
+    if big["exit"]:
+        print(f"   last line: {big['last']}")
+
+
+def turn_case(args, tmp: Path) -> None:
+    """One call of one huge turn, audited with the shipped scheme (qa_rules/)."""
+    turn_calls = tmp / "turn"
+    turn_calls.mkdir()
+    write_big_turn(turn_calls / "big.jsonl", args.turn_mb)
+    one = run_audit(turn_calls, ROOT / "qa_rules", tmp / "out2", args.limit_gb)
+    print(f"one {args.turn_mb:g} MB turn (shipped scheme): peak {one['peak_mb']:.0f} MB, {one['seconds']:.1f} s, exit {one['exit']}")
+    print(f"   last line: {one['last']}")
 
 
 if __name__ == "__main__":
