@@ -22,6 +22,7 @@ from typing import TextIO
 
 from .engine import audit_calls
 from .lock import output_lock
+from .report.people import preload as preload_people
 from .model import AGENT, CUSTOMER, Call, CallResult, InputError, Turn
 from .pool import OrderedPool
 from .read import RawLine, parse_raw_line, read_paths
@@ -122,6 +123,8 @@ def _run_audit(
             yield item
 
     _preload(scheme, segmenter)  # what auditing loads on first use, loaded before `batch_gc` freezes it
+    if options.mask and jobs > 1:  # the name tagger, loaded once here and shared by the forked workers
+        preload_people()
     items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options)
     try:
         with batch_gc():

@@ -18,7 +18,7 @@ jieba; nothing fetched):
 
 Only texts where a name or an address may stand are tagged (`_GATE`, a regex: a surname after a
 cue such as 我是/我叫/机主/收件人/代表, a surname and two characters alone as a clause, a number
-with an address unit), and each text once (`mask._mask` caches): most turns cost one regex
+with an address unit shortly after a place suffix), and each text once (`mask._mask` caches): most turns cost one regex
 search, and a batch without any such text never loads the tagger (jieba's dictionary and HMM:
 ~4 s and ~130 MB, once a process). The false-mask rate is measured by `benchmarks/mask_eval.py`
 (README, "What you get").
@@ -53,11 +53,12 @@ _CLAUSE = set("，,。.！!？?；;：: \t\n、")
 _SURNAME_CLASS = "[" + "".join(sorted(SURNAMES)) + "]"
 _CLAUSE_CLASS = "[，,。.！!？?；;：: \t\n、]"
 # Where a name or an address may stand (a regex, before the tagger is loaded or run): a surname
-# after a cue, a surname and two characters alone as a clause, or a number with an address unit.
+# after a cue, a surname and two characters alone as a clause, or a number with an address unit
+# shortly after a place suffix (not 下个月一号, 工号2411号).
 _GATE = re.compile(
     _CUES + r"(?:是|叫|为)?[：:\s]*" + _SURNAME_CLASS
     + "|(?:^|" + _CLAUSE_CLASS + ")" + _SURNAME_CLASS + r"[\u4e00-\u9fff]{2}(?:$|" + _CLAUSE_CLASS + ")"
-    + "|" + _NUMBER + _UNIT)
+    + "|[省市区县旗镇乡村道路街巷弄里园苑厦寓场区]" + r"[^\s，,。.！!？?；;]{0,14}?" + _NUMBER + _UNIT)
 
 
 def may_hold_people(text: str) -> bool:
