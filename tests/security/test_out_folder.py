@@ -105,7 +105,7 @@ def test_a_crash_at_each_step_of_the_swap(work, step, two_step, expect):
     assert calls_in(out) == 1 and leftovers(work) == []
 
 
-def test_a_killed_run_keeps_the_previous_report_and_its_journal_for_resume(work):
+def test_a_run_killed_before_the_swap_keeps_the_previous_report(work):
     assert run_cli(work, "one").returncode == 0
     proc = subprocess.Popen([sys.executable, "-m", "checker", *audit_args(work, "two")], cwd=work,
                             env={**os.environ, "QA_CHECK_TEST_CRASH_AT": "swap-begin"},
