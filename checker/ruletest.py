@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .regex_engine import RegexBudgetExceeded
 from .model import Finding
+from .plan import Plan
 from .read import parse_text
 from .read.roles import RecordError
-from .rules import CallContext, NotApplicable, Rule
+from .rules import CallContext, Rule
 from .rules.base import Example
 from .scheme import Scheme
 from .segment import get_segmenter
@@ -75,16 +75,14 @@ def check_example(scheme: Scheme, rule: Rule, index: int, ex: Example, segmenter
         line = f" line {exc.line}" if exc.line else ""
         return ExampleResult(rule.id, index, ex, (), (f"transcript{line}: {exc}",), position)
     ctx = CallContext(call, scheme.book, get_segmenter(segmenter or scheme.segmenter))
-    findings: list[Finding] = []
     problems: list[str] = []
-    if rule.applies(call):
-        try:
-            findings = rule.evaluate(ctx)
-        except NotApplicable as exc:
-            if ex.fires:
-                problems.append(f"expected the rule to fire, but it was not applicable ({exc})")
-        except RegexBudgetExceeded as exc:
-            problems.append(f"the rule could not be judged: {exc}")
+    # The rule alone, run as the audit runs it (`plan.Plan`): gate, population, timestamps.
+    outcome = Plan.build([rule]).run(ctx)
+    findings: list[Finding] = outcome.findings
+    why = outcome.not_applicable.get(rule.id)
+    if why is not None and ex.fires:
+        problems.append(f"expected the rule to fire, but it was not applicable ({why})")
+    problems += [f"the rule could not be judged: {error}" for _, error in outcome.rule_errors]
     fired = bool(findings)
     if fired != ex.fires:
         problems.append(f"expected fires: {str(ex.fires).lower()}, got {len(findings)} finding(s)")

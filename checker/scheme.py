@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError
 
 from .dialects import SHIPPED_LEXICONS, DialectLibrary, LexiconExtension
 from .match import PhraseBook
-from .model import CUSTOMER
+from .plan import Plan
 from .read.roles import RoleMap
 from .rules import KINDS, CompileContext, Rule
 from .rules.base import PhraseItem, RuleConfig, Strict
@@ -91,40 +91,10 @@ class Scheme:
         every finding."""
         return self._per_rules("_rule_table", lambda: {r.id: (i, r.config) for i, r in enumerate(self.rules)})
 
-    def plan(self) -> tuple[list[tuple[Rule, int, bool, Callable, bool]], dict[str, tuple[tuple[str | None, int], ...]]]:
-        """What `engine.evaluate_call` walks for every call, worked out once: each enabled rule
-        with its gate bit (0: no gate), whether its population (`when_meta`) must be asked about
-        each call, what to call (`findings`, when the kind keeps `Rule.evaluate`, whose timestamp
-        test the engine then makes once per call: the last flag), and for each gate key the
-        gates it opens, as (speaker whose turn must hold it, or None for anyone's; their bits).
-        A call's open gates are then a look-up per key found in it, not a set test per gated
-        rule."""
-        return self._per_rules("_plan", self._build_plan)
-
-    def _build_plan(self) -> tuple[list[tuple[Rule, int, bool, Callable, bool]], dict[str, tuple[tuple[str | None, int], ...]]]:
-        steps: list[tuple[Rule, int, bool, Callable, bool]] = []
-        opens: dict[str, dict[str | None, int]] = {}
-
-        def open_(key: str, speaker: str | None, bit: int) -> None:
-            speaker = None if speaker == "any" else speaker
-            bits = opens.setdefault(key, {})
-            bits[speaker] = bits.get(speaker, 0) | bit
-
-        for r in self.rules:
-            if not r.config.enabled:
-                continue
-            bit = 0
-            if r.gate is not None:
-                bit = 2 << len(steps)  # bit 0 is DIALECT_GATE
-                for k in r.gate:
-                    open_(k, r.gate_speaker, bit)
-            plain = type(r).evaluate is Rule.evaluate
-            run = r.findings if plain else r.evaluate
-            steps.append((r, bit, bool(r.config.when_meta), run, plain and r.needs_timestamps))
-        # One more bit: a marker of some known dialect is in a customer's turn (`customer_dialect`).
-        for k in self.dialect_keys:
-            open_(k, CUSTOMER, DIALECT_GATE)
-        return steps, {k: tuple(v.items()) for k, v in opens.items()}
+    def plan(self) -> Plan:
+        """What `engine.evaluate_call` walks for every call (`plan.Plan`), worked out once: the
+        enabled rules with their gates, and the dialect markers' gate (`customer_dialect`)."""
+        return self._per_rules("_plan", lambda: Plan.build(self.rules, self.dialect_keys))
 
     def _per_rules(self, name: str, build: Callable[[], Any]) -> Any:
         """`build()`, made once and again only if `rules` is replaced or grows."""
@@ -141,7 +111,6 @@ class Scheme:
         raise KeyError(rule_id)
 
 
-DIALECT_GATE = 1  # the gate bit of `Scheme.dialect_keys` in `Scheme.plan` (the rules' bits come after it)
 
 
 def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None, book: PhraseBook | None = None) -> Scheme:

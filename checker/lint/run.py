@@ -25,7 +25,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..model import AGENT, Call, Finding, Turn
-from ..rules import CallContext, NotApplicable, Rule
+from ..plan import Plan
+from ..rules import CallContext, Rule
 from ..segment import Segmenter, get_segmenter
 from .findings import LintFinding, LintReport
 from ..regex_engine import RegexBudgetExceeded
@@ -60,6 +61,7 @@ def script_rule(rule: Rule) -> Rule:
     adapt = getattr(rule, "script_view", None)  # a kind whose parts have speakers of their own
     view = adapt() if adapt is not None else copy.copy(rule)
     view.config = rule.config.model_copy(update=update)
+    view.gate_speaker = None  # every line is anyone's
     return view
 
 
@@ -68,7 +70,10 @@ class Linter:
 
     def __init__(self, scheme, segmenter: str | None = None, owned: Iterable[Path] = ()):
         self.scheme = scheme
-        self.rules = [(script_rule(r), rule_stages(r)) for r in scheme.rules if lints_scripts(r)]
+        linted = [r for r in scheme.rules if lints_scripts(r)]
+        self.stages = {r.id: rule_stages(r) for r in linted}
+        # Run as the audit runs rules (`plan.Plan`), each in its script view.
+        self.plan = Plan.build(script_rule(r) for r in linted)
         self.known_ids = [r.id for r in scheme.rules]
         self.segmenter = _lazy_segmenter(segmenter or scheme.segmenter)
         # Files of the scheme itself (and its lexicons) are never linted with it.
@@ -120,17 +125,19 @@ class Linter:
             **{k: str(fields[k]) for k in _CALL_FIELDS if k in fields},
         )
         ctx = CallContext(call, self.scheme.book, self.segmenter)
-        for rule, stages in self.rules:
-            if stages and not set(stages) & set(script.stages):
-                continue
-            if not _only_declared(rule, fields).applies(call):
-                continue
-            try:
-                found = rule.evaluate(ctx)
-            except NotApplicable:
-                continue
-            for f in found:
-                yield _locate(path, script, f)
+        opted = set(script.stages)
+
+        def applies(rule: Rule, call: Call) -> bool:
+            stages = self.stages[rule.id]
+            return (not stages or not opted.isdisjoint(stages)) and _only_declared(rule, fields).applies(call)
+
+        # Rules not applicable to a script (a window in seconds) report nothing; a regex the
+        # fallback engine gave up on stops the file (`lint_paths`), as it always has.
+        outcome = self.plan.run(ctx, applies)
+        if outcome.rule_errors:
+            raise outcome.rule_errors[0][1]
+        for f in outcome.findings:
+            yield _locate(path, script, f)
 
 
 def iter_script_files(paths: Iterable[Path | str], owned: list[Path] = ()) -> Iterator[Path]:

@@ -156,7 +156,14 @@ class CallContext:
         self._norms: list[NormalText] | None = None
         self._hits: list[dict[str, list[tuple[int, int]]]] = []
         self._key_turns: dict[str, list[int]] = {}
-        self.memo: dict[str, Any] = {}  # per-call facts a rule kind computes once for all its rules
+        # Per-call facts, each computed once for all the rules that ask (and, the last two, set
+        # by the plan's run for the report).
+        self.spoken_chars: list[int] | None = None  # letters and digits per turn (`timing.spoken_counts`)
+        self.turn_grams: list | None = None  # per turn: compact length, bigrams (`repetition.turn_grams`)
+        self.dialect_markers: dict[tuple[int, int], list] = {}  # (id(dialect), turn) -> its marker matches
+        self.dialect_strength: dict[tuple[int, str], float] = {}  # (id(dialect), speaker) -> strength
+        self.open_gates = 0  # the gate bits the call opened (`plan.Plan.open_gates`)
+        self.rule_errors: list[str] = []  # rules not judged on this call, and why (errors.csv)
         self.joined: JoinedText | None = None  # the call normalised in one piece, when it could be
         self.offsets: list[int] = []  # where each turn starts in `joined.text` (maybe a batch's)
 
@@ -205,7 +212,7 @@ class CallContext:
         lo = 0
         for c, n, index in zip(contexts, sizes, key_turns):
             if spoken is not None:
-                c.memo["spoken_chars"] = spoken[lo : lo + n]
+                c.spoken_chars = spoken[lo : lo + n]
             c._norms = []  # scanned: the normalised texts are cut from `joined.text`
             c.joined, c.offsets, c._hits = joined, offsets[lo : lo + n], hits[lo : lo + n]
             c._key_turns = index
@@ -293,7 +300,7 @@ class CallContext:
         """A fresh context of the same call for another scheme compiled into the same phrase book
         (`qa-check diff`): it shares this one's normalised text and automaton hits and, with the
         same segmenter, its turn views (the segmentation done so far); what rules keep per call
-        (`memo`) starts empty, but for the turns' spoken characters."""
+        starts empty, but for the turns' spoken characters."""
         if self._norms is None:
             self._scan()
         twin = CallContext(self.call, self.book, segmenter, self.vectorised)
@@ -302,8 +309,7 @@ class CallContext:
         twin._speaker_turns = self._speaker_turns
         if segmenter is self.segmenter:
             twin._views = self._views
-        if "spoken_chars" in self.memo:
-            twin.memo["spoken_chars"] = self.memo["spoken_chars"]
+        twin.spoken_chars = self.spoken_chars
         return twin
 
     def turn_indexes(self, speaker: str) -> tuple[int, ...]:
@@ -344,6 +350,7 @@ class Rule:
 
     kind: ClassVar[str]
     Config: ClassVar[type[RuleConfig]]
+    # Not applicable, whatever else, to a call without timestamps (asked by `plan.Plan`).
     needs_timestamps: ClassVar[bool] = False
     lints_text: ClassVar[bool] = False  # applies to script files without speakers (`qa-check lint`)
 
@@ -389,13 +396,10 @@ class Rule:
                 return False
         return True
 
-    def evaluate(self, ctx: CallContext) -> list[Finding]:
-        """Findings for one call; raises NotApplicable when the call lacks what the rule needs."""
-        if self.needs_timestamps and not ctx.call.turns.timed:
-            raise NotApplicable("needs timestamps")
-        return self.findings(ctx)
-
     def findings(self, ctx: CallContext) -> list[Finding]:
+        """Findings for one call; raises NotApplicable when the call lacks what the rule needs.
+        Run through a `plan.Plan`, which first asks the gate, the population and, for a kind
+        with `needs_timestamps`, whether the call has timestamps."""
         raise NotImplementedError
 
     def scope(self, ctx: CallContext, speaker: str | None = None, window: Window | None = None) -> Sequence[int]:

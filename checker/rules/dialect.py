@@ -49,7 +49,7 @@ class CompiledDialect:
         if self.markers.by_key.keys().isdisjoint(ctx.turn_keys(turn)):
             return []
         # Kept per call: the dialect rule and `detect_dialect` ask about the same customer turns.
-        memo = ctx.memo.setdefault("dialect_markers", {})
+        memo = ctx.dialect_markers
         key = (id(self), turn)
         matches = memo.get(key)
         if matches is None:
@@ -66,7 +66,7 @@ class CompiledDialect:
         (the dialect rule and `detect_dialect` both ask it of the customer). A turn is matched
         only while one of its markers could still count for more: a customer who says 唔 in
         every turn has the turns after the first few looked at, not matched again."""
-        memo = ctx.memo.setdefault("dialect_strength", {})
+        memo = ctx.dialect_strength
         key = (id(self), speaker)
         found = memo.get(key)
         if found is None:

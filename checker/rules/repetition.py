@@ -42,10 +42,9 @@ class RepetitionConfig(RuleConfig):
 def turn_grams(ctx: CallContext) -> list[tuple[int, Counter[str] | None]]:
     """For every turn of the call: its compact length and its bigram multiset (None until a rule
     needs it), made once per call."""
-    grams = ctx.memo.get("turn_grams")
+    grams = ctx.turn_grams
     if grams is None:
-        grams = [[len(compact_of(ctx.norm_text(i))), None] for i in range(len(ctx.call.turns))]
-        ctx.memo["turn_grams"] = grams
+        grams = ctx.turn_grams = [[len(compact_of(ctx.norm_text(i))), None] for i in range(len(ctx.call.turns))]
     return grams
 
 

@@ -238,7 +238,7 @@ def spoken_counts(ctx: CallContext) -> list[int]:
     """`spoken_chars` of every turn of the call, counted once per call; on the audit's vectorised
     path one table look-up over the code points the normalisation already made (for a whole
     batch of calls at once, see `CallContext.scan_together`)."""
-    counts = ctx.memo.get("spoken_chars")
+    counts = ctx.spoken_chars
     if counts is None:
         texts = ctx.call.turns.texts
         ctx.turn_hits()  # the scan, which makes `ctx.joined`
@@ -246,7 +246,7 @@ def spoken_counts(ctx: CallContext) -> list[int]:
         counts = alnum_counts(joined, ctx.offsets, texts) if joined is not None else None
         if counts is None:
             counts = [spoken_chars(t) for t in texts]
-        ctx.memo["spoken_chars"] = counts
+        ctx.spoken_chars = counts
     return counts
 
 

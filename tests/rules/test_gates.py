@@ -9,7 +9,8 @@ from checker.engine import audit_call, audit_calls, evaluate_call
 from checker.model import Call
 from checker.read import RoleMap, read_paths
 from checker.read.records import build_call
-from checker.scheme import DIALECT_GATE, load_scheme
+from checker.plan import DIALECT_GATE
+from checker.scheme import load_scheme
 
 from ..conftest import ROOT, call_from
 
@@ -178,15 +179,15 @@ def test_a_key_only_in_another_speakers_turn_opens_no_gate(scheme):
     assert speakers["taboo"] == speakers["dialect-any"] == "agent"
     assert speakers["apology-turns"] == "customer"  # the trigger's speaker, not the rule's
     assert speakers["taboo-early"] is None  # a window in seconds: asked whoever said it, to say not applicable
-    bits = {rule.id: bit for rule, bit, *_ in scheme.plan()[0]}
+    bits = {step.rule.id: step.bit for step in scheme.plan().steps}
     text = UNTIMED_PLAIN + "    客户: 我不知道，说吧，我冇钱啊，太差了。\n"
     _, not_applicable, ctx = evaluate_call(call_from(text, scheme), scheme)
-    open_gates = ctx.memo["open_gates"]
+    open_gates = ctx.open_gates
     assert not open_gates & (bits["taboo"] | bits["dialect-any"])  # only the customer said them
     assert open_gates & bits["apology-turns"] and open_gates & DIALECT_GATE  # the customer's own
     assert "taboo-early" in not_applicable
     _, _, ctx = evaluate_call(call_from(text + "    坐席: 说吧。\n", scheme), scheme)
-    assert ctx.memo["open_gates"] & bits["taboo"]
+    assert ctx.open_gates & bits["taboo"]
 
 
 def ungated(scheme, monkeypatch):
@@ -194,7 +195,7 @@ def ungated(scheme, monkeypatch):
         monkeypatch.setattr(rule, "gate", None)
     # The plan is made once per rule list: made again, now without gates.
     monkeypatch.delitem(scheme.__dict__, "_plan", raising=False)
-    assert not any(gate for _, gate, *_ in scheme.plan()[0])
+    assert not any(step.bit for step in scheme.plan().steps)
 
 
 def records(results):
