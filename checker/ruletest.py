@@ -8,7 +8,7 @@ from .plan import Plan
 from .read import parse_text
 from .read.roles import RecordError
 from .rules import CallContext, Rule
-from .rules.base import Example
+from .rules.schema import Example
 from .scheme import Scheme
 from .segment import get_segmenter
 

@@ -19,7 +19,7 @@ from .match import PhraseBook
 from .plan import Plan
 from .read.roles import RoleMap
 from .rules import KINDS, CompileContext, Rule
-from .rules.base import PhraseItem, RuleConfig, Strict
+from .rules.schema import PhraseItem, RuleConfig, Strict
 from .rules.dialect import compile_dialect
 from .segment import SEGMENTERS
 from .yamlpos import validation_problems, Located, SchemeError, load_located
