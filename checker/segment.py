@@ -149,12 +149,17 @@ class Segmenter:
 class TextBoundaries:
     """Word boundaries of one text, segmenting only the blocks that are asked about."""
 
-    def __init__(self, segmenter: Segmenter, text: str):
+    def __init__(self, segmenter: Segmenter, text: str, blocks: BlockMask | None = None):
         self.segmenter = segmenter
         self.text = text
-        spans = [m.span() for m in _BLOCK.finditer(text)]
-        self._starts = [b for b, _ in spans]
-        self._spans = spans
+        self._spans: list[tuple[int, int]] = []
+        self._starts: list[int] = []
+        # Where the blocks are: read off `blocks` (made for a whole batch of calls), or found here
+        # by one regex pass over the text.
+        self._block = blocks.block if blocks is not None else self._block_found
+        if blocks is None:
+            self._spans = [m.span() for m in _BLOCK.finditer(text)]
+            self._starts = [b for b, _ in self._spans]
 
     def is_word(self, begin: int, end: int) -> bool:
         """Both ends on token boundaries, or the span inside one token on the boundaries of that
@@ -169,7 +174,7 @@ class TextBoundaries:
             e_block is None or (end - e_block[0]) in self._bounds(e_block)
         )
 
-    def _block(self, index: int) -> tuple[int, int] | None:
+    def _block_found(self, index: int) -> tuple[int, int] | None:
         """The block (start, end) holding text[index]; None when it is a lone character."""
         i = bisect.bisect_right(self._starts, index) - 1
         if i >= 0 and index < self._spans[i][1]:
@@ -186,9 +191,7 @@ class MaskedBoundaries(TextBoundaries):
     """`TextBoundaries` whose blocks are read off a `BlockMask` instead of a regex pass."""
 
     def __init__(self, segmenter: Segmenter, text: str, blocks: BlockMask):
-        self.segmenter = segmenter
-        self.text = text
-        self._block = blocks.block  # type: ignore[method-assign]
+        super().__init__(segmenter, text, blocks)
 
 
 class WholeTextBoundaries:

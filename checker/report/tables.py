@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -201,18 +202,22 @@ def finding_record(f: Finding, result: CallResult, options: ReportOptions) -> di
 
 def finding_records(result: CallResult, options: ReportOptions) -> list[dict]:
     """`finding_record` of every finding of a result. findings.csv and findings.jsonl render the
-    same result one after the other: the records (masking is most of their cost) are made once."""
+    same results (a batch each, one writer after the other): the records (masking is most of
+    their cost) are made once, kept while the result lives."""
     if not result.findings:
         return []
-    last = _last_records
-    if last[0] is result and last[1] == options.mask:
-        return last[2]
+    key = id(result)
+    kept = _records.get(key)
+    if kept is not None and kept[0]() is result and kept[1] == options.mask:
+        return kept[2]
     records = [finding_record(f, result, options) for f in result.findings]
-    _last_records[:] = [result, options.mask, records]
+    _records[key] = (weakref.ref(result, lambda _, key=key: _records.pop(key, None)), options.mask, records)
     return records
 
 
-_last_records: list = [None, None, None]  # the result last rendered, and its records
+# Each live result's records, by identity (a result is a frozen dataclass whose equality and
+# hash go through all its findings), dropped when the result is.
+_records: dict[int, tuple[weakref.ref, bool, list[dict]]] = {}
 
 
 def _json_line(record: dict) -> str:
