@@ -9,16 +9,17 @@ one of the two functions here, the OWASP way:
   gets a leading `'`, which spreadsheets take as "this is text" and do not show. A cell that is
   a plain number (`-3`, `+2.5`, `1e3`) is left as it is: numbers stay numbers (and a number is
   not a formula).
-* xlsx (`no_formulas`): every cell openpyxl would store as a formula (a string beginning with
-  `=`) is stored as a string instead; nothing is added to the text. The streamed sheets
-  (Findings, Calls: `sheet_rows`) only ever write numbers, booleans and inline strings.
+* xlsx (`excel`): every text cell is written with xlsxwriter's `write_string`, and the workbook
+  is opened with `strings_to_formulas: False`: text is stored as text whatever it begins with;
+  nothing is added to it. The streamed sheets (Findings, Calls: `sheet_rows`) hold only
+  numbers, booleans and text, written by type.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-__all__ = ["FORMULA_START", "csv_cell", "csv_cells", "csv_frame", "no_formulas"]
+__all__ = ["FORMULA_START", "csv_cell", "csv_cells", "csv_frame"]
 
 FORMULA_START = frozenset("=+-@\t\r")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -46,17 +47,3 @@ def csv_frame(df):
         if not (is_numeric_dtype(values) or is_bool_dtype(values)):  # object or string dtype
             out[column] = values.map(lambda v: csv_cell(v) if isinstance(v, str) else v)
     return out
-
-
-def no_formulas(workbook) -> int:
-    """Store every formula cell of an openpyxl workbook as the string it was given; the number
-    of cells changed. The product writes no formula of its own into cells (conditional
-    formatting's formulas are not cells)."""
-    changed = 0
-    for ws in workbook.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-                    changed += 1
-    return changed

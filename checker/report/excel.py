@@ -6,39 +6,31 @@ Every sheet has a frozen, bold header row, column widths fitted to the content (
 count double), an auto-filter on its table, and real numbers for scores and rates. Calls that
 failed are filled red by conditional formatting, fatal findings too.
 
-The workbook is built by openpyxl. The two big sheets (Findings, Calls) are streamed:
-openpyxl writes them with their header, panes, filter and formatting but no rows, and their rows,
-made as sheet XML call by call from the cells of findings.csv / calls.csv (`sheet_rows`), are
-copied straight into the saved file — openpyxl's cell objects cost ~25 µs a cell, which is
-minutes for a large batch. Excel holds 1,048,576 rows a sheet: beyond that the Findings sheet
-is cut and the Summary says so.
+The workbook is written by xlsxwriter in its `constant_memory` mode (each sheet's rows go to
+disk as they are written, whatever the batch's size), through its public interface only: cells
+are written by type (`write_string`, `write_number`, `write_boolean`), so no text is ever stored
+as a formula, and the workbook's creation time is fixed, so a report is a function of its input
+(serial and parallel runs byte-identical). The two big sheets (Findings, Calls) are written from
+the rows the CSV writers typed call by call (`sheet_rows`). Excel holds 1,048,576 rows a sheet:
+beyond that the Findings sheet is cut and the Summary says so.
 """
 from __future__ import annotations
 
 import csv
+import datetime
 import itertools
 import math
 import os
-import re
-import shutil
 import tempfile
 import unicodedata
-import zipfile
 from pathlib import Path
 
-import openpyxl
+import orjson
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
-try:
-    from isal import isal_zlib
-except ImportError:  # pragma: no cover - a dependency; zlib does the same, slower
-    isal_zlib = None
-from openpyxl.formatting.rule import CellIsRule, FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
-from .cells import no_formulas
-from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, SHEET_FILES, sheet_rows
 from .dashboard import agents_for_people
+from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, SHEET_FILES, sheet_rows
 from .summary import SummaryContext, renderer
 from .tables import FINDING_COLUMNS, CallsCsv
 
@@ -48,45 +40,64 @@ SHEETS = ("Summary", "Agents", "Rules", "Sections", "Findings", "Calls")
 WIDTH_SAMPLE = 500  # rows looked at to size a streamed sheet's columns
 MAX_WIDTH = {"excerpt": 60, "message": 40, "suggest": 40, "matched": 24}
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-_FAIL_FILL = PatternFill("solid", bgColor="FFC7CE")
-_FAIL_FONT = Font(color="9C0006")
+_HEADER = {"bold": True, "bg_color": "#DDEBF7"}
+_FAIL = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
 _PERCENT = "0.0%"
 _SCORE = "0.0"
+# The workbook's creation time (docProps/core.xml, and the zip entries' dates): fixed, so the
+# same input gives the same bytes.
+_CREATED = datetime.datetime(1980, 1, 1)
 
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-# openpyxl stamps the save time into docProps/core.xml; both properties are optional (OPC), and
-# without them a report is a function of its input only (serial and parallel runs byte-identical).
-_CORE_TIMES = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")
+
+class _Formats:
+    """The workbook's cell formats, each made once (xlsxwriter keeps one per `add_format`)."""
+
+    def __init__(self, wb) -> None:
+        self.header = wb.add_format(_HEADER)
+        self.frame_header = wb.add_format({**_HEADER, "valign": "vcenter"})
+        self.percent = wb.add_format({"num_format": _PERCENT})
+        self.score = wb.add_format({"num_format": _SCORE})
+        self.fail = wb.add_format(_FAIL)
+        self.low_score = wb.add_format({"bold": True, "font_color": "#9C0006"})
+        self.note = wb.add_format({"bold": True, "font_color": "#9C0006"})
+        self.masked = wb.add_format({"bold": True, "font_color": "#000000"})
 
 
 @renderer("report.xlsx")
 def write_excel(ctx: SummaryContext) -> None:
     folder, w, frames = ctx.folder, ctx.words, ctx.frames
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        tmp = Path(tmp)
-        tally = ctx.tally
-        findings = _Stream(folder, "Findings", FINDING_COLUMNS, "findings.csv", sum(tally.n_findings))
-        calls = _Stream(folder, "Calls", CallsCsv.columns, "calls.csv", len(tally.score))
-
-        wb = openpyxl.Workbook()
-        wb.remove(wb.active)
-        _summary_sheet(wb.create_sheet("Summary"), ctx, findings)
-        _frame_sheet(wb.create_sheet("Agents"), agents_for_people(frames, w), w, percent={"pass_rate", "pass_rate_change"})
-        _frame_sheet(wb.create_sheet("Rules"), frames.rules, w, percent={"hit_rate"})
-        _frame_sheet(wb.create_sheet("Sections"), frames.sections, w, percent={"hit_rate"})
-        streamed = {}
-        for name, stream in (("Findings", findings), ("Calls", calls)):
-            ws = wb.create_sheet(name)
-            _streamed_sheet(ws, stream, w)
-            streamed[name] = stream
-        _failed_formatting(wb["Calls"], calls, ctx.scheme.scoring.pass_)
-        _fatal_formatting(wb["Findings"], findings)
-        no_formulas(wb)  # every sheet's text cells stay text (`cells`)
-        skeleton = tmp / "skeleton.xlsx"
-        wb.save(skeleton)
-        _inject_rows(skeleton, folder / "report.xlsx", streamed)
+    tally = ctx.tally
+    findings = _Stream(folder, "Findings", FINDING_COLUMNS, "findings.csv", sum(tally.n_findings))
+    calls = _Stream(folder, "Calls", CallsCsv.columns, "calls.csv", len(tally.score))
+    target = folder / "report.xlsx"
+    part = target.with_suffix(".xlsx.part")
+    tmp = tempfile.TemporaryDirectory(dir=folder)  # the sheets' rows while they are written
+    wb = xlsxwriter.Workbook(str(part), {
+        "constant_memory": True,
+        "tmpdir": tmp.name,
+        # Text is text: never made a formula, a number or a link by its look (`cells`).
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    })
+    wb.set_properties({"created": _CREATED})
+    try:
+        fmt = _Formats(wb)
+        _summary_sheet(wb.add_worksheet("Summary"), fmt, ctx, findings)
+        _frame_sheet(wb.add_worksheet("Agents"), fmt, agents_for_people(frames, w), w, percent={"pass_rate", "pass_rate_change"})
+        _frame_sheet(wb.add_worksheet("Rules"), fmt, frames.rules, w, percent={"hit_rate"})
+        _frame_sheet(wb.add_worksheet("Sections"), fmt, frames.sections, w, percent={"hit_rate"})
+        ws = wb.add_worksheet("Findings")
+        _streamed_sheet(ws, fmt, findings, w)
+        _fatal_formatting(ws, fmt, findings)
+        ws = wb.add_worksheet("Calls")
+        _streamed_sheet(ws, fmt, calls, w)
+        _failed_formatting(ws, fmt, calls, ctx.scheme.scoring.pass_)
+        wb.close()
+        os.replace(part, target)
+    finally:
+        part.unlink(missing_ok=True)
+        tmp.cleanup()
 
 
 # -- streamed sheets ---------------------------------------------------------------------------
@@ -121,126 +132,80 @@ def _widths(csv_path: Path, columns: list[str], sample: int) -> list[int]:
     return widths
 
 
-def _streamed_sheet(ws, stream: _Stream, w) -> None:
-    ws.append([w.col(c) for c in stream.columns])
-    _style_header(ws, len(stream.columns))
-    ws.freeze_panes = "A2"
+def _streamed_sheet(ws, fmt: _Formats, stream: _Stream, w) -> None:
+    ncols = len(stream.columns)
     for i, c in enumerate(stream.columns):
         width = min(max(stream.widths[i], _display_width(w.col(c))) + 2, MAX_WIDTH.get(c, 30))
-        ws.column_dimensions[get_column_letter(i + 1)].width = max(width, 6)
-    if stream.columns:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(stream.columns))}{stream.rows + 1}"
+        ws.set_column(i, i, max(width, 6))
+    _header(ws, fmt.header, [w.col(c) for c in stream.columns])
+    ws.freeze_panes(1, 0)
+    if ncols:
+        ws.autofilter(0, 0, stream.rows, ncols - 1)
+    write_string, write_number, write_boolean = ws.write_string, ws.write_number, ws.write_boolean
+    with stream.path.open("rb") as fh:
+        for r, line in enumerate(fh, 1):
+            for c, v in enumerate(orjson.loads(line)):
+                if v is None:
+                    continue
+                t = v.__class__
+                if t is str:
+                    write_string(r, c, v)
+                elif t is bool:
+                    write_boolean(r, c, v)
+                else:
+                    write_number(r, c, v)
 
 
-def _failed_formatting(ws, stream: _Stream, pass_score: float) -> None:
+def _failed_formatting(ws, fmt: _Formats, stream: _Stream, pass_score: float) -> None:
     if not stream.rows or "passed" not in stream.columns:
         return
-    last = get_column_letter(len(stream.columns))
-    passed = get_column_letter(stream.columns.index("passed") + 1)
-    area = f"A2:{last}{stream.rows + 1}"
-    ws.conditional_formatting.add(area, FormulaRule(formula=[f"${passed}2=FALSE"], fill=_FAIL_FILL, font=_FAIL_FONT))
+    last = len(stream.columns) - 1
+    passed = xl_col_to_name(stream.columns.index("passed"))
+    ws.conditional_format(1, 0, stream.rows, last, {"type": "formula", "criteria": f"=${passed}2=FALSE", "format": fmt.fail})
     if "score" in stream.columns:
-        score = get_column_letter(stream.columns.index("score") + 1)
-        ws.conditional_formatting.add(
-            f"{score}2:{score}{stream.rows + 1}",
-            CellIsRule(operator="lessThan", formula=[repr(float(pass_score))], font=Font(bold=True, color="9C0006")),
-        )
+        score = stream.columns.index("score")
+        ws.conditional_format(1, score, stream.rows, score,
+                              {"type": "cell", "criteria": "<", "value": float(pass_score), "format": fmt.low_score})
 
 
-def _fatal_formatting(ws, stream: _Stream) -> None:
+def _fatal_formatting(ws, fmt: _Formats, stream: _Stream) -> None:
     if not stream.rows or "fatal" not in stream.columns:
         return
-    last = get_column_letter(len(stream.columns))
-    fatal = get_column_letter(stream.columns.index("fatal") + 1)
-    ws.conditional_formatting.add(
-        f"A2:{last}{stream.rows + 1}", FormulaRule(formula=[f"${fatal}2=TRUE"], fill=_FAIL_FILL, font=_FAIL_FONT)
-    )
+    last = len(stream.columns) - 1
+    fatal = xl_col_to_name(stream.columns.index("fatal"))
+    ws.conditional_format(1, 0, stream.rows, last, {"type": "formula", "criteria": f"=${fatal}2=TRUE", "format": fmt.fail})
 
 
-def _inject_rows(skeleton: Path, target: Path, streamed: dict[str, _Stream]) -> None:
-    """Copy the workbook, putting each streamed sheet's rows after its header row."""
-    with zipfile.ZipFile(skeleton) as zin:
-        paths = _sheet_paths(zin)
-        tmp = target.with_suffix(".xlsx.part")
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
-            for item in zin.infolist():
-                data = zin.read(item.filename)
-                item = zipfile.ZipInfo(item.filename, date_time=_ZIP_TIME)  # same run, same bytes
-                item.compress_type = zipfile.ZIP_DEFLATED
-                sheet = next((n for n, p in paths.items() if p == item.filename and n in streamed), None)
-                if item.filename == "docProps/core.xml":
-                    data = _CORE_TIMES.sub(b"", data)
-                if sheet is None:
-                    zout.writestr(item, data, compresslevel=1)
-                    continue
-                stream = streamed[sheet]
-                xml = data.decode("utf-8")
-                head, sep, tail = xml.partition("</sheetData>")
-                if not sep:  # an empty sheet is written as <sheetData/>
-                    head, sep, tail = xml.partition("<sheetData/>")
-                    head += "<sheetData>"
-                cols = max(1, len(stream.columns))
-                head = re.sub(r'<dimension ref="[^"]*"\s*/>', f'<dimension ref="A1:{get_column_letter(cols)}{stream.rows + 1}"/>', head, count=1)
-                # `ZipFile.open` deflates a ZipInfo at the ZipInfo's own level (zlib's default, 6,
-                # unless set), not the archive's: level 1 is ~3x faster on these sheets.
-                if hasattr(item, "compress_level"):  # Python 3.13+
-                    item.compress_level = 1
-                else:
-                    item._compresslevel = 1
-                with zout.open(item, "w", force_zip64=True) as fh:
-                    _fast_deflate(fh)
-                    fh.write(head.encode("utf-8"))
-                    with stream.path.open("rb") as rows:
-                        shutil.copyfileobj(rows, fh, 1 << 20)
-                    fh.write(b"</sheetData>" + tail.encode("utf-8"))
-        os.replace(tmp, target)
+def _header(ws, cell_format, labels: list[str], row: int = 0, first_col: int = 0) -> None:
+    for j, label in enumerate(labels):
+        _write(ws, row, first_col + j, label, cell_format)
 
 
-def _fast_deflate(fh) -> None:
-    """Deflate the entry being written with ISA-L (isal) instead of zlib: on these sheets 2.3 ms
-    for 7 MB against zlib's 13 ms at level 1, and a smaller file (414 KB against 429 KB). Most
-    of the workbook's time at the end of an audit, which with `--jobs N` is time the other cores
-    wait. `zipfile` has no way to choose its compressor: its writer's (`_compressor`, a private
-    attribute since Python 3.5) is swapped, where it is there, before anything is written."""
-    if isal_zlib is not None and getattr(fh, "_compressor", None) is not None:
-        fh._compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
+def _write(ws, row: int, col: int, value, cell_format=None) -> None:
+    """One cell by its type; text is always written as text (`write_string`)."""
+    if value is None:
+        if cell_format is not None:
+            ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, str):
+        ws.write_string(row, col, value, cell_format)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, cell_format)
+    else:
+        ws.write_number(row, col, value, cell_format)
 
 
-def _sheet_paths(z: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its XML file in the package, from workbook.xml and its relationships."""
-    workbook = z.read("xl/workbook.xml").decode("utf-8")
-    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-    targets = {}
-    for rel in re.finditer(r"<Relationship\b[^>]*>", rels):
-        tag = rel.group()
-        rid = re.search(r'Id="([^"]+)"', tag)
-        tgt = re.search(r'Target="([^"]+)"', tag)
-        if rid and tgt:
-            t = tgt.group(1)
-            targets[rid.group(1)] = t.lstrip("/") if t.startswith("/") else f"xl/{t}"
-    out = {}
-    for sheet in re.finditer(r"<sheet\b[^>]*>", workbook):
-        tag = sheet.group()
-        name = re.search(r'name="([^"]+)"', tag)
-        rid = re.search(r'r:id="([^"]+)"', tag) or re.search(r'\bid="([^"]+)"', tag)
-        if name and rid and rid.group(1) in targets:
-            out[name.group(1)] = targets[rid.group(1)]
-    return out
-
-
-# -- small sheets, built cell by cell ------------------------------------------------------------
-def _summary_sheet(ws, ctx: SummaryContext, findings: _Stream) -> None:
+# -- small sheets, written row by row ------------------------------------------------------------
+def _summary_sheet(ws, fmt: _Formats, ctx: SummaryContext, findings: _Stream) -> None:
     w, team = ctx.words, ctx.frames.team
-    ws.append([w.summary_sheet_title, ""])
-    _style_header(ws, 2)
+    _header(ws, fmt.header, [w.summary_sheet_title, ""])
     rows = [
         (w.scheme, f"{team['scheme']} {team['title'] or ''}".strip(), None),
         (w.period_label, " – ".join(x for x in (team["first_week"], team["last_week"]) if x), None),
         (w.calls, team["calls"], None),
         (w.agents, team["agents"], None),
-        (w.mean_score, team["mean_score"], _SCORE),
-        (w.median_score, team["median_score"], _SCORE),
-        (w.pass_rate, team["pass_rate"], _PERCENT),
+        (w.mean_score, team["mean_score"], fmt.score),
+        (w.median_score, team["median_score"], fmt.score),
+        (w.pass_rate, team["pass_rate"], fmt.percent),
         (w.failed_calls, team["failed_calls"], None),
         (w.fatal_calls, team["fatal_calls"], None),
         (w.findings, team["findings"], None),
@@ -248,52 +213,48 @@ def _summary_sheet(ws, ctx: SummaryContext, findings: _Stream) -> None:
         (w.rejected_inputs, team["rejected_inputs"], None),
         (w.undated_calls, team["undated_calls"], None),
     ]
-    for label, value, fmt in rows:
-        ws.append([label, value])
-        if fmt:
-            ws.cell(ws.max_row, 2).number_format = fmt
-    ws.append([])
+    row = 1
+    for label, value, cell_format in rows:
+        _write(ws, row, 0, _plain(label))
+        _write(ws, row, 1, _plain(value), cell_format)
+        row += 1
+    row += 1  # an empty row
     notes = [w.masked_note if ctx.options.mask else w.unmasked_note]
     if findings.total > findings.rows:
         notes.append(w.truncated_note.format(total=findings.total, kept=findings.rows))
     for note in notes:
-        ws.append([note])
-        ws.cell(ws.max_row, 1).font = Font(bold=True, color="9C0006" if note != w.masked_note else "000000")
+        _write(ws, row, 0, _plain(note), fmt.masked if note == w.masked_note else fmt.note)
+        row += 1
     weeks = ctx.frames.weeks
     if len(weeks):
-        ws.append([])
-        start = ws.max_row + 1
-        _write_frame(ws, weeks, w, start_row=start, first_col=1, percent={"pass_rate"})
-    ws.freeze_panes = "A2"
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 30
-    for col in range(3, 8):
-        ws.column_dimensions[get_column_letter(col)].width = 14
+        _write_frame(ws, fmt, weeks, w, start_row=row, first_col=0, percent={"pass_rate"})
+    ws.freeze_panes(1, 0)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 1, 30)
+    ws.set_column(2, 6, 14)
 
 
-def _frame_sheet(ws, df, w, percent=frozenset(), first_col: int = 1, filter_: bool = True) -> None:
-    _write_frame(ws, df, w, start_row=1, first_col=first_col, percent=percent)
-    ws.freeze_panes = "A2"
+def _frame_sheet(ws, fmt: _Formats, df, w, percent=frozenset(), first_col: int = 0, filter_: bool = True) -> None:
     ncols = len(df.columns)
     for i, c in enumerate(df.columns):
         values = [_display_width(str(v)) for v in df[c].head(WIDTH_SAMPLE) if v is not None and v == v]
         width = min(max([_display_width(w.col(c))] + values) + 2, MAX_WIDTH.get(c, 40))
-        ws.column_dimensions[get_column_letter(first_col + i)].width = max(width, 6)
+        ws.set_column(first_col + i, first_col + i, max(width, 6))
+    _write_frame(ws, fmt, df, w, start_row=0, first_col=first_col, percent=percent)
+    ws.freeze_panes(1, 0)
     if filter_ and ncols:
-        ws.auto_filter.ref = f"{get_column_letter(first_col)}1:{get_column_letter(first_col + ncols - 1)}{len(df) + 1}"
+        ws.autofilter(0, first_col, len(df), first_col + ncols - 1)
 
 
-def _write_frame(ws, df, w, start_row: int, first_col: int, percent=frozenset()) -> None:
-    for j, c in enumerate(df.columns):
-        cell = ws.cell(start_row, first_col + j, w.col(c))
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
+def _write_frame(ws, fmt: _Formats, df, w, start_row: int, first_col: int, percent=frozenset()) -> None:
+    _header(ws, fmt.frame_header, [w.col(c) for c in df.columns], start_row, first_col)
     for i, row in enumerate(df.itertuples(index=False), start=start_row + 1):
         for j, (c, v) in enumerate(zip(df.columns, row)):
             v = _plain(v)
-            cell = ws.cell(i, first_col + j, v)
+            cell_format = None
             if isinstance(v, float):
-                cell.number_format = _PERCENT if c in percent else ("0.0" if "score" in c else "General")
+                cell_format = fmt.percent if c in percent else (fmt.score if "score" in c else None)
+            _write(ws, i, first_col + j, v, cell_format)
 
 
 def _plain(v):
@@ -307,12 +268,6 @@ def _plain(v):
     if isinstance(v, str):
         return ILLEGAL_XML.sub("", v)[:EXCEL_MAX_CELL]
     return v
-
-
-def _style_header(ws, ncols: int) -> None:
-    for j in range(1, ncols + 1):
-        cell = ws.cell(1, j)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
 
 
 def _display_width(text: str) -> int:

@@ -20,7 +20,7 @@ from ..model import CallResult, Finding, InputError
 from .base import ReportOptions, ReportWriter, register
 from .cells import csv_cells
 from .mask import mask_finding_record, mask_text
-from .sheet_rows import SHEET_FILES, SheetFile, cell_kinds, row_xml
+from .sheet_rows import SHEET_FILES, SheetFile, cell_kinds, row_values
 
 FINDING_COLUMNS = [
     "call_id", "agent_id", "rule_id", "kind", "section", "severity", "turn", "speaker", "start",
@@ -106,13 +106,13 @@ class SheetCsvWriter(CsvWriter):
         self._sheet = SheetFile(folder / SHEET_FILES[self.sheet])
 
     @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions) -> tuple[str, tuple[str, ...]]:
-        """The CSV text of the result's rows, and the same rows as sheet XML."""
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> tuple[str, tuple[bytes, ...]]:
+        """The CSV text of the result's rows, and the same rows as the sheet holds them."""
         rows = cls.cells(result, options)
         if not rows:
             return _NO_ROWS
         kinds, sheet_cells = cls._kinds, cls.sheet_cells
-        return _csv_text(rows), tuple([row_xml(kinds, sheet_cells(row)) for row in rows])
+        return _csv_text(rows), tuple([row_values(kinds, sheet_cells(row)) for row in rows])
 
     @staticmethod
     def sheet_cells(row: list[str]) -> list[str]:
@@ -121,7 +121,7 @@ class SheetCsvWriter(CsvWriter):
 
     @classmethod
     def render_many(cls, results: list[CallResult], scheme, options: ReportOptions,
-                    memo: dict | None = None) -> tuple[str, tuple[str, ...]]:
+                    memo: dict | None = None) -> tuple[str, tuple[bytes, ...]]:
         texts, rows = [], []
         for r in results:
             text, xml = cls.render(r, scheme, options)
@@ -130,7 +130,7 @@ class SheetCsvWriter(CsvWriter):
                 rows.extend(xml)
         return "".join(texts), tuple(rows)
 
-    def add_rendered(self, part: tuple[str, tuple[str, ...]]) -> None:
+    def add_rendered(self, part: tuple[str, tuple[bytes, ...]]) -> None:
         text, rows = part
         if text:
             self._fh.write(text)
