@@ -15,15 +15,14 @@ import bisect
 import functools
 import math
 import re
-from pathlib import Path
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-import ahocorasick_rs
+from .jieba_data import BLOCK_ASCII, BLOCK_PATTERN, HAN_FIRST, HAN_LAST, dictionary
 
 __all__ = ["Segmenter", "get_segmenter", "SEGMENTERS"]
 
-# jieba's own block pattern (jieba.re_han_default); copied so rjieba sees the same blocks.
-_BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
+# jieba's block pattern, so that rjieba sees the same blocks (`jieba_data`).
+_BLOCK = re.compile(BLOCK_PATTERN)
 
 SEGMENTERS = ("jieba", "rjieba")  # "reference" (whole-text jieba) exists for tests only
 
@@ -40,10 +39,9 @@ def on_block_edges(text: str, begin: int, end: int) -> bool:
 
 
 def _is_block_char(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fd5" or ch in _BLOCK_ASCII
+    return HAN_FIRST <= ch <= HAN_LAST or ch in BLOCK_ASCII
 
 
-_BLOCK_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
 
 
 @functools.lru_cache(maxsize=1)
@@ -53,8 +51,8 @@ def block_table():
     import numpy as np
 
     table = np.zeros(0x10000, dtype=np.uint8)
-    table[0x4E00:0x9FD6] = 1
-    table[[ord(ch) for ch in _BLOCK_ASCII]] = 1
+    table[ord(HAN_FIRST) : ord(HAN_LAST) + 1] = 1
+    table[[ord(ch) for ch in BLOCK_ASCII]] = 1
     return table
 
 
@@ -233,7 +231,7 @@ def best_subdivision(token: str) -> list[int]:
     n = len(token)
     if n <= 2:
         return list(range(n + 1))
-    freq, log_total = _dictionary()
+    freq, log_total = dictionary()
     freq.prefetch(token[i:j] for i in range(n) for j in range(i + 1, n + 1) if not (i == 0 and j == n))
     route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
     for i in range(n - 1, -1, -1):
@@ -254,70 +252,7 @@ def best_subdivision(token: str) -> list[int]:
 
 def preload_dictionary() -> None:
     """Read the word frequencies now (before forking workers) rather than on first need."""
-    _dictionary()
-
-
-@functools.lru_cache(maxsize=1)
-def _dictionary() -> tuple["_Frequencies", float]:
-    """jieba's word frequencies, read once and only when a sub-division is needed."""
-    freq = _Frequencies(_dictionary_path().read_bytes())
-    return freq, math.log(freq.total)
-
-
-class _Frequencies:
-    """jieba's dict.txt as bytes, searched for the words asked about instead of loaded as a table.
-
-    Building jieba's own table (`jieba.dt.initialize()`) costs ~0.8 s per process, for the few
-    tokens that ever need a sub-division. One search of the 5 MB text costs ~2.5 ms, and a
-    token's sub-division asks about every piece of it (a four-character token: nine): `prefetch`
-    finds all the pieces not known yet in one pass of an automaton, ~4 ms. On the real chat corpus
-    those searches were an eighth of the audit. The last line of a word wins and `total` sums
-    every line, as jieba's `gen_pfdict` does.
-    """
-
-    def __init__(self, data: bytes):
-        self.data = b"\n" + data
-        self.total = sum(int(line.split(b" ", 2)[1]) for line in data.splitlines() if line)
-        self._found: dict[str, int] = {}
-
-    def get(self, word: str) -> int:
-        found = self._found.get(word)
-        if found is None:
-            key = _line_start(word)
-            at = self.data.rfind(key)
-            found = self._found[word] = self._frequency(at + len(key)) if at >= 0 else 0
-        return found
-
-    def prefetch(self, words: Iterable[str]) -> None:
-        """Look up every one of `words` not known yet, in one pass over the text."""
-        todo = [w for w in dict.fromkeys(words) if w not in self._found]
-        if len(todo) < 2:
-            return  # one search costs less than an automaton
-        keys = [_line_start(w) for w in todo]
-        last: dict[int, int] = {}  # a word's last line wins
-        for k, _, end in ahocorasick_rs.BytesAhoCorasick(keys).find_matches_as_indexes(self.data, overlapping=True):
-            last[k] = end
-        for k, word in enumerate(todo):
-            end = last.get(k)
-            self._found[word] = self._frequency(end) if end is not None else 0
-
-    def _frequency(self, start: int) -> int:
-        """The frequency written at `start` (a line's second field, before its tag if any)."""
-        data = self.data
-        space = data.find(b" ", start)
-        return int(data[start : space if space >= 0 else len(data)].split(b"\n", 1)[0])
-
-
-def _line_start(word: str) -> bytes:
-    """How a word's line of dict.txt starts ("word freq tag"), newline before it included."""
-    return b"\n" + word.encode("utf-8") + b" "
-
-
-def _dictionary_path() -> Path:
-    import importlib.util
-
-    spec = importlib.util.find_spec("jieba")
-    return Path(spec.submodule_search_locations[0]) / "dict.txt"  # type: ignore[union-attr, index]
+    dictionary()
 
 
 @functools.lru_cache(maxsize=None)

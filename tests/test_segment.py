@@ -39,7 +39,7 @@ def test_subdivision_follows_jieba_dictionary():
 
 
 def test_frequencies_found_in_one_pass_equal_those_searched_one_by_one():
-    from checker.segment import _Frequencies, _dictionary
+    from checker.jieba_data import Frequencies as _Frequencies, dictionary as _dictionary
 
     # The last line of a word wins (as in jieba's own table); a line may have no tag.
     data = "服务 50 n\n满意 7\n服务满意 3 l\n满意 9 a\n你好 12 l".encode()
