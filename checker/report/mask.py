@@ -24,37 +24,18 @@ Digits may be full width (`１３８…`): Python's `\\d` matches them and `int(
 """
 from __future__ import annotations
 
-import re
-from datetime import date
 from functools import lru_cache
 
+from ..personal_data import (  # the detectors, shared with `entities` in rules
+    ANY as _ANY, ASCII as _ASCII, CARD as _CARD, EMAIL as _EMAIL, ID as _ID, LANDLINE as _LANDLINE,
+    LONG_RUN as _LONG_RUN, MAYBE as _MAYBE, MOBILE as _MOBILE, MOBILE_PLAIN as _MOBILE_PLAIN,
+    id_checksum_ok, luhn_ok, valid_birth as _valid_birth,
+)
 from ..rules.base import make_excerpt
 
 __all__ = ["mask_text", "luhn_ok", "id_checksum_ok", "MASK_CHAR"]
 
 MASK_CHAR = "*"
-
-# Anything that could hold personal data has seven digits with at most separators between them
-# (the shortest: a landline's local number), or an @: a cheap test before the regexes.
-_ANY = re.compile(r"[0-9０-９@＠]")
-_MAYBE = re.compile(r"\d(?:[ \t\-\u00a0+]?\d){6}|@|＠")
-_ASCII = {0xFF10 + i: 0x30 + i for i in range(10)} | {ord("＠"): "@", ord("＋"): "+", ord("Ｘ"): "X", ord("ｘ"): "x"}
-
-_SEP = r"[ \t\-\u00a0]?"
-_MOBILE = re.compile(
-    r"(?<![\d])(?P<prefix>(?:\+\s?|00)?86[ \-]?)?(?P<num>1[3-9]\d(?:" + _SEP + r"\d{4}){2}|1[3-9]\d{9})(?!\d)"
-)
-_LANDLINE = re.compile(r"(?<![\d+])(?P<area>0\d{2,3})(?P<sep>[ \-]?)(?P<num>[2-9]\d{6,7})(?!\d)")
-_ID = re.compile(
-    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
-)
-_CARD = re.compile(r"(?<!\d)\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?!\d)")
-_LONG_RUN = re.compile(r"(?<!\d)\d{12,15}(?!\d)")
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-_MOBILE_PLAIN = re.compile(r"1[3-9]\d{9}")
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 
 def mask_text(text: str | None) -> str | None:
@@ -96,36 +77,6 @@ def _mask(original: str) -> str:
         b, e = m.span("num")
         _star(chars, b, e - 2)
     return "".join(chars)
-
-
-def luhn_ok(digits: str) -> bool:
-    """The Luhn (mod 10) check that every bank card number passes."""
-    total = 0
-    for i, c in enumerate(reversed(digits)):
-        d = int(c)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def id_checksum_ok(number: str) -> bool:
-    """GB 11643-1999 check character of an 18-character resident ID number."""
-    if len(number) != 18:
-        return False
-    try:
-        total = sum(int(c) * w for c, w in zip(number[:17], _ID_WEIGHTS))
-    except ValueError:
-        return False
-    return _ID_CHECK[total % 11] == number[17].upper()
-
-
-def _valid_birth(number: str) -> bool:
-    try:
-        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return False
-    return True
 
 
 def _mask_mobile(chars: list[str], text: str, begin: int, end: int) -> None:

@@ -29,6 +29,6 @@ class ForbiddenRule(Rule):
         if not self.matcher.may_hit(ctx):
             return []
         return [
-            self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest)
+            self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest, how=hit.how)
             for hit in self.matcher.hits_in(ctx, self.scope(ctx))
         ]

@@ -1,26 +1,68 @@
-"""Phrase-based kinds share one way of naming what to look for: phrases, regexes, exceptions."""
+"""Phrase-based kinds share one way of naming what to look for: phrases, regexes, exceptions, and
+(SPEC "Rule language v2") token `patterns`, `similar` sentences, `entities` and `tolerance`.
+
+Everything that takes a phrase set — `required`, `forbidden`, `response` (`when`, `expect`),
+`sequence` steps, composite conditions — matches through `PhraseMatcher`, so each of these keys
+works wherever phrases do.
+"""
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Union
+from typing import Annotated, Any, Literal, NamedTuple, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from ..entities import ENTITY_KINDS, entity_spans
+from ..homophones import HomophonePhrases
 from ..match import PhraseList, choose_matches
 from ..normalise import compact_of
 from ..prefilter import literal_factors
+from ..similar_lines import SimilarLines
+from ..token_patterns import PatternSet, pattern_problems, required_literals
 from .base import CallContext, CompileContext, PhraseItem, RuleConfig, Strict
 
-__all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit"]
+__all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit", "Similar"]
+
+HOW = ("exact", "homophone", "similar", "pattern", "entity")  # the `how` of a finding
+
+
+def _token(value: Any) -> Any:
+    problems = pattern_problems(value)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
+
+
+PatternToken = Annotated[Any, AfterValidator(_token)]
+
+
+class Similar(Strict):
+    """`similar: {examples: [...], min_score: 0.6}` (SPEC "Similar sentences")."""
+
+    examples: list[str] = Field(min_length=1)
+    min_score: float = Field(0.6, gt=0, le=1)
+
+    @field_validator("examples")
+    @classmethod
+    def _has_text(cls, v: list[str]) -> list[str]:
+        for example in v:
+            if not compact_of(example.lower()):
+                raise ValueError(f"example {example!r} has nothing to compare once spaces and punctuation are ignored")
+        return v
 
 
 class PhraseSet(Strict):
-    """What to look for: phrases and/or regexes, with exceptions. A rule's own keys for the
-    phrase kinds, and nested inside others (`when`, `expect`, `steps`, `except_after`)."""
+    """What to look for: phrases and/or regexes, token patterns, similar sentences, entities, with
+    exceptions. A rule's own keys for the phrase kinds, and nested inside others (`when`,
+    `expect`, `steps`, `except_after`, composite conditions)."""
 
     phrases: list[PhraseItem] = Field(default_factory=list)
     regex: Union[str, list[str]] = Field(default_factory=list)
     exceptions: list[str] = Field(default_factory=list)
+    patterns: list[Annotated[list[PatternToken], Field(min_length=1)]] = Field(default_factory=list)
+    similar: Similar | None = None
+    entities: list[Literal[ENTITY_KINDS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    tolerance: Literal["exact", "homophone"] = "exact"
 
     @field_validator("regex")
     @classmethod
@@ -35,15 +77,35 @@ class PhraseSet(Strict):
 
     @model_validator(mode="after")
     def _something_to_find(self) -> "PhraseSet":
-        if not self.phrases and not self.regex:
-            raise ValueError("needs `phrases` or `regex`")
+        if not (self.phrases or self.regex or self.patterns or self.similar or self.entities):
+            raise ValueError("needs one of `phrases`, `regex`, `patterns`, `similar`, `entities`")
+        if self.tolerance == "homophone" and not self.phrases:
+            raise ValueError("`tolerance: homophone` applies to `phrases`, and there are none")
         return self
 
     def label(self) -> str:
-        """A short human name: the first phrase or regex as written."""
-        first = self.phrases[0] if self.phrases else self.regex[0]  # type: ignore[index]
-        text = first if isinstance(first, str) else first.phrase
-        return text[1:] if text.startswith("@") else text
+        """A short human name: the first phrase, regex, pattern token, example or entity as written."""
+        if self.phrases:
+            first = self.phrases[0]
+            text = first if isinstance(first, str) else first.phrase
+            return text[1:] if text.startswith("@") else text
+        if self.regex:
+            return self.regex[0]  # type: ignore[index]
+        if self.similar is not None:
+            return self.similar.examples[0]
+        if self.patterns:
+            return " ".join(_token_label(t) for t in self.patterns[0])
+        return "、".join(self.entities)
+
+
+def _token_label(token: dict) -> str:
+    for attr in ("NORM", "TEXT", "ORTH", "LOWER", "POS"):
+        value = token.get(attr)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict) and isinstance(value.get("IN"), list):
+            return "/".join(map(str, value["IN"]))
+    return "…"
 
 
 class PhraseRuleConfig(RuleConfig, PhraseSet):
@@ -51,16 +113,19 @@ class PhraseRuleConfig(RuleConfig, PhraseSet):
 
 
 class Hit(NamedTuple):
-    """A phrase or regex match in one turn; span in the turn's normalised text."""
+    """A match in one turn; span in the turn's normalised text; `how` it matched (`HOW`)."""
 
     turn: int
     begin: int
     end: int
     suggest: str | None = None
+    how: str = "exact"
 
 
 class PhraseMatcher:
-    """The compiled `phrases` + `regex` + `exceptions` of one rule."""
+    """The compiled `phrases` + `regex` + `exceptions` of one rule, with its `patterns`,
+    `similar`, `entities` and homophones (`finders`), each looking only at the turns that can
+    hold one of its matches."""
 
     def __init__(self, config: PhraseSet, ctx: CompileContext):
         self.phrases: PhraseList = ctx.phrases(config.phrases)
@@ -78,6 +143,12 @@ class PhraseMatcher:
         if not (self.regexes and self.regex_keys is None):
             self.gate = self.keys | (self.regex_keys or frozenset())
         self._entries = self.phrases.entries(self.exceptions)
+        self.finders = _finders(config, self.phrases, ctx)
+        for finder in self.finders:
+            if finder.keys is None:
+                self.gate = None
+            elif self.gate is not None:
+                self.gate |= finder.keys
 
     def may_hit(self, ctx: CallContext) -> bool:
         """False when no turn of the call can hold a match (no key, no regex that may match)."""
@@ -106,6 +177,8 @@ class PhraseMatcher:
                 return True
             if self.regexes and self._regex_may_hit(ctx, i) and self._regex_hits(ctx, i, []):
                 return True
+            if self.finders and any(self._finder_hits(ctx, i, f) for f in self.finders):
+                return True
         return False
 
     def _regex_may_hit(self, ctx: CallContext, turn: int) -> bool:
@@ -118,7 +191,20 @@ class PhraseMatcher:
             out = [Hit(turn, m.begin, m.end, m.phrase.suggest) for m in choose_matches(view.matches(self._entries))]
         if self.regexes and self._regex_may_hit(ctx, turn):
             out = self._regex_hits(ctx, turn, out)
+        if self.finders:
+            found = [h for f in self.finders for h in self._finder_hits(ctx, turn, f)]
+            if found:
+                out = _longest_first(out + found)
         return out
+
+    def _finder_hits(self, ctx: CallContext, turn: int, finder: "_Finder") -> list[Hit]:
+        """The finder's hits in a turn that it may hold and that no exception hides."""
+        if finder.keys is not None and not finder.may_hold(ctx.turn_keys(turn)):
+            return []
+        found = finder.hits(ctx, turn)
+        if found and self.exceptions:
+            found = [h for h in found if not self._hidden(ctx, turn, h.begin, h.end)]
+        return found
 
     def _regex_hits(self, ctx: CallContext, turn: int, out: list[Hit]) -> list[Hit]:
         """`out` (the phrase hits) with the regex matches that overlap none of them."""
@@ -154,3 +240,111 @@ def _regex_keys(patterns: list[str], ctx: CompileContext) -> frozenset[str] | No
             return None
         keys |= compact
     return frozenset(ctx.book.add_key(k) for k in keys)
+
+
+def _longest_first(hits: list[Hit]) -> list[Hit]:
+    """Of overlapping hits, the longest, then the leftmost (SPEC "Rule language v2"), in text order."""
+    if len(hits) <= 1:
+        return hits
+    chosen: list[Hit] = []
+    for h in sorted(hits, key=lambda h: (h.begin - h.end, h.begin)):
+        if not any(c.begin < h.end and h.begin < c.end for c in chosen):
+            chosen.append(h)
+    chosen.sort(key=lambda h: (h.begin, h.end))
+    return chosen
+
+
+class _Finder:
+    """One way of finding matches beyond literal phrases and regexes. `keys`: compact keys
+    registered with the scheme's automaton, one of which a turn must hold to be looked at
+    (None: every turn in scope is)."""
+
+    keys: frozenset[str] | None = None
+
+    def may_hold(self, turn_keys) -> bool:
+        return not turn_keys.isdisjoint(self.keys)  # type: ignore[arg-type]
+
+    def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
+        raise NotImplementedError
+
+
+class _Homophones(_Finder):
+    """`tolerance: homophone`: phrases that read the same, on word boundaries. Every turn in scope
+    is a candidate for the scheme's automaton; the finder's own regex of homophones picks the turns
+    read in pinyin (see `homophones`)."""
+
+    def __init__(self, phrases: PhraseList):
+        self.suggest = {p.key: p.suggest for p in phrases}
+        self.phrases = HomophonePhrases(list(self.suggest))
+
+    def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
+        spans = self.phrases.spans(ctx.norm_text(turn))
+        if not spans:
+            return []
+        view = ctx.view(turn)
+        return [Hit(turn, b, e, self.suggest[k], "homophone") for k, b, e in spans if view.is_word(b, e)]
+
+
+class _Patterns(_Finder):
+    """`patterns`: a turn is looked at when it holds, for some pattern, a text of every literal
+    token the pattern requires."""
+
+    def __init__(self, patterns: list[list[dict]], ctx: CompileContext):
+        self.patterns = PatternSet(patterns)
+        self.needs: list[list[frozenset[str]]] | None = []
+        keys: set[str] = set()
+        for pattern in patterns:
+            literals = []
+            for texts in required_literals(pattern):
+                try:
+                    literals.append(frozenset(ctx.book.add(t) for t in texts))
+                except ValueError:  # punctuation only: no key to look for
+                    continue
+            if not literals:
+                self.needs = None  # this pattern may match in any turn
+                break
+            self.needs.append(literals)
+            keys |= literals[0]
+        self.keys = frozenset(keys) if self.needs is not None else None
+
+    def may_hold(self, turn_keys) -> bool:
+        return any(all(not turn_keys.isdisjoint(k) for k in need) for need in self.needs)  # type: ignore[union-attr]
+
+    def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
+        return [Hit(turn, b, e, None, "pattern") for b, e in self.patterns.spans(ctx.norm_text(turn))]
+
+
+class _Similar(_Finder):
+    """`similar`: a turn is looked at when it holds one of an example's key bigrams."""
+
+    def __init__(self, similar: Similar, ctx: CompileContext):
+        self.lines = SimilarLines(similar.examples, similar.min_score)
+        keys = self.lines.keys()
+        self.keys = frozenset(ctx.book.add_key(k) for k in keys) if keys is not None else None
+
+    def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
+        return [Hit(turn, b, e, None, "similar") for b, e, _ in self.lines.spans(ctx.norm_text(turn))]
+
+
+class _Entities(_Finder):
+    """`entities`: regexes over every turn in scope, after one cheap search for a digit,
+    numeral or sign that any entity holds."""
+
+    def __init__(self, kinds: list[str]):
+        self.kinds = frozenset(kinds)
+
+    def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
+        return [Hit(turn, b, e, None, "entity") for _, b, e in entity_spans(ctx.norm_text(turn), self.kinds)]
+
+
+def _finders(config: PhraseSet, phrases: PhraseList, ctx: CompileContext) -> list[_Finder]:
+    out: list[_Finder] = []
+    if config.tolerance == "homophone" and phrases:
+        out.append(_Homophones(phrases))
+    if config.patterns:
+        out.append(_Patterns(config.patterns, ctx))
+    if config.similar is not None:
+        out.append(_Similar(config.similar, ctx))
+    if config.entities:
+        out.append(_Entities(config.entities))
+    return out

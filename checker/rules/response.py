@@ -108,4 +108,5 @@ class ResponseRule(Rule):
             turn=hit.turn,
             span=(hit.begin, hit.end),
             details={**limit, "looked_at_turns": candidates},
+            how=hit.how,
         )
