@@ -42,13 +42,14 @@ class HomophonePhrases:
             self._compiled = (finder, by_length)
         return self._compiled
 
-    def spans(self, text: str, compact: str | None = None) -> list[tuple[str, int, int]]:
+    def spans(self, text: str, segmenter=None) -> list[tuple[str, int, int]]:
         """(phrase key, begin, end) of every place in the normalised `text` whose reading equals a
-        phrase's and whose characters differ from it; word boundaries not judged yet."""
+        phrase's and whose characters differ from it; word boundaries not judged yet. Tokens are
+        `segmenter`'s (default: jieba-rs)."""
         finder, by_length = self._compile()
-        if not finder.search(compact_of(text) if compact is None else compact):
+        if not finder.search(compact_of(text)):
             return []
-        positions, syllables = readings_of(text)
+        positions, syllables = readings_of(text, segmenter)
         out = []
         n = len(syllables)
         for length, phrases in by_length.items():
@@ -63,7 +64,7 @@ class HomophonePhrases:
 
 
 @functools.lru_cache(maxsize=4096)
-def readings_of(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+def readings_of(text: str, segmenter=None) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """The toneless reading of each character of a normalised text that a phrase can match
     (spaces and punctuation left out), with its offset: Han characters read in their jieba
     token, other characters read as themselves."""
@@ -74,7 +75,7 @@ def readings_of(text: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
     positions: list[int] = []
     syllables: list[str] = []
     at = 0
-    for token in get_segmenter().tokens(text):
+    for token in (segmenter or get_segmenter()).tokens(text):
         kept = [(at + j, ch) for j, ch in enumerate(token) if not is_ignorable(ch)]
         at += len(token)
         if not kept:

@@ -78,7 +78,7 @@ class PhraseSet(Strict):
     @model_validator(mode="after")
     def _something_to_find(self) -> "PhraseSet":
         if not (self.phrases or self.regex or self.patterns or self.similar or self.entities):
-            raise ValueError("needs one of `phrases`, `regex`, `patterns`, `similar`, `entities`")
+            raise ValueError("needs `phrases` or `regex` (or `patterns`, `similar`, `entities`)")
         if self.tolerance == "homophone" and not self.phrases:
             raise ValueError("`tolerance: homophone` applies to `phrases`, and there are none")
         return self
@@ -278,7 +278,7 @@ class _Homophones(_Finder):
         self.phrases = HomophonePhrases(list(self.suggest))
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
-        spans = self.phrases.spans(ctx.norm_text(turn))
+        spans = self.phrases.spans(ctx.norm_text(turn), ctx.segmenter)
         if not spans:
             return []
         view = ctx.view(turn)
