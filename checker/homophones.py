@@ -5,14 +5,16 @@ Readings are pypinyin's `lazy_pinyin` (`Style.NORMAL`): of the phrase as a whole
 token by token (jieba's tokens), so that a character reads as it does in its word (行 in 银行 is
 hang). pypinyin is imported only when a homophone rule first looks at a turn, never at start-up.
 
-Which turns are read: a phrase's homophones all contain a homophone of one of its two-character
-windows (the window with the fewest homophones is chosen), so a turn's compact text is first
-searched for one with a regex of two character classes (`[工公功…][号好毫…]`); only the turns
-holding one are read in pinyin. The homophones of a syllable are every character pypinyin's
+Which turns are read: a phrase's homophones are written with, for each of its characters, one of
+the characters that may read as it, so a turn's normalised text is first searched with a regex of
+those classes (`[工公功…][\W_]*[号好毫…]`), after a set test that every class has a character in
+the turn; only a turn where that regex finds something other than the phrase itself is read in
+pinyin, and the match counts when the turn's reading of it is the phrase's. The homophones of a syllable are every character pypinyin's
 dictionary gives that reading (any of its readings: heteronyms included).
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -22,45 +24,68 @@ __all__ = ["HomophonePhrases", "readings_of"]
 
 class HomophonePhrases:
     """The phrases of one rule under `tolerance: homophone`: each phrase's reading, and the
-    regex that picks the turns worth reading (made on first use, in the process that evaluates,
+    regexes that pick the turns worth reading (made on first use, in the process that evaluates,
     so that loading a scheme never imports pypinyin)."""
 
     def __init__(self, keys: list[str]):
         self.keys = tuple(dict.fromkeys(keys))  # compact normalised phrases
-        self._compiled: tuple | None = None
+        self._compiled: list | None = None
 
     def __getstate__(self):
         return {"keys": self.keys, "_compiled": None}
 
-    def _compile(self) -> tuple:
+    def warm(self) -> None:
+        """Load pypinyin, its tables and this set's regexes now rather than at the first turn."""
+        self._compile()
+        readings_of.__wrapped__("工号")
+
+    def _compile(self) -> list:
+        """For each phrase: its key, its reading, what each of its characters may be written as,
+        and a regex of those (`[工公功…][\\W_]*[号好毫…]`: spaces and punctuation may stand between)."""
         if self._compiled is None:
-            readings = {k: tuple(_phrase_reading(k)) for k in self.keys}
-            finder = re.compile("|".join(sorted({_window_class(k, r) for k, r in readings.items()})))
-            by_length: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
-            for key, reading in readings.items():
-                by_length.setdefault(len(reading), []).append((key, reading))
-            self._compiled = (finder, by_length)
+            out = []
+            for key in self.keys:
+                reading = tuple(_phrase_reading(key))
+                classes = [_variants(ch, syl) for ch, syl in zip(key, reading)]
+                # Test the rarest characters first: the set test then fails soonest.
+                order = sorted(classes, key=len)
+                regex = re.compile(r"[\W_]*".join(_char_class(c) for c in classes))
+                out.append((key, reading, order, regex))
+            self._compiled = out
         return self._compiled
 
     def spans(self, text: str, segmenter=None) -> list[tuple[str, int, int]]:
         """(phrase key, begin, end) of every place in the normalised `text` whose reading equals a
         phrase's and whose characters differ from it; word boundaries not judged yet. Tokens are
         `segmenter`'s (default: jieba-rs)."""
-        finder, by_length = self._compile()
-        if not finder.search(compact_of(text)):
-            return []
-        positions, syllables = readings_of(text, segmenter)
+        chars = None
         out = []
-        n = len(syllables)
-        for length, phrases in by_length.items():
-            for i in range(n - length + 1):
-                window = syllables[i : i + length]
-                for key, reading in phrases:
-                    if window == reading:
-                        begin, end = positions[i], positions[i + length - 1] + 1
-                        if compact_of(text[begin:end]) != key:  # the phrase itself: an exact match
-                            out.append((key, begin, end))
+        readings = None
+        for key, reading, classes, regex in self._compile():
+            if chars is None:
+                chars = set(text)
+            # A set test (~1 µs) rules out most turns before the regex looks: some character
+            # of the phrase has no homophone in the turn at all.
+            if any(chars.isdisjoint(c) for c in classes):
+                continue
+            for m in regex.finditer(text):
+                if compact_of(m.group()) == key:
+                    continue  # the phrase itself: an exact match, found as one
+                if readings is None:
+                    readings = readings_of(text, segmenter)
+                out.extend(_read_as(reading, key, readings, m.start(), m.end()))
         return out
+
+
+def _read_as(reading: tuple[str, ...], key: str, readings, begin: int, end: int) -> list[tuple[str, int, int]]:
+    """The match [begin, end) of a phrase's regex when the turn reads it as the phrase: its
+    characters' readings, in their words, are the phrase's syllables."""
+    positions, syllables = readings
+    i = bisect.bisect_left(positions, begin)
+    n = len(reading)
+    if i + n <= len(positions) and positions[i + n - 1] < end and syllables[i : i + n] == reading:
+        return [(key, positions[i], positions[i + n - 1] + 1)]
+    return []
 
 
 @functools.lru_cache(maxsize=4096)
@@ -73,20 +98,31 @@ def readings_of(text: str, segmenter=None) -> tuple[tuple[int, ...], tuple[str, 
     from .segment import get_segmenter
 
     positions: list[int] = []
-    syllables: list[str] = []
+    syllables: list[str | None] = []  # None: a Han character, read below with the others
+    words: list[str] = []  # the Han runs of the tokens, read in one call
     at = 0
     for token in (segmenter or get_segmenter()).tokens(text):
-        kept = [(at + j, ch) for j, ch in enumerate(token) if not is_ignorable(ch)]
+        run = ""
+        for j, ch in enumerate(token):
+            if is_ignorable(ch):
+                continue
+            positions.append(at + j)
+            if _is_han(ch):
+                run += ch
+                syllables.append(None)
+            else:
+                if run:
+                    words.append(run)
+                    run = ""
+                syllables.append(ch)
+        if run:
+            words.append(run)
         at += len(token)
-        if not kept:
-            continue
-        han = all(_is_han(ch) for _, ch in kept)
-        read = lazy_pinyin("".join(ch for _, ch in kept), style=Style.NORMAL) if han else None
-        if read is None or len(read) != len(kept):
-            read = [lazy_pinyin(ch, style=Style.NORMAL)[0] if _is_han(ch) else ch for _, ch in kept]
-        positions.extend(p for p, _ in kept)
-        syllables.extend(read)
-    return tuple(positions), tuple(syllables)
+    read = lazy_pinyin(words, style=Style.NORMAL) if words else []
+    if len(read) != sum(map(len, words)):  # a word pypinyin read as fewer syllables: char by char
+        read = [lazy_pinyin(ch, style=Style.NORMAL)[0] for w in words for ch in w]
+    it = iter(read)
+    return tuple(positions), tuple(s if s is not None else next(it) for s in syllables)
 
 
 def _phrase_reading(key: str) -> list[str]:
@@ -97,16 +133,6 @@ def _phrase_reading(key: str) -> list[str]:
         if len(read) == len(key):
             return read
     return [lazy_pinyin(ch, style=Style.NORMAL)[0] if _is_han(ch) else ch for ch in key]
-
-
-def _window_class(key: str, reading: tuple[str, ...]) -> str:
-    """A regex of what the phrase's two-character window with the fewest homophones (its one
-    character, for a one-character phrase) may be written as."""
-    options = [_variants(ch, syl) for ch, syl in zip(key, reading)]
-    if len(options) == 1:
-        return _char_class(options[0])
-    best = min(range(len(options) - 1), key=lambda j: len(options[j]) * len(options[j + 1]))
-    return _char_class(options[best]) + _char_class(options[best + 1])
 
 
 def _char_class(chars: frozenset[str]) -> str:

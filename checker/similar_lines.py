@@ -9,13 +9,16 @@ Which turns are scored: a sentence with Dice ≥ s against an example of n bigra
 c = ⌈s·n / (2 − s)⌉ of them (2c ≥ s·(c + n), as the sentence has at least c bigrams). So it holds
 at least one bigram of any set of the example's bigrams whose complement counts fewer than c: the
 example's commonest-looking bigrams (those with a character of everyday talk such as 的, 您, 吗)
-are left out of that set while they count fewer than c, and the rest are registered with the
-scheme's automaton as keys. A turn holding none of an example's keys is never split or scored.
+are left out of that set while they count fewer than c, and the rest are the example's keys. A
+turn whose compact text holds none of the keys (one automaton pass) is never split or scored.
 """
 from __future__ import annotations
 
 import math
 import re
+
+import ahocorasick_rs
+from .normalise import compact_of
 from .similarity import bigrams, compact_text, dice
 
 __all__ = ["SimilarLines", "sentence_spans"]
@@ -52,7 +55,13 @@ class SimilarLines:
     def __init__(self, examples: list[str], min_score: float):
         self.examples = [compact_text(e) for e in examples]
         self.grams = [bigrams(e) for e in self.examples]
+        self.sizes = [sum(g.values()) for g in self.grams]
         self.min_score = min_score
+        self._keys = self.keys()
+        self._finder = None  # the automaton of `_keys`, made on first use (not pickled)
+
+    def __getstate__(self):
+        return {**self.__dict__, "_finder": None}
 
     def keys(self) -> set[str] | None:
         """The compact keys one of which a turn must hold to have a sentence scoring
@@ -75,21 +84,39 @@ class SimilarLines:
 
     def spans(self, text: str) -> list[tuple[int, int, float]]:
         """(begin, end, score) of each sentence of a normalised text scoring `min_score` or more."""
+        if self._keys is not None:
+            if self._finder is None:
+                self._finder = ahocorasick_rs.AhoCorasick(sorted(self._keys))
+            if not self._finder.find_matches_as_indexes(compact_of(text), overlapping=False):
+                return []
         out = []
         for begin, end in sentence_spans(text):
-            compact = compact_text(text[begin:end])
-            if not compact:
-                continue
-            grams = bigrams(compact)
-            score = max(dice(grams, g) for g in self.grams)
+            score = self.score(compact_of(text[begin:end]))  # `text` is normalised already
             if score >= self.min_score:
                 out.append((begin, end, score))
         return out
 
+    def score(self, compact: str) -> float:
+        """The best Dice score of a compact text against the examples; examples that cannot
+        reach `min_score` by their sizes alone (2·min(n, m)/(n + m)) are not compared."""
+        if not compact:
+            return 0.0
+        n = max(len(compact) - 1, 1)
+        s = self.min_score
+        best = 0.0
+        grams = None
+        for g, m in zip(self.grams, self.sizes):
+            if 2 * min(n, m) < s * (n + m):
+                continue
+            if grams is None:
+                grams = bigrams(compact)
+            best = max(best, dice(grams, g))
+        return best
+
     def best(self, text: str) -> tuple[float, str]:
         """The best score of any sentence of `text` and that sentence (for `explain`)."""
-        found = [(max(dice(bigrams(compact_text(text[b:e])), g) for g in self.grams), text[b:e])
-                 for b, e in sentence_spans(text) if compact_text(text[b:e])]
+        found = [(max(dice(bigrams(compact_of(text[b:e])), g) for g in self.grams), text[b:e])
+                 for b, e in sentence_spans(text) if compact_of(text[b:e])]
         return max(found, default=(0.0, ""))
 
 

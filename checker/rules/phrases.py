@@ -8,6 +8,7 @@ works wherever phrases do.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Annotated, Any, Literal, NamedTuple, Union
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -21,7 +22,7 @@ from ..similar_lines import SimilarLines
 from ..token_patterns import PatternSet, pattern_problems, required_literals
 from .base import CallContext, CompileContext, PhraseItem, RuleConfig, Strict
 
-__all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit", "Similar"]
+__all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit", "Similar", "preload_matchers"]
 
 HOW = ("exact", "homophone", "similar", "pattern", "entity")  # the `how` of a finding
 
@@ -254,12 +255,26 @@ def _longest_first(hits: list[Hit]) -> list[Hit]:
     return chosen
 
 
+def preload_matchers() -> None:
+    """Load now what the compiled homophone and pattern finders load on first use (pypinyin and
+    its tables, spaCy, jieba's tagger): the audit calls this before forking its workers, as it
+    loads the segmenter's dictionary. Nothing is loaded for a scheme without them."""
+    for finder in list(_HEAVY):
+        finder.warm()
+
+
+_HEAVY: "weakref.WeakSet[_Finder]" = weakref.WeakSet()  # finders with something to load
+
+
 class _Finder:
     """One way of finding matches beyond literal phrases and regexes. `keys`: compact keys
     registered with the scheme's automaton, one of which a turn must hold to be looked at
     (None: every turn in scope is)."""
 
     keys: frozenset[str] | None = None
+
+    def warm(self) -> None:
+        """Load what the first match would (see `preload_matchers`)."""
 
     def may_hold(self, turn_keys) -> bool:
         return not turn_keys.isdisjoint(self.keys)  # type: ignore[arg-type]
@@ -276,6 +291,10 @@ class _Homophones(_Finder):
     def __init__(self, phrases: PhraseList):
         self.suggest = {p.key: p.suggest for p in phrases}
         self.phrases = HomophonePhrases(list(self.suggest))
+        _HEAVY.add(self)
+
+    def warm(self) -> None:
+        self.phrases.warm()
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
         spans = self.phrases.spans(ctx.norm_text(turn), ctx.segmenter)
@@ -291,6 +310,7 @@ class _Patterns(_Finder):
 
     def __init__(self, patterns: list[list[dict]], ctx: CompileContext):
         self.patterns = PatternSet(patterns)
+        _HEAVY.add(self)
         self.needs: list[list[frozenset[str]]] | None = []
         keys: set[str] = set()
         for pattern in patterns:
@@ -310,17 +330,21 @@ class _Patterns(_Finder):
     def may_hold(self, turn_keys) -> bool:
         return any(all(not turn_keys.isdisjoint(k) for k in need) for need in self.needs)  # type: ignore[union-attr]
 
+    def warm(self) -> None:
+        self.patterns.spans("预热")
+
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
         return [Hit(turn, b, e, None, "pattern") for b, e in self.patterns.spans(ctx.norm_text(turn))]
 
 
 class _Similar(_Finder):
-    """`similar`: a turn is looked at when it holds one of an example's key bigrams."""
+    """`similar`: a turn in scope is scored only when it holds one of an example's key bigrams,
+    found by the finder's own automaton (see `similar_lines`). Not the scheme's: its keys are
+    everyday bigrams (可以, 还有) that would add matches to the scan of every turn of every call,
+    while a `similar` rule mostly looks at a few turns (the last two, the first)."""
 
     def __init__(self, similar: Similar, ctx: CompileContext):
         self.lines = SimilarLines(similar.examples, similar.min_score)
-        keys = self.lines.keys()
-        self.keys = frozenset(ctx.book.add_key(k) for k in keys) if keys is not None else None
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
         return [Hit(turn, b, e, None, "similar") for b, e, _ in self.lines.spans(ctx.norm_text(turn))]
