@@ -43,11 +43,11 @@ _TIME = re.compile(
     rf"|(?:\d{{1,2}}|十[一二]?|[二两三四五六七八九])[点时](?:半|[一三]刻|整|(?:\d{{1,2}}|[{_CN}]{{1,3}})分)?"
     rf"|一[点时](?:半|[一三]刻|整|(?:\d{{1,2}}|[{_CN}]{{1,3}})分)"
 )
-# What each kind's every match holds: one cheap search before its detector runs.
+# A character each kind's every match holds: one set test before its detector runs.
 _OWN = {
-    "amount": (re.compile(r"[元块圆¥]"), _AMOUNT),
-    "date": (re.compile(r"[月周期拜天]|\d[-/.]\d"), _DATE),
-    "time": (re.compile(r"[点时:：]"), _TIME),
+    "amount": (frozenset("元块圆¥"), _AMOUNT),
+    "date": (frozenset("月周期拜天-/."), _DATE),
+    "time": (frozenset("点时:："), _TIME),
 }
 
 
@@ -60,7 +60,7 @@ def entity_spans(text: str, kinds: frozenset[str]) -> list[tuple[str, int, int]]
     if not kinds.isdisjoint(PERSONAL):
         found.extend(s for s in personal_data_spans(text) if s[0] in kinds)
     for kind, (trigger, regex) in _OWN.items():
-        if kind in kinds and trigger.search(text):
+        if kind in kinds and not trigger.isdisjoint(text):
             found.extend((kind, m.start(), m.end()) for m in regex.finditer(text) if m.end() > m.start())
     if len(found) <= 1:
         return found

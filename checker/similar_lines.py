@@ -6,16 +6,16 @@ are already ! ? ;), each scored on its compact text against every example; a sen
 `min_score` or more is one occurrence, quoted as written.
 
 Which turns are scored: a sentence with Dice ≥ s against an example of n bigrams shares at least
-c = ⌈s·n / (2 − s)⌉ of them (2c ≥ s·(c + n), as the sentence has at least c bigrams). So it holds
-at least one bigram of any set of the example's bigrams whose complement counts fewer than c: the
-example's commonest-looking bigrams (those with a character of everyday talk such as 的, 您, 吗)
-are left out of that set while they count fewer than c, and the rest are the example's keys. A
-turn whose compact text holds none of the keys (one automaton pass) is never split or scored.
+c = ⌈s·n / (2 − s)⌉ of them (2c ≥ s·(c + n), as the sentence has at least c bigrams), and so does
+the turn that holds it. One automaton of every example's bigrams counts, in one pass over a turn's
+compact text, the bigrams it shares with each example; a turn sharing fewer than c with every
+example is never split or scored.
 """
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import ahocorasick_rs
 from .normalise import compact_of
@@ -24,9 +24,6 @@ from .similarity import bigrams, compact_text, dice
 __all__ = ["SimilarLines", "sentence_spans"]
 
 _SENTENCE_END = re.compile(r"[。！？；!?;\r\n]+")
-# Characters so common in talk that a bigram holding one says little about a turn: left out of
-# an example's keys first.
-_COMMON = frozenset("的了是我你您他她它们好吗呢吧啊在有不这那个一么什请问还要就也都和说到给")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -57,38 +54,32 @@ class SimilarLines:
         self.grams = [bigrams(e) for e in self.examples]
         self.sizes = [sum(g.values()) for g in self.grams]
         self.min_score = min_score
-        self._keys = self.keys()
-        self._finder = None  # the automaton of `_keys`, made on first use (not pickled)
+        # The bigrams a turn must share with an example for a sentence of it to reach min_score.
+        self.need = [math.ceil(min_score * n / (2 - min_score) - 1e-9) for n in self.sizes]
+        self.vocabulary = sorted({k for g in self.grams for k in g})
+        self._finder = None  # the automaton of `vocabulary`, made on first use (not pickled)
 
     def __getstate__(self):
         return {**self.__dict__, "_finder": None}
 
-    def keys(self) -> set[str] | None:
-        """The compact keys one of which a turn must hold to have a sentence scoring
-        `min_score` (see the module's note); None when any turn might."""
-        out: set[str] = set()
-        for grams in self.grams:
-            n = sum(grams.values())
-            need = math.ceil(self.min_score * n / (2 - self.min_score) - 1e-9)
-            if need < 1:
-                return None
-            left_out = 0
-            kept = []
-            for gram, count in sorted(grams.items(), key=lambda g: (-_commonness(g[0]), -g[1], g[0])):
-                if left_out + count < need:
-                    left_out += count
-                else:
-                    kept.append(gram)
-            out.update(kept)
-        return out
+    def may_hold(self, compact: str) -> bool:
+        """Whether a turn's compact text shares enough bigrams with some example (see the module's
+        note) for one of its sentences to reach min_score."""
+        if min(self.need) < 1:
+            return True
+        if self._finder is None:
+            self._finder = ahocorasick_rs.AhoCorasick(self.vocabulary)
+        found = self._finder.find_matches_as_indexes(compact, overlapping=True)
+        if len(found) < min(self.need):
+            return False
+        counts = Counter(self.vocabulary[k] for k, _, _ in found)
+        return any(sum(min(c, counts[k]) for k, c in g.items() if k in counts) >= need
+                   for g, need in zip(self.grams, self.need))
 
     def spans(self, text: str) -> list[tuple[int, int, float]]:
         """(begin, end, score) of each sentence of a normalised text scoring `min_score` or more."""
-        if self._keys is not None:
-            if self._finder is None:
-                self._finder = ahocorasick_rs.AhoCorasick(sorted(self._keys))
-            if not self._finder.find_matches_as_indexes(compact_of(text), overlapping=False):
-                return []
+        if not self.may_hold(compact_of(text)):
+            return []
         out = []
         for begin, end in sentence_spans(text):
             score = self.score(compact_of(text[begin:end]))  # `text` is normalised already
@@ -110,7 +101,9 @@ class SimilarLines:
                 continue
             if grams is None:
                 grams = bigrams(compact)
-            best = max(best, dice(grams, g))
+            # `dice(grams, g)`, the intersection summed without building a Counter of it
+            shared = sum(min(c, g[k]) for k, c in grams.items() if k in g)
+            best = max(best, 2 * shared / (n + m))
         return best
 
     def best(self, text: str) -> tuple[float, str]:
@@ -118,7 +111,3 @@ class SimilarLines:
         found = [(max(dice(bigrams(compact_of(text[b:e])), g) for g in self.grams), text[b:e])
                  for b, e in sentence_spans(text) if compact_of(text[b:e])]
         return max(found, default=(0.0, ""))
-
-
-def _commonness(gram: str) -> int:
-    return sum(ch in _COMMON for ch in gram)

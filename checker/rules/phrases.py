@@ -173,13 +173,17 @@ class PhraseMatcher:
         A window of a few turns is looked at turn by turn, cheaper than finding the candidates."""
         hits = ctx.turn_hits()
         keys, entries = self.keys, self._entries
-        for i in scope if len(scope) <= 4 else self.candidates(ctx, scope):
+        turns = scope if len(scope) <= 4 else self.candidates(ctx, scope)
+        for i in turns:
             if not keys.isdisjoint(hits[i]) and ctx.view(i).has_match(entries):
                 return True
             if self.regexes and self._regex_may_hit(ctx, i) and self._regex_hits(ctx, i, []):
                 return True
-            if self.finders and any(self._finder_hits(ctx, i, f) for f in self.finders):
-                return True
+        # The finders after every literal look: a phrase anywhere in scope answers first.
+        for f in self.finders:
+            for i in turns:
+                if self._finder_hits(ctx, i, f):
+                    return True
         return False
 
     def _regex_may_hit(self, ctx: CallContext, turn: int) -> bool:
@@ -338,9 +342,9 @@ class _Patterns(_Finder):
 
 
 class _Similar(_Finder):
-    """`similar`: a turn in scope is scored only when it holds one of an example's key bigrams,
-    found by the finder's own automaton (see `similar_lines`). Not the scheme's: its keys are
-    everyday bigrams (可以, 还有) that would add matches to the scan of every turn of every call,
+    """`similar`: a turn in scope is scored only when it shares enough bigrams with an example,
+    counted by the finder's own automaton (see `similar_lines`). Not the scheme's: the bigrams are
+    everyday ones (可以, 还有) that would add matches to the scan of every turn of every call,
     while a `similar` rule mostly looks at a few turns (the last two, the first)."""
 
     def __init__(self, similar: Similar, ctx: CompileContext):
