@@ -1,4 +1,4 @@
-"""`tolerance: homophone`: a phrase also matches text that reads the same in toneless pinyin,
+r"""`tolerance: homophone`: a phrase also matches text that reads the same in toneless pinyin,
 syllable for syllable (工号 meets 公号, 稍等 meets 烧等), on the word-boundary rule of phrases.
 
 Readings are pypinyin's `lazy_pinyin` (`Style.NORMAL`): of the phrase as a whole, and of a turn
