@@ -305,3 +305,19 @@ def test_lint_applies_the_new_keys_to_script_text(tmp_path):
     lines = [line for line in res.output.splitlines() if "draft.md:" in line]
     assert [line.split(": ", 1)[0].rsplit(":", 2)[-2:] for line in lines] == [["3", "3"], ["4", "6"]]
     assert res.exit_code == 1
+
+
+def test_readme_porting_examples_hold_and_are_the_ported_rules():
+    import re
+
+    from ..conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ported = (ROOT / "examples" / "ported" / "matching.yaml").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(  - id: m-(?:refund-refusal|closing-offer)\n.*?)```", readme, re.S)
+    assert len(blocks) == 2
+    for block in blocks:
+        scheme = scheme_from("rules:\n" + block, name="README.md")
+        assert all(r.ok for r in run_examples(scheme))
+        rule_id = block.split("\n", 1)[0].split("id: ")[1]
+        assert f"- id: {rule_id}\n" in ported
