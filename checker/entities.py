@@ -12,7 +12,7 @@ import re
 
 from .personal_data import personal_data_spans
 
-__all__ = ["ENTITY_KINDS", "entity_spans"]
+__all__ = ["ENTITY_KINDS", "entity_spans", "entity_trigger"]
 
 ENTITY_KINDS = ("phone", "id_card", "bank_card", "email", "amount", "date", "time")
 PERSONAL = frozenset({"phone", "id_card", "bank_card", "email"})
@@ -49,6 +49,18 @@ _OWN = {
     "date": (frozenset("月周期拜天-/."), _DATE),
     "time": (frozenset("点时:："), _TIME),
 }
+
+
+def entity_trigger(kinds: frozenset[str]) -> frozenset[str]:
+    """Characters one of which a text holding an entity of `kinds` holds (a digit or @ for
+    personal data): a call without any needs no look at its turns."""
+    out: set[str] = set()
+    if not kinds.isdisjoint(PERSONAL):
+        out |= set("0123456789@")
+    for kind, (trigger, _) in _OWN.items():
+        if kind in kinds:
+            out |= trigger
+    return frozenset(out)
 
 
 def entity_spans(text: str, kinds: frozenset[str]) -> list[tuple[str, int, int]]:

@@ -58,6 +58,11 @@ class HomophonePhrases:
             self._compiled = out
         return self._compiled
 
+    def may_hold(self, text: str) -> bool:
+        """False when `text` holds no character any phrase's rarest class has: no homophone there."""
+        self._compile()
+        return not self._first.isdisjoint(text)
+
     def spans(self, text: str, segmenter=None) -> list[tuple[str, int, int]]:
         """(phrase key, begin, end) of every place in the normalised `text` whose reading equals a
         phrase's and whose characters differ from it; word boundaries not judged yet. Tokens are
@@ -66,18 +71,24 @@ class HomophonePhrases:
         if self._first.isdisjoint(text):
             return []
         out = []
-        readings = None
         for key, reading, classes, regex in phrases:
             # A set test (under a microsecond) rules out most turns before the regex looks:
             # some character of the phrase has no homophone in the turn at all.
-            if any(c.isdisjoint(text) for c in classes):
-                continue
-            for m in regex.finditer(text):
-                if compact_of(m.group()) == key:
-                    continue  # the phrase itself: an exact match, found as one
-                if readings is None:
-                    readings = readings_of(text, segmenter)
-                out.extend(_read_as(reading, key, readings, m.start(), m.end()))
+            for c in classes:
+                if c.isdisjoint(text):
+                    break
+            else:
+                out.extend(self._found(text, key, reading, regex, segmenter))
+        return out
+
+    @staticmethod
+    def _found(text: str, key: str, reading: tuple[str, ...], regex: re.Pattern, segmenter) -> list:
+        """The phrase's regex matches in `text` that read as the phrase (the turn read once, cached)."""
+        out = []
+        for m in regex.finditer(text):
+            if compact_of(m.group()) == key:
+                continue  # the phrase itself: an exact match, found as one
+            out.extend(_read_as(reading, key, readings_of(text, segmenter), m.start(), m.end()))
         return out
 
 

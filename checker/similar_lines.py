@@ -56,6 +56,7 @@ class SimilarLines:
         self.min_score = min_score
         # The bigrams a turn must share with an example for a sentence of it to reach min_score.
         self.need = [math.ceil(min_score * n / (2 - min_score) - 1e-9) for n in self.sizes]
+        self._least = min(self.need)
         self.vocabulary = sorted({k for g in self.grams for k in g})
         self._finder = None  # the automaton of `vocabulary`, made on first use (not pickled)
 
@@ -65,12 +66,12 @@ class SimilarLines:
     def may_hold(self, compact: str) -> bool:
         """Whether a turn's compact text shares enough bigrams with some example (see the module's
         note) for one of its sentences to reach min_score."""
-        if min(self.need) < 1:
+        if self._least < 1:
             return True
         if self._finder is None:
             self._finder = ahocorasick_rs.AhoCorasick(self.vocabulary)
         found = self._finder.find_matches_as_indexes(compact, overlapping=True)
-        if len(found) < min(self.need):
+        if len(found) < self._least:
             return False
         counts = Counter(self.vocabulary[k] for k, _, _ in found)
         return any(sum(min(c, counts[k]) for k, c in g.items() if k in counts) >= need

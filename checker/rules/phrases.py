@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal, NamedTuple, Union
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from ..entities import ENTITY_KINDS, entity_spans
+from ..entities import ENTITY_KINDS, entity_spans, entity_trigger
 from ..homophones import HomophonePhrases
 from ..match import PhraseList, choose_matches
 from ..normalise import compact_of
@@ -150,10 +150,18 @@ class PhraseMatcher:
                 self.gate = None
             elif self.gate is not None:
                 self.gate |= finder.keys
+        # Without a gate: the keys that still say a call may hold a hit (`may_hit`).
+        self._keyed = self.keys.union(self.regex_keys or (), *(f.keys for f in self.finders if f.keys is not None))
 
     def may_hit(self, ctx: CallContext) -> bool:
-        """False when no turn of the call can hold a match (no key, no regex that may match)."""
-        return self.gate is None or not ctx.call_keys().isdisjoint(self.gate)
+        """False when no turn of the call can hold a match (no key, no regex that may match, no
+        finder that may find something in the call's text)."""
+        if self.gate is not None:
+            return not ctx.call_keys().isdisjoint(self.gate)
+        if self.regexes and self.regex_keys is None:
+            return True
+        return any(f.keys is None and f.call_may_hold(ctx) for f in self.finders) or (
+            not ctx.call_keys().isdisjoint(self._keyed))
 
     def candidates(self, ctx: CallContext, scope) -> "list[int] | tuple[int, ...]":
         """The turns of `scope` that can hold a hit: those holding a key (a phrase's, or a literal
@@ -280,6 +288,10 @@ class _Finder:
     def warm(self) -> None:
         """Load what the first match would (see `preload_matchers`)."""
 
+    def call_may_hold(self, ctx: CallContext) -> bool:
+        """For a finder without keys: False when nothing in the call can hold one of its matches."""
+        return True
+
     def may_hold(self, turn_keys) -> bool:
         return not turn_keys.isdisjoint(self.keys)  # type: ignore[arg-type]
 
@@ -299,6 +311,9 @@ class _Homophones(_Finder):
 
     def warm(self) -> None:
         self.phrases.warm()
+
+    def call_may_hold(self, ctx: CallContext) -> bool:
+        return self.phrases.may_hold(_call_text(ctx))
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
         spans = self.phrases.spans(ctx.norm_text(turn), ctx.segmenter)
@@ -360,9 +375,21 @@ class _Entities(_Finder):
 
     def __init__(self, kinds: list[str]):
         self.kinds = frozenset(kinds)
+        self.trigger = entity_trigger(self.kinds)
+
+    def call_may_hold(self, ctx: CallContext) -> bool:
+        return not self.trigger.isdisjoint(_call_text(ctx))
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
         return [Hit(turn, b, e, None, "entity") for _, b, e in entity_spans(ctx.norm_text(turn), self.kinds)]
+
+
+def _call_text(ctx: CallContext) -> str:
+    """The call's turns, normalised, in one string (made once per call, for finders' call tests)."""
+    text = ctx.memo.get("normalised_call_text")
+    if text is None:
+        text = ctx.memo["normalised_call_text"] = "\n".join(map(ctx.norm_text, range(len(ctx.call.turns))))
+    return text
 
 
 def _finders(config: PhraseSet, phrases: PhraseList, ctx: CompileContext) -> list[_Finder]:
