@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import TextIO
 
 from .engine import audit_calls
-from .model import AGENT, CUSTOMER, Call, CallResult, InputError, Turn
+from .model import AGENT, CUSTOMER, Call, CallResult, InputError, SkippedFile, Turn
 from .pool import OrderedPool
-from .read import RawLine, parse_raw_line, read_paths
+from .read import RawLine, check_inputs, parse_raw_line, read_paths
 from .progress import with_progress
 from .report import ReportOptions, write_reports
 from .report.base import RenderedRun, elide_turns, rendered_items
@@ -44,6 +44,7 @@ class AuditSummary:
     calls_in: int = 0
     audited: int = 0
     rejected: int = 0  # records and files that could not be read
+    skipped: int = 0  # files of other types in the input folders (listed, not rejected)
     passed: int = 0
     fatal: int = 0
     findings: int = 0
@@ -73,6 +74,7 @@ def run_audit(
     options differ from these.
     """
     log = log if log is not None else sys.stderr  # looked up now: a test or caller may have replaced it
+    check_inputs(paths)  # a typo or an empty folder stops here (InputPathError), before anything is written
     scheme = scheme or load_scheme(scheme_path)
     summary = AuditSummary()
     options = report_options or ReportOptions()
@@ -97,7 +99,10 @@ def run_audit(
 
     def counted(items: Iterable[RenderedRun | InputError]) -> Iterator[RenderedRun | InputError]:
         for item in items:
-            if isinstance(item, InputError):
+            if isinstance(item, SkippedFile):
+                summary.skipped += 1
+                print(item, file=log)
+            elif isinstance(item, InputError):
                 summary.rejected += 1
                 if len(summary.errors) < MAX_ERRORS_KEPT:  # memory stays flat on a batch of garbage
                     summary.errors.append(item)

@@ -15,6 +15,32 @@ DEFAULT_TRANSCRIPTS = Path("transcripts")
 DEFAULT_OUT = Path("reports/latest")
 
 
+def _scheme_path(path: Path) -> Path:
+    """`path`; but the default (./qa_rules) where there is none here is the scheme shipped with
+    qa-check (the installed package's copy), said on stderr so that nobody wonders which ran."""
+    if path != DEFAULT_RULES or path.exists():
+        return path
+    shipped = Path(__file__).resolve().parent.parent / "qa_rules"
+    click.echo(f"note: no {DEFAULT_RULES}/ here: using the scheme shipped with qa-check ({shipped})", err=True)
+    return shipped
+
+
+def _show_read_notes() -> None:
+    """The readers' notes (the encoding a file was read in) on stderr, for this command."""
+    import logging
+
+    from .read.decode import LOG
+
+    class Echo(logging.Handler):  # click.echo looks up stderr when called: right under a test runner too
+        def emit(self, record: logging.LogRecord) -> None:
+            click.echo(f"note: {record.getMessage()}", err=True)
+
+    if not any(type(h).__name__ == "Echo" for h in LOG.handlers):
+        LOG.addHandler(Echo())
+    LOG.setLevel(logging.INFO)
+    LOG.propagate = False
+
+
 def _load_scheme_or_exit(path: Path):
     from .scheme import load_scheme
     from .yamlpos import SchemeError
@@ -64,9 +90,12 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     from dataclasses import replace
 
     from .audit import default_jobs, run_audit
+    from .read import InputPathError
     from .resume import ResumeRefused
 
+    rules = _scheme_path(rules)
     scheme = _load_scheme_or_exit(rules)
+    _show_read_notes()
     if agent_channel is not None:
         scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
     inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
@@ -85,6 +114,11 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     except ResumeRefused as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEME)
+    except InputPathError as exc:
+        for problem in str(exc).splitlines():
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"nothing was audited: {out}/ is unchanged", err=True)
+        sys.exit(EXIT_INPUT)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
     finally:
@@ -94,7 +128,8 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     click.echo(
         f"{summary.calls_in} call(s) in: {summary.audited} audited, {summary.rejected} rejected; "
         f"{summary.passed} passed, {failed} failed ({summary.fatal} fatal); "
-        f"{summary.findings} finding(s) → {out}/",
+        f"{summary.findings} finding(s) → {out}/"
+        + (f"; {summary.skipped} file(s) of other types skipped" if summary.skipped else ""),
         err=True,
     )
     if summary.rejected:
@@ -111,6 +146,7 @@ def rules() -> None:
 @click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_RULES)
 def rules_validate(path: Path) -> None:
     """Check a scheme: keys, types, ids, regexes, lexicons, dialects."""
+    path = _scheme_path(path)
     scheme = _load_scheme_or_exit(path)
     examples = sum(len(r.config.examples) for r in scheme.rules)
     click.echo(f"{path}: scheme {scheme.name!r} is valid: {len(scheme.rules)} rule(s), "
@@ -124,6 +160,7 @@ def rules_test(path: Path, segmenter: str | None) -> None:
     """Run every rule's examples; exit 1 when one disagrees with its rule."""
     from .ruletest import run_examples
 
+    path = _scheme_path(path)
     scheme = _load_scheme_or_exit(path)
     results = run_examples(scheme, segmenter)
     failed = [r for r in results if not r.ok]
@@ -156,7 +193,8 @@ def explain(file: Path, call_id: str | None, rules: Path, agent_channel: int | N
 
     from .explain import explain_file
 
-    scheme = _load_scheme_or_exit(rules)
+    scheme = _load_scheme_or_exit(_scheme_path(rules))
+    _show_read_notes()
     if agent_channel is not None:
         scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
     console = Console(width=width, highlight=False, soft_wrap=False)
@@ -214,6 +252,7 @@ def rules_docs(path: Path, out: Path | None, check: bool) -> None:
     """Write the scheme's Markdown reference: sections, rules, messages, deductions, examples."""
     from .ruledocs import scheme_markdown
 
+    path = _scheme_path(path)
     scheme = _load_scheme_or_exit(path)
     text = scheme_markdown(scheme, source=path.as_posix())
     if out is None:
@@ -230,6 +269,124 @@ def rules_docs(path: Path, out: Path | None, check: bool) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
     click.echo(f"wrote {out}" if current != text else f"{out} unchanged", err=True)
+
+
+# -- trust in the rules (`qa-check calibrate`, `qa-check diff`): logic in calibrate.py, diff.py ------
+
+
+@main.command()
+@click.argument("labels", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
+              help="Scheme: a YAML file or a folder of them.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports/calibration"),
+              show_default=True, help="Where calibration.csv and calibration.md go.")
+@click.option("--min-kappa", type=float, default=None,
+              help="Exit 1 when a rule with at least 10 labels has Cohen's κ below this (default: no threshold).")
+@click.option("--findings", "findings", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="Read the verdicts from the report folder of a finished audit instead of auditing again.")
+@click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
+def calibrate(labels: Path, paths: tuple[Path, ...], rules: Path, out: Path, min_kappa: float | None,
+              findings: Path | None, segmenter: str | None) -> None:
+    """Measure the scheme against human verdicts: LABELS is a CSV call_id, rule_id, fires.
+
+    Audits the labelled calls under PATHS (default transcripts/), or with --findings reads an
+    audit's findings; writes calibration.csv and calibration.md. Exit 1 when --min-kappa is not
+    met, 2 when the labels or some input cannot be read, 3 when the scheme is invalid.
+    """
+    from . import calibrate as cal
+
+    scheme = _load_scheme_or_exit(rules)
+    try:
+        labelled = cal.read_labels(labels)
+    except cal.LabelError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{labels}: {len(exc.problems)} problem(s) in the labels; nothing written", err=True)
+        sys.exit(EXIT_INPUT)
+    if findings is not None:
+        try:
+            verdicts = cal.read_audit(findings, labelled, [r.id for r in scheme.rules])
+        except (OSError, ValueError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
+    else:
+        inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
+        missing = [p for p in inputs if "://" not in str(p) and not p.exists()]
+        if missing:
+            click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
+            sys.exit(EXIT_INPUT)
+        verdicts = cal.audit_labelled(labelled, inputs, scheme, segmenter)
+    for error in verdicts.errors:
+        click.echo(f"error: {error}", err=True)
+    result = cal.calibrate(labelled, verdicts)
+    csv_path, md_path = cal.write_calibration(out, result, scheme.name, labels.name, min_kappa)
+    for title, group in (("call not in the input", result.unknown_calls), ("rule not in the scheme", result.unknown_rules),
+                         ("rule not applicable to the call", result.not_applicable)):
+        for label in group:
+            click.echo(f"{labels}:{label.line}: not compared ({title}): call {label.call_id!r}, rule {label.rule_id!r}",
+                       err=True)
+    compared = sum(m.labelled for m in result.rules)
+    disagreeing = sum(m.disagreements for m in result.rules)
+    click.echo(f"{compared} labelled pair(s) in {result.calls} call(s) compared ({verdicts.source}): "
+               f"{compared - disagreeing} agree, {disagreeing} disagree → {csv_path}, {md_path}", err=True)
+    below = result.below(min_kappa)
+    for m in below:
+        click.echo(f"rule {m.rule_id}: κ {float(m.kappa):.4f} < --min-kappa {min_kappa} ({m.labelled} labels)", err=True)
+    sys.exit(EXIT_INPUT if verdicts.errors else EXIT_FAIL if below else EXIT_OK)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--base", "base", required=True,
+              help="The scheme before the change: a file or folder, or a Git revision REV:PATH (main:qa_rules).")
+@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
+              help="The scheme after the change.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--fail-on-flip", is_flag=True, default=False, help="Exit 1 when any call's `passed` flips.")
+@click.option("--calls-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="CSV of call metadata keyed by call_id.")
+@click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
+def diff(paths: tuple[Path, ...], base: str, rules: Path, fmt: str, fail_on_flip: bool, calls_meta: Path | None,
+         segmenter: str | None) -> None:
+    """Audit the calls under PATHS (default transcripts/) under --base and --rules and report what
+    the change does: flipped calls, score changes, findings added and removed per rule.
+
+    Exit 1 with --fail-on-flip when a call's `passed` flips, 2 when some input was rejected, 3 when
+    either scheme is invalid (both are checked before any call is read).
+    """
+    from contextlib import nullcontext
+
+    from . import diff as scheme_diff
+    from .yamlpos import SchemeError
+
+    base_path = Path(base)
+    try:
+        source = nullcontext((base_path, str)) if base_path.exists() or ":" not in base else scheme_diff.git_scheme(base)
+        with source as (old_path, where):
+            try:
+                old, new = scheme_diff.load_pair(old_path, rules)
+            except SchemeError as exc:
+                for problem in exc.problems:
+                    click.echo(where(problem), err=True)
+                click.echo(f"{len(exc.problems)} problem(s) in the schemes: nothing compared", err=True)
+                sys.exit(EXIT_SCHEME)
+    except scheme_diff.GitSchemeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_SCHEME)
+    inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
+    missing = [p for p in inputs if "://" not in str(p) and not p.exists()]
+    if missing:
+        click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
+        sys.exit(EXIT_INPUT)
+    result = scheme_diff.diff_paths(inputs, old, new, segmenter, calls_meta, base, str(rules))
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(scheme_diff.FORMATS[fmt](result), nl=False)
+    if result.calls == 0 and not result.errors:
+        click.echo("error: no calls found to compare", err=True)
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_INPUT if result.errors else EXIT_FAIL if fail_on_flip and result.passed_flips else EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -324,3 +324,10 @@ class InputError:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> InputError:
         return cls(data["file"], data.get("line"), data["reason"], data.get("call_id"))
+
+
+@dataclass(frozen=True)
+class SkippedFile(InputError):
+    """A file of another type found in an input folder: listed (errors.csv, its reason starting
+    "skipped:", and stderr) so that nothing is ignored unseen, but not rejected input (no call
+    was in it: the exit code does not change)."""

@@ -30,11 +30,14 @@ KIND_SUMMARY = {
     "speech_rate": "speech rate within bounds (needs timestamps)",
     "duration": "call length within bounds (needs timestamps)",
     "metadata": "a call field or metadata value must (not) have a value",
+    "composite": "named conditions combined by `fires_when` (and, or, not); one finding per call at most",
+    "repetition": "a turn that repeats an earlier one (character-bigram Dice of the two turns)",
 }
 # Keys shown in the rule's fact list or phrase tables, not again under "other keys".
 _SHOWN = set(RuleConfig.model_fields) | {
     "phrases", "regex", "exceptions", "dialects", "markers", "min_markers", "mode", "stage",
-    "patterns", "similar", "entities", "tolerance"}
+    "patterns", "similar", "entities", "tolerance",
+    "min_count", "min_distinct", "conditions", "fires_when", "evidence"}
 
 
 def scheme_markdown(scheme: Scheme, source: str | None = None) -> str:
@@ -181,6 +184,14 @@ def _looks_for(rule: Rule, lexicons: dict[str, list[Any]]) -> list[str]:
             label = d.title if d.name != "custom" else "custom markers"
             listed = "" if d.name != "custom" else ": " + "、".join(m.text for m in d.markers)
             out.append(f"- `{d.name}` {label} — {len(d.markers)} markers{listed}")
+    min_count, min_distinct = getattr(c, "min_count", 1), getattr(c, "min_distinct", 1)
+    if min_count != 1 or min_distinct != 1:
+        if rule.kind == "forbidden":
+            out += ["", f"Counts: fires only when the scope holds at least {min_count} occurrences (then one finding each)."]
+        else:
+            out += ["", f"Counts: met by at least {min_count} occurrences of at least {min_distinct} different phrases."]
+    if getattr(c, "conditions", None):
+        out += _conditions(c, lexicons)
     stage = getattr(c, "stage", None)
     if stage:
         stages = [stage] if isinstance(stage, str) else list(stage)
@@ -204,6 +215,41 @@ def matching_v2(c: Any) -> list[str]:
     entities = getattr(c, "entities", None) or []
     if entities:
         out += ["", "Entities (not held to word boundaries): " + "、".join(f"`{e}`" for e in entities)]
+    return out
+
+
+def _conditions(c: Any, lexicons: dict[str, list[Any]]) -> list[str]:
+    """A composite's expression and its conditions, one table row each."""
+    out = ["", f"Fires when: `{c.fires_when}`" + (f" (the finding points at `{c.evidence}` first)" if c.evidence else ""), ""]
+    out += ["| condition | speaker | looks for | count | placed |", "| --- | --- | --- | --- | --- |"]
+    for name, cond in c.conditions.items():
+        looks = []
+        for item in cond.phrases:
+            text = _phrase_text(item)
+            looks.append(f"`{text}`" if text.startswith("@") and text[1:] in lexicons else text)
+        looks += [f"regex `{r}`" for r in cond.regex]
+        extra = {k: v for k, v in _prune(cond.model_dump(mode="json", exclude_defaults=True)).items()
+                 if k not in ("phrases", "regex", "exceptions", "speaker", "window", "min_count", "max_count",
+                              "min_distinct", "after", "before", "around", "within_turns", "within_seconds")}
+        looks += [f"{k}: {_value(v) if not isinstance(v, dict) else v}" for k, v in extra.items()]
+        text = "、".join(looks)
+        if cond.exceptions:
+            text += "; exceptions: " + "、".join(cond.exceptions)
+        least = cond.least_count
+        count = f"≥ {least}" if cond.max_count is None else (
+            f"{least}–{cond.max_count}" if least else ("none" if cond.max_count == 0 else f"≤ {cond.max_count}"))
+        if cond.min_distinct is not None:
+            count += f", ≥ {cond.min_distinct} different"
+        placed = "—"
+        if cond.anchor is not None:
+            placed = f"{cond.placement} `{cond.anchor}`"
+            if cond.within_turns is not None:
+                placed += f" within {cond.within_turns} turns"
+            elif cond.within_seconds is not None:
+                placed += f" within {_num(cond.within_seconds)} s"
+        window = f" ({_window(c.model_copy(update={'speaker': cond.speaker or c.speaker, 'window': cond.window}))})" \
+            if cond.window is not None else ""
+        out.append(f"| `{name}` | {cond.speaker or c.speaker}{window} | {_cell(text)} | {count} | {placed} |")
     return out
 
 

@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from pydantic import Field, ValidationError
 
@@ -43,6 +43,12 @@ class AsrOptions(Strict):
     agent_channel: int = Field(0, ge=0)
 
 
+# The columns a table transcript (CSV, xlsx, Parquet) can map from its own headers (`columns:`).
+ColumnName = Literal[
+    "call_id", "agent_id", "agent_name", "team", "started_at", "direction", "speaker", "text", "start", "end", "turns"
+]
+
+
 class SchemeFile(Strict):
     scheme: str | None = None
     title: str | None = None
@@ -53,6 +59,9 @@ class SchemeFile(Strict):
     dialect_lexicons: dict[str, LexiconExtension] = Field(default_factory=dict)
     segmenter: str | None = None
     asr: AsrOptions | None = None
+    # Table headers for our columns, beyond the Chinese ones known already: {call_id: 录音编号}
+    # (or a list of headers, when several exports are read).
+    columns: dict[ColumnName, Union[str, list[str]]] = Field(default_factory=dict)
     rules: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -135,8 +144,11 @@ class Scheme:
 DIALECT_GATE = 1  # the gate bit of `Scheme.dialect_keys` in `Scheme.plan` (the rules' bits come after it)
 
 
-def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None) -> Scheme:
-    """Load, validate and compile a scheme file or folder; raises SchemeError listing every problem."""
+def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None, book: PhraseBook | None = None) -> Scheme:
+    """Load, validate and compile a scheme file or folder; raises SchemeError listing every problem.
+
+    `book`: compile its phrases into this phrase book, which another scheme may share, so that
+    one scan of a call serves both (`qa-check diff`); by default a book of its own."""
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
@@ -157,7 +169,7 @@ def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None) 
             problems.extend(exc.problems)
     if problems:
         raise SchemeError(problems)
-    return _compile(located, (lexicon_dirs or []) + dirs + [SHIPPED_LEXICONS], default_name=path.stem)
+    return _compile(located, (lexicon_dirs or []) + dirs + [SHIPPED_LEXICONS], default_name=path.stem, book=book)
 
 
 def load_scheme_text(text: str, name: str = "<scheme>", lexicon_dirs: list[Path] | None = None) -> Scheme:
@@ -165,7 +177,7 @@ def load_scheme_text(text: str, name: str = "<scheme>", lexicon_dirs: list[Path]
     return _compile([load_located(name, text)], (lexicon_dirs or []) + [SHIPPED_LEXICONS], default_name=name)
 
 
-def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) -> Scheme:
+def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str, book: PhraseBook | None = None) -> Scheme:
     problems: list[str] = []
     parsed: list[tuple[Located, SchemeFile]] = []
     for loc in files:
@@ -185,6 +197,8 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
     scoring: Scoring | None = None
     asr: AsrOptions | None = None
     roles: dict[str, list[str]] = {}
+    columns: dict[str, list[str]] = {}
+    headers: dict[str, str] = {}  # header -> column, to catch one header given for two columns
     lexicons: dict[str, list[Any]] = {}
     extensions: dict[str, LexiconExtension] = {}
     for loc, spec in parsed:
@@ -199,6 +213,12 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
             asr = spec.asr
         for role, labels in spec.roles.items():
             roles.setdefault(role, []).extend(str(label) for label in labels)
+        for column, written in spec.columns.items():
+            for header in [written] if isinstance(written, str) else written:
+                if headers.setdefault(header.strip(), column) != column:
+                    problems.append(f"{loc.where(('columns', column))}: header {header!r} is given for both "
+                                    f"{headers[header.strip()]} and {column}")
+                columns.setdefault(column, []).append(header.strip())
         for key, items in spec.lexicons.items():
             if key in lexicons:
                 problems.append(f"{loc.where(('lexicons', key))}: lexicon {key!r} is defined twice")
@@ -211,7 +231,7 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
         problems.append(f"{files[0].file}:1:1: unknown segmenter {segmenter!r}; use one of {', '.join(SEGMENTERS)}")
 
     library = DialectLibrary(lexicon_dirs, extensions)
-    book = PhraseBook()
+    book = book if book is not None else PhraseBook()
     ctx = CompileContext(book, lexicons, library)
     rules: list[Rule] = []
     seen: dict[str, str] = {}
@@ -234,7 +254,7 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str) 
         rules=rules,
         book=book,
         dialects=dialects,
-        roles=RoleMap.build(roles, agent_channel=(asr or AsrOptions()).agent_channel),
+        roles=RoleMap.build(roles, agent_channel=(asr or AsrOptions()).agent_channel, columns=columns),
         segmenter=segmenter or "rjieba",
         files=[loc.file for loc in files],
         rule_positions=seen,
@@ -256,12 +276,14 @@ def _compile_rule(
         config = cls.Config.model_validate(raw)
     except ValidationError as exc:
         problems.extend(validation_problems(exc, loc, prefix=path))
+        problems.extend(_kind_problems(cls, raw, loc, path))
         return None
     if config.id in seen:
         problems.append(f"{loc.where(path + ('id', '__value__'))}: duplicate rule id {config.id!r} (first at {seen[config.id]})")
         return None
     before = len(problems)
     _check_references(raw, loc, path, ctx, problems)
+    problems.extend(_kind_problems(cls, raw, loc, path))
     if len(problems) > before:
         return None
     try:
@@ -269,6 +291,13 @@ def _compile_rule(
     except ValueError as exc:  # a phrase with nothing to match
         problems.append(f"{loc.where(path)}: rule {config.id!r}: {exc}")
         return None
+
+
+def _kind_problems(cls: type[Rule], raw: dict[str, Any], loc: Located, path: tuple) -> list[str]:
+    """A kind's own checks that need positions inside values (a composite's `fires_when` and
+    anchors): `located_problems(raw, loc, path)` when the kind has one."""
+    check = getattr(cls, "located_problems", None)
+    return check(raw, loc, path) if check is not None else []
 
 
 def _check_references(raw: dict[str, Any], loc: Located, path: tuple, ctx: CompileContext, problems: list[str]) -> None:

@@ -5,7 +5,7 @@ duplicate key silently overwrite the first. Composing the node tree ourselves ke
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,9 @@ class Position:
     file: str
     line: int  # 1-based
     col: int  # 1-based
+    # A scalar value's YAML style (None: plain, "'" or '"': quoted, "|" or ">": block), so that a
+    # position inside the value (a token of `fires_when`) can be worked out from its start.
+    style: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}"
@@ -92,7 +95,8 @@ def _build(node: yaml.Node, path: Path_, name: str, positions: dict, problems: l
                 name, key_node.start_mark.line + 1, key_node.start_mark.column + 1
             )
             positions[path + (key, "__value__")] = Position(
-                name, value_node.start_mark.line + 1, value_node.start_mark.column + 1
+                name, value_node.start_mark.line + 1, value_node.start_mark.column + 1,
+                value_node.style if isinstance(value_node, yaml.ScalarNode) else None,
             )
         return out
     if isinstance(node, yaml.SequenceNode):

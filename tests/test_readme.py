@@ -29,3 +29,10 @@ def test_readme_finding_is_what_the_audit_writes():
         for f in r.findings
     ]
     assert shown in records
+
+
+def test_readme_composite_rule_loads_and_its_examples_hold():
+    block = re.search(r"```yaml\n(  - id: promise-without-verify.*?)```", README, re.S).group(1)
+    scheme = load_scheme_text("rules:\n" + block, name="README.md")
+    results = run_examples(scheme)
+    assert len(results) == 2 and all(r.ok for r in results), [r.report() for r in results if not r.ok]

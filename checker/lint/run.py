@@ -10,6 +10,8 @@ its *script view* (`script_rule`):
 * `forbidden`, `dialect` (any kind with `lints_text`) apply to every line of every script;
 * a `required` rule (any rule with a `stage:` key) applies only to a script that opts in with the
   same stage, over the whole script; a missing phrase points at the script's `stage:` key;
+* so does a `composite` rule with a `stage:` key, its conditions reading every line whoever
+  their `speaker` (counts and `within_turns` count lines; `within_seconds` cannot be judged);
 * `when_meta` compares only the fields a script declares (`direction: outbound` in its front
   matter): a script that says nothing about a field is held to every rule.
 
@@ -54,7 +56,8 @@ def script_rule(rule: Rule) -> Rule:
     update: dict = {"speaker": "any", "window": None}
     if getattr(rule.config, "mode", None) == "switch":
         update["mode"] = "any"
-    view = copy.copy(rule)
+    adapt = getattr(rule, "script_view", None)  # a kind whose parts have speakers of their own
+    view = adapt() if adapt is not None else copy.copy(rule)
     view.config = rule.config.model_copy(update=update)
     return view
 

@@ -4,39 +4,54 @@ Readers are plug-ins keyed by file suffix; each yields Calls and InputErrors in 
 bad record is reported where it stands and the rest of the file is still read. ASR vendor results
 are `.json` too: `native.read_json` tells them from native calls by content (`asr.detect_vendor`).
 A `calls_meta.csv` side-car next to the transcripts (or `calls_meta=`) fills in call metadata.
+Files of other types in a folder come out as `SkippedFile`s; `check_inputs` (called before a run
+writes anything) refuses paths that do not exist or hold nothing to read.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from ..model import Call, InputError
-from .roles import RoleMap
+from ..model import Call, InputError, SkippedFile
+from .roles import RecordError, RoleMap
 from .native import RawLine, parse_raw_line, read_json, read_jsonl, read_jsonl_raw
 from .text import parse_text, read_text
 from .table import read_csv
+from .sheet import read_xlsx
+from .parquet import read_parquet
+from .paths import InputPathError, iter_inputs
+from .paths import check_inputs as _check_inputs
 from .sidecar import SIDECAR_NAME, CallsMeta, apply_calls_meta, load_calls_meta
 
-__all__ = ["read_paths", "read_file", "iter_files", "RoleMap", "parse_text", "READERS", "SIDECAR_NAME",
-           "RawLine", "parse_raw_line"]
+__all__ = ["read_paths", "read_file", "iter_files", "check_inputs", "InputPathError", "RoleMap", "parse_text",
+           "READERS", "SIDECAR_NAME", "RawLine", "parse_raw_line"]
 
 READERS = {
     ".json": read_json,
     ".jsonl": read_jsonl,
     ".txt": read_text,
     ".csv": read_csv,
+    ".xlsx": read_xlsx,
+    ".parquet": read_parquet,
 }
 
 
+# Reviewers' verdicts on the calls of a folder (`qa-check calibrate`), kept beside them: not a transcript.
+LABELS_NAME = "labels.csv"
+# Files in a folder that sit beside the calls without being transcripts.
+NOT_TRANSCRIPTS = (SIDECAR_NAME, LABELS_NAME)
+
+
+def check_inputs(paths: Iterable[Path | str]) -> None:
+    """Raise InputPathError naming every path given that does not exist or holds no transcript
+    (see `paths`); a run calls this before it writes anything."""
+    _check_inputs(paths, READERS, ignore=NOT_TRANSCRIPTS)
+
+
 def iter_files(paths: Iterable[Path | str]) -> Iterator[Path]:
-    """Transcript files under the given paths, in a stable order; folders are searched recursively."""
-    for p in map(Path, paths):
-        if p.is_dir():
-            yield from sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in READERS and f.name != SIDECAR_NAME
-            )
-        else:
-            yield p
+    """Transcript files under the given paths, in a stable order; folders are searched recursively
+    (a calls side-car and a labels file in them are not transcripts)."""
+    return (p for p in iter_inputs(paths, READERS, ignore=NOT_TRANSCRIPTS) if isinstance(p, Path))
 
 
 def read_file(path: Path, roles: RoleMap, raw: bool = False) -> Iterator[Call | InputError | RawLine]:
@@ -57,8 +72,10 @@ def read_file(path: Path, roles: RoleMap, raw: bool = False) -> Iterator[Call | 
         return
     try:
         yield from reader(path, roles)
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeError) as exc:
         yield InputError(str(path), None, f"cannot read file: {exc}")
+    except RecordError as exc:  # a reader's own "stop here" (e.g. a file past a limit)
+        yield InputError(str(path), exc.line, str(exc))
 
 
 def read_paths(
@@ -80,7 +97,10 @@ def read_paths(
     if calls_meta is not None:
         yield from sidecar(Path(calls_meta))
         explicit.append(loaded[Path(calls_meta).resolve()])
-    for path in iter_files(paths):
+    for path in iter_inputs(paths, READERS, ignore=NOT_TRANSCRIPTS):
+        if isinstance(path, SkippedFile):
+            yield path
+            continue
         if calls_meta is not None and path.resolve() == Path(calls_meta).resolve():
             continue  # the side-car given with --calls-meta, kept among the transcripts
         near = path.parent / SIDECAR_NAME

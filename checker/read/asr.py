@@ -8,20 +8,27 @@ or snake_case, as its callbacks write them):
 
 - **Alibaba** 录音文件识别 (GetTaskResult / callback): the whole response
   `{"TaskId", "StatusText": "SUCCESS", "Result": {"Sentences": [...]}}`, the same with `Result`
-  as a JSON string, or the bare `Result` `{"Sentences": [...]}`. A sentence has `Text`,
+  as a JSON string, the bare `Result` `{"Sentences": [...]}`, the version 2.0 callback
+  `{"task_id", "status_text", "result": [...]}` (snake_case, `result` the sentence list itself),
+  and a bare JSON array of sentences (how they are kept in a database). A sentence has `Text`,
   `BeginTime`/`EndTime` (ms), `ChannelId`, optional `SpeakerId`, `SpeechRate`, `EmotionValue`,
   `SilenceDuration`.
-- **Tencent** 录音文件识别 DescribeTaskStatus: `{"Response": {"Data": ...}}`, `{"Data": ...}` or
-  the bare Data `{"TaskId", "Status", "StatusStr", "ResultDetail": [...]}`. A sentence has
-  `FinalSentence`, `StartMs`/`EndMs`, `SpeakerId`, `SpeechSpeed`, `SilenceTime`,
-  `EmotionalEnergy`. Without `ResultDetail` (ResTextFormat 0) the `Result` text
-  `[0:1.020,0:3.560,0]  文本` lines are read instead.
+- **Tencent** 录音文件识别 DescribeTaskStatus: `{"Response": {"Data": ...}}`, `{"Data": ...}`,
+  the bare Data `{"TaskId", "Status", "StatusStr", "ResultDetail": [...]}` or a bare array of
+  ResultDetail items. A sentence has `FinalSentence`, `StartMs`/`EndMs`, `SpeakerId`,
+  `SpeechSpeed`, `SilenceTime`, `EmotionalEnergy`. Without `ResultDetail` (ResTextFormat 0) the
+  `Result` text `[0:1.020,0:3.560,0]  文本` lines are read instead.
 - **iFlytek** lfasr getResult: `{"code", "content": {"orderInfo", "orderResult"}}`, `{"orderResult"}`
   or the parsed orderResult `{"lattice": [...]}`. `orderResult` and each `lattice[].json_1best`
-  are JSON strings; a sentence is `st {bg, ed, rl, rt[].ws[].cw[].w}` (bg/ed ms as strings).
-  `lattice` (the smoothed result) is read; `lattice2` (unsmoothed, json_1best an object) only
-  when `lattice` is absent or empty. The old lfasr v1 getResult (`{"data": "[{bg, ed, onebest,
-  speaker}]"}`) is read too.
+  are JSON strings (or already objects); a sentence is `st {bg, ed, rl, rt[].ws[].cw[].w}`
+  (bg/ed ms, strings or integers). Also the `lattices[].json_cn1best` form, whose `st` holds
+  `ws` directly. `lattice` (the smoothed result) is read first, then `lattices`, and `lattice2`
+  (unsmoothed) only when neither has sentences. Words tagged `wp: "g"` (a paragraph mark) or
+  `wp: "s"` (a filler the smoothing marks: 嗯, 啊) are left out. An order with status -1 is
+  refused with its failType explained, except failType 11 (no quality-check or translation
+  add-on was asked for) when its orderResult is there: that transcript is complete. The old
+  lfasr v1 getResult (`{"data": "[{bg, ed, onebest, speaker}]"}`) is read too, and so is its
+  `data` array alone.
 
 Units: every vendor time in ms becomes seconds (`/ 1000`). One vendor sentence is one Turn, in
 order of start time (a dual-channel result may list a channel's sentences together); nothing
@@ -31,9 +38,12 @@ Speakers: each vendor's channel or speaker number becomes a 0-based *speaker ind
 Alibaba `ChannelId` as written (a mono result with speaker diarization, one ChannelId and several
 `SpeakerId`s: the rank of the SpeakerId, lowest = 0); Tencent `SpeakerId` as written; iFlytek
 `rl`/`speaker` minus 1 (numbered from 1 when role separation is on; 0 on every sentence means role
-separation was off, and the file is rejected: agent and customer cannot be told apart). The index
-equal to `RoleMap.agent_channel` (default 0; scheme `asr: {agent_channel: N}`; `qa-check audit
---agent-channel N`) is the agent, every other index the customer.
+separation was off, and the file is rejected: agent and customer cannot be told apart), except
+that a dual-channel order's `label.rl_track` (`[{"rl": "1", "track": "R"}, …]`) decides: the
+index is the audio channel of the sentence's role (track L = 0, R = 1), and `Turn.extra` keeps
+the role number. The index equal to `RoleMap.agent_channel` (default 0; scheme
+`asr: {agent_channel: N}`; `qa-check audit --agent-channel N`) is the agent, every other index
+the customer.
 
 Per-turn vendor facts go to `Turn.extra` under neutral names and units: `channel` (the vendor's
 number as written), `speech_rate` (characters per minute), `emotion` (the vendor's 1–10 energy),
@@ -51,7 +61,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import AGENT, CUSTOMER, Call, Turn
-from .records import check_direction, check_started_at
+from .records import MAX_TURN_CHARS, check_direction, check_started_at, check_turn_text
 from .roles import RecordError, RoleMap
 from .text import parse_timestamp
 
@@ -91,6 +101,8 @@ class Vendor:
 
 def detect_vendor(data: Any) -> str | None:
     """The vendor whose result `data` is, or None (a native call, or nothing known)."""
+    if isinstance(data, list):
+        return sentence_list_vendor(data)
     if not isinstance(data, dict) or "turns" in data or "calls" in data:
         return None
     for vendor in VENDORS.values():
@@ -101,6 +113,36 @@ def detect_vendor(data: Any) -> str | None:
 
 def parse_vendor(data: Any, vendor: str, text: str | None = None) -> Transcript:
     return VENDORS[vendor].parse(data, text)
+
+
+def sentence_list_vendor(data: Any) -> str | None:
+    """The vendor whose sentences a bare JSON array holds, or None (a list of calls, or anything
+    else). How results are often stored in a database: only Alibaba's `Sentences`, iFlytek v1's
+    `data` items or Tencent's `ResultDetail`, without the response around them."""
+    if not isinstance(data, list) or not data or not isinstance(data[0], dict) or "turns" in data[0]:
+        return None
+    keys = {_canon(k) for k in data[0] if isinstance(k, str)}
+    for vendor, marks in _SENTENCE_KEYS:
+        if marks <= keys:
+            return vendor
+    return None
+
+
+# The keys that make the first element of a bare array a vendor's sentence (compared as `_canon`).
+_SENTENCE_KEYS = (
+    ("alibaba", {"begintime", "text"}),
+    ("tencent", {"finalsentence", "startms"}),
+    ("iflytek", {"bg", "onebest"}),
+)
+
+
+def _unwrap_list(data: list, vendor: str) -> dict:
+    """A bare sentence array in the response the vendor's parser reads."""
+    if vendor == "alibaba":
+        return {"Sentences": data}
+    if vendor == "tencent":
+        return {"ResultDetail": data}
+    return {"err_no": 0, "data": data}
 
 
 def asr_call(
@@ -114,6 +156,8 @@ def asr_call(
 ) -> Call:
     """A Call from one vendor result; raises RecordError saying what is wrong and where."""
     title = VENDORS[vendor].title
+    if isinstance(data, list):
+        data = _unwrap_list(data, vendor)
     try:
         transcript = parse_vendor(data, vendor, text)
     except RecordError as exc:
@@ -126,6 +170,12 @@ def asr_call(
         raise RecordError(f"{title} result has no recognised speech (no sentence with text)", line)
     if all(s.start is not None for s in spoken):
         spoken.sort(key=lambda s: s.start)  # type: ignore[arg-type,return-value]  # stable: file order breaks ties
+    for s in spoken:
+        if len(s.text) > MAX_TURN_CHARS:
+            try:
+                check_turn_text(s.text, s.where, s.line or line)
+            except RecordError as exc:
+                raise RecordError(f"{title} result: {exc}", exc.line) from None
     turns = tuple(
         Turn(
             speaker=AGENT if s.speaker == roles.agent_channel else CUSTOMER,
@@ -189,15 +239,18 @@ def _alibaba_parse(data: dict, text: str | None) -> Transcript:
             except json.JSONDecodeError as exc:
                 raise RecordError(f"`Result` is a string but not JSON ({exc.msg} at column {exc.colno})", None) from None
             text = None  # line numbers inside an embedded string mean nothing
-        if not isinstance(result, dict):
+        if isinstance(result, list):  # the version 2.0 callback: `result` is the sentence list
+            result, where = {"Sentences": result}, "result"
+        elif not isinstance(result, dict):
             raise RecordError(f"`Result` must be an object with `Sentences`, got {type(result).__name__}", None)
     sentences = _get(result, "Sentences")
+    listed = where if where == "result" else f"{where}Sentences"
     if not isinstance(sentences, list):
-        raise RecordError(f"`{where}Sentences` must be a list, got {type(sentences).__name__}", None)
+        raise RecordError(f"`{listed}` must be a list, got {type(sentences).__name__}", None)
     lines = _key_lines(text, "BeginTime", len(sentences))
     raw: list[tuple[dict, str, int | None]] = []
     for i, s in enumerate(sentences):
-        here = f"{where}Sentences[{i}]"
+        here = f"{listed}[{i}]"
         if not isinstance(s, dict):
             raise RecordError(f"{here}: a sentence is an object, got {type(s).__name__}", lines[i])
         raw.append((s, here, lines[i]))
@@ -317,7 +370,7 @@ def _iflytek_detect(data: dict) -> bool:
     content = data.get("content")
     if isinstance(content, dict) and ("orderResult" in content or "orderInfo" in content):
         return True
-    if "orderResult" in data or "lattice" in data or "lattice2" in data:
+    if "orderResult" in data or "lattice" in data or "lattice2" in data or "lattices" in data:
         return True
     if "code" in data and "descInfo" in data:  # a failed request: no content
         return True
@@ -335,10 +388,13 @@ def _iflytek_parse(data: dict, text: str | None) -> Transcript:
     info = content.get("orderInfo")
     if isinstance(info, dict):
         task_id = _opt_str(info.get("orderId"))
-        status = info.get("status")
-        if status == -1:
-            raise RecordError(f"order {task_id or '?'} failed (failType {info.get('failType')})", None)
-        if status is not None and status != 4:
+        status, fail = info.get("status"), _opt_str(info.get("failType"))
+        # failType 11: the order asked for no quality-check or translation add-on, which the
+        # service reports as a failure although the transcript itself is complete.
+        if status == -1 and not (fail == "11" and content.get("orderResult")):
+            why = _IFLYTEK_FAILURES.get(fail or "", "see iFlytek's failType table")
+            raise RecordError(f"order {task_id or '?'} failed (failType {fail}: {why})", None)
+        if status is not None and status not in (4, -1):
             raise RecordError(f"order {task_id or '?'} is not finished (status {status}): fetch the result again later", None)
     result: Any = content.get("orderResult", content)
     where = "orderResult"
@@ -351,36 +407,83 @@ def _iflytek_parse(data: dict, text: str | None) -> Transcript:
             raise RecordError(f"`orderResult` is not JSON ({exc.msg} at column {exc.colno})", None) from None
     if not isinstance(result, dict):
         raise RecordError(f"`orderResult` must be an object with `lattice`, got {type(result).__name__}", None)
-    lattice = result.get("lattice")
-    key = "lattice"
-    if not lattice:
-        lattice, key = result.get("lattice2"), "lattice2"
+    for key in ("lattice", "lattices", "lattice2"):  # the smoothed result first, the raw one last
+        lattice = result.get(key)
+        if lattice:
+            break
     if not isinstance(lattice, list) or not lattice:
-        raise RecordError(f"`{where}` has no `lattice` (or `lattice2`) sentences", None)
+        raise RecordError(f"`{where}` has no `lattice` (or `lattices`, `lattice2`) sentences", None)
+    tracks = _rl_tracks(result.get("label"))
     out = []
     for i, item in enumerate(lattice):
         here = f"{where}.{key}[{i}]"
         if not isinstance(item, dict):
             raise RecordError(f"{here}: a sentence is an object, got {type(item).__name__}", None)
-        best = item.get("json_1best")
+        best_key = "json_1best" if "json_1best" in item else "json_cn1best"
+        best = item.get(best_key)
         if isinstance(best, str):
             try:
                 best = json.loads(best)
             except json.JSONDecodeError as exc:
-                raise RecordError(f"{here}.json_1best is not JSON ({exc.msg} at column {exc.colno})", None) from None
+                raise RecordError(f"{here}.{best_key} is not JSON ({exc.msg} at column {exc.colno})", None) from None
         st = best.get("st") if isinstance(best, dict) else None
         if not isinstance(st, dict):
-            raise RecordError(f"{here}.json_1best has no `st` object", None)
+            raise RecordError(f"{here} has no `json_1best` (or `json_cn1best`) with an `st` object", None)
         start, end = _span_ms(st.get("bg"), st.get("ed"), f"{here}.st", ("bg", "ed"), None)
+        # Words are `st.rt[].ws[]` (lfasr), or `st.ws[]` directly (the `json_cn1best` form).
+        groups = [rt.get("ws") for rt in st.get("rt") or [] if isinstance(rt, dict)] if "rt" in st else [st.get("ws")]
         words = []
-        for rt in st.get("rt") or []:
-            for ws in (rt or {}).get("ws") or []:
+        for ws_list in groups:
+            for ws in ws_list or []:
                 cw = (ws or {}).get("cw") or []
-                if cw and isinstance(cw[0], dict) and cw[0].get("wp") != "g":  # "g" marks a paragraph break
-                    words.append(str(cw[0].get("w") or ""))  # cw[0]: the best of the word's candidates
+                # cw[0]: the best of the word's candidates. wp "g" marks a paragraph break and "s"
+                # a filler the service's smoothing marks (嗯, 啊, 那个): neither is what was said.
+                if cw and isinstance(cw[0], dict) and cw[0].get("wp") not in ("g", "s"):
+                    words.append(str(cw[0].get("w") or ""))
         role = _int(st.get("rl"), f"{here}.st.rl", None, default=0)
-        out.append(Sentence("".join(words), start, end, role, here, None, {"channel": role}))
+        extra = {"channel": role}
+        if tracks is not None:
+            if role not in tracks:
+                raise RecordError(f"{here}.st.rl {role} is not in `label.rl_track` ({_tracks_text(tracks)})", None)
+            extra = {"channel": tracks[role], "role": role}
+        out.append(Sentence("".join(words), start, end, role, here, None, extra))
+    if tracks is not None:  # dual-channel audio: the channel decides, not iFlytek's role number
+        return Transcript("iflytek", [_on_channel(s) for s in out], task_id)
     return Transcript("iflytek", _iflytek_roles(out), task_id)
+
+
+# iFlytek's failType values (the lfasr getResult orderInfo), for the reason a failed order gives.
+_IFLYTEK_FAILURES = {
+    "1": "the audio upload failed", "2": "the audio could not be transcoded", "3": "recognition failed",
+    "4": "the audio is longer than allowed", "5": "the audio failed its check (duration mismatch)",
+    "6": "the audio is silent", "99": "another failure",
+}
+
+
+def _rl_tracks(label: Any) -> dict[int, int] | None:
+    """`label.rl_track` of a dual-channel order: iFlytek role number -> 0-based audio channel
+    (track L = 0, R = 1; a numbered track is taken as written, from 0)."""
+    if not isinstance(label, dict) or not isinstance(label.get("rl_track"), list):
+        return None
+    tracks = {}
+    for i, pair in enumerate(label["rl_track"]):
+        where = f"label.rl_track[{i}]"
+        if not isinstance(pair, dict):
+            raise RecordError(f"{where}: expected {{\"rl\": …, \"track\": …}}, got {type(pair).__name__}", None)
+        track = str(pair.get("track", "")).strip().upper()
+        channel = {"L": 0, "LEFT": 0, "R": 1, "RIGHT": 1}.get(track)
+        if channel is None:
+            channel = _int(pair.get("track"), f"{where}.track", None)
+        tracks[_int(pair.get("rl"), f"{where}.rl", None)] = channel
+    return tracks or None
+
+
+def _tracks_text(tracks: dict[int, int]) -> str:
+    return ", ".join(f"rl {rl} on channel {ch}" for rl, ch in sorted(tracks.items()))
+
+
+def _on_channel(s: Sentence) -> Sentence:
+    return Sentence(s.text, s.start, s.end, s.extra["channel"], s.where, s.line, s.extra)
 
 
 def _iflytek_v1(data: dict) -> Transcript:
@@ -453,7 +556,8 @@ def _get(d: Any, key: str) -> Any:
 def _key_lines(text: str | None, key: str, count: int) -> list[int | None]:
     """The line of each sentence, from the lines of its `"key":`; unknown unless they tally."""
     if text is not None:
-        lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(rf'"{key}"\s*:', text, re.IGNORECASE)]
+        spelled = re.sub(r"(?<=[a-z])(?=[A-Z])", "_?", key)  # BeginTime, beginTime or begin_time
+        lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(rf'"{spelled}"\s*:', text, re.IGNORECASE)]
         if len(lines) == count:
             return lines  # type: ignore[return-value]
     return [None] * count
@@ -479,8 +583,8 @@ def _ms(value: Any, what: str, line: int | None) -> float | None:
     if value is None or value == "":
         return None
     number = _number(value)
-    if number is None or number < 0:
-        raise RecordError(f"{what} must be a non-negative number of milliseconds, got {value!r}", line)
+    if number is None or not 0 <= number < math.inf:
+        raise RecordError(f"{what} must be a finite, non-negative number of milliseconds, got {value!r}", line)
     return number / 1000.0
 
 

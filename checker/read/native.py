@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..model import Call, InputError
-from .asr import asr_call, detect_vendor
+from .asr import asr_call, detect_vendor, sentence_list_vendor
+from .decode import (
+    SAMPLE, UTF8, UTF8_BOM, bad_byte, codec, detect_encoding, find_bad_byte, has_bad_byte, log_encoding, read_decoded,
+)
 from .records import build_call
 from .roles import RecordError, RoleMap
 
@@ -33,14 +36,23 @@ class RawLine(NamedTuple):
 
 def read_jsonl(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
     for raw in read_jsonl_raw(path, roles):
-        yield parse_raw_line(raw, roles)
+        yield raw if isinstance(raw, InputError) else parse_raw_line(raw, roles)
 
 
-def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine]:
+def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine | InputError]:
     """The non-blank lines of a JSON Lines file, unparsed; `parse_raw_line` makes each a call.
 
-    Read as bytes: orjson parses UTF-8 directly, so a line is never decoded twice, and a line that
-    is not UTF-8 is rejected on its own (file and line) while the rest of the file is read."""
+    A UTF-8 file (nearly all) is read as bytes: orjson parses UTF-8 directly, so a line is never
+    decoded twice, and a line that is not UTF-8 is rejected on its own (file and line) while the
+    rest of the file is read. The encoding is told from the file's first megabyte (a JSON Lines
+    file may be far too big to read twice); a GB18030 or UTF-16 file is read as text, and a line
+    holding a byte that encoding cannot decode is rejected on its own (an InputError here)."""
+    with path.open("rb") as fh:
+        encoding = detect_encoding(fh.read(SAMPLE))
+    log_encoding(path, encoding)
+    if encoding not in (UTF8, UTF8_BOM):
+        yield from _text_lines(path, encoding)
+        return
     source = str(path)
     lineno = 0
     with path.open("rb", buffering=1 << 20) as fh:  # records are kilobytes: a big buffer, fewer refills
@@ -58,6 +70,18 @@ def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine]:
 
 
 _BOM = b"\xef\xbb\xbf"
+
+
+def _text_lines(path: Path, encoding: str) -> Iterator[RawLine | InputError]:
+    source = str(path)
+    with path.open(encoding=codec(encoding), errors="surrogateescape", newline=None) as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            if has_bad_byte(line):
+                yield InputError(source, lineno, bad_byte(line, encoding) or "undecodable byte")
+            else:
+                yield RawLine(source, lineno, line)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
@@ -86,7 +110,12 @@ def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
         try:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
-            return InputError(raw.source, raw.line, f"broken JSON at column {exc.colno}: {exc.msg}")
+            # Parsed again without its line ending, so that a line cut short breaks at its end.
+            try:
+                json.loads(text.rstrip("\r\n"))
+            except json.JSONDecodeError as again:
+                exc = again
+            return InputError(raw.source, raw.line, _broken(exc, text.rstrip("\r\n"))[1])
         problem = _unpaired_surrogate(text, record)
         if problem:
             return InputError(raw.source, raw.line, problem)
@@ -109,24 +138,62 @@ def _unpaired_surrogate(text: str, record) -> str | None:
 
 
 def read_json(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
-    text = path.read_text(encoding="utf-8-sig")
+    decoded = read_decoded(path)
+    text = decoded.text
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        yield InputError(str(path), exc.lineno, f"broken JSON at column {exc.colno}: {exc.msg}")
+        yield InputError(str(path), *_broken(exc, text))
         return
-    problem = _unpaired_surrogate(text, data)
-    if problem:
-        yield InputError(str(path), None, problem)
-        return
+    bad = has_bad_byte(text)
+    if not bad:
+        problem = _unpaired_surrogate(text, data)
+        if problem:
+            yield InputError(str(path), None, problem)
+            return
     if isinstance(data, dict) and "calls" in data and "turns" not in data:
         data = data["calls"]  # {"calls": [...]} wrapper
-    if isinstance(data, list):
+    if isinstance(data, list) and sentence_list_vendor(data) is None:
         lines = _element_lines(text)
+        offsets = _line_offsets(text) if bad else []
         for i, record in enumerate(data):
-            yield _call(record, roles, path, lines[i] if i < len(lines) else None)
+            line = lines[i] if i < len(lines) else None
+            if bad and line is not None:  # a byte the file's encoding cannot decode rejects its record
+                end = offsets[lines[i + 1] - 1] if i + 1 < len(lines) else None
+                found = find_bad_byte(text, decoded.encoding, offsets[line - 1], end)
+                if found is not None:
+                    call_id = record.get("call_id") if isinstance(record, dict) else None
+                    yield InputError(str(path), found[0], found[1], call_id=None if call_id is None else str(call_id))
+                    continue
+            yield _call(record, roles, path, line)
     else:
+        found = find_bad_byte(text, decoded.encoding) if bad else None
+        if found is not None:
+            yield InputError(str(path), found[0], found[1], call_id=path.stem)
+            return
         yield _call(data, roles, path, 1, default_id=path.stem, text=text)
+
+
+def _broken(exc: json.JSONDecodeError, text: str) -> tuple[int, str]:
+    """(line, message) for JSON that does not parse. When the text ends before the JSON does (a
+    file or line cut short), say so at the end of the text rather than past it."""
+    end = len(text.rstrip())
+    msg = _TRAILING_AT.sub("", exc.msg)  # "Unterminated string starting at" names no place itself
+    if exc.pos >= end:
+        line = text.count("\n", 0, end) + 1
+        column = end - text.rfind("\n", 0, end)
+        return line, f"broken JSON at column {column}: {msg}{_CUT_SHORT}"
+    cut = _CUT_SHORT if msg == "Unterminated string" and "\n" not in text[exc.pos:end] else ""
+    return exc.lineno, f"broken JSON at column {exc.colno}: {msg}{cut}"
+
+
+_TRAILING_AT = re.compile(r"\s+(?:starting\s+)?at$")
+_CUT_SHORT = " (the text ends before the JSON does: cut short?)"
+
+
+def _line_offsets(text: str) -> list[int]:
+    """Where each line of `text` starts (line n at index n - 1)."""
+    return [0, *(m.end() for m in re.finditer("\n", text))]
 
 
 def _call(

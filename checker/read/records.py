@@ -10,7 +10,14 @@ from typing import Any
 from ..model import Call, Turn, Turns
 from .roles import RecordError, RoleMap
 
-__all__ = ["build_call", "build_turn", "check_started_at"]
+__all__ = ["build_call", "build_turn", "check_started_at", "check_turn_text", "MAX_TURN_CHARS"]
+
+# The longest turn read, in characters. A real turn is a few hundred characters (an ASR sentence
+# rarely passes 500); 20,000 is a page and a half of dense Chinese. Anything longer is a file
+# whose turns were not split (a whole call, or a document, in one cell), and auditing it would
+# cost memory and time out of all proportion (segmenting one 17-million-character turn took
+# 2 GB): it is rejected with its line, like any bad record.
+MAX_TURN_CHARS = 20_000
 
 _CALL_KEYS = ("call_id", "agent_id", "agent_name", "team", "started_at", "direction", "metadata", "turns")
 DIRECTIONS = ("inbound", "outbound")
@@ -73,7 +80,8 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
         except KeyError:  # a turn without times
             starts, ends = list(map(dict.get, raw, repeat("start"))), list(map(dict.get, raw, repeat("end")))
         speakers = list(map(roles.labels.__getitem__, map(_SPEAKER, raw)))
-        "".join(texts)
+        if max(map(len, texts)) > MAX_TURN_CHARS:  # also fails on a text that is not a string
+            return None
     except (KeyError, TypeError):
         return None
     kinds = set(map(type, starts))
@@ -81,7 +89,7 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
     if kinds == _FLOAT:  # the common case, every time a float: no conversion, nothing absent
         # ends ≥ starts ≥ 0 (the test below) says it all: a NaN fails every comparison, and the
         # turn-by-turn path then says where it is.
-        if not min(starts) >= 0:
+        if not (min(starts) >= 0 and max(ends) < _INF):
             return None
         complete = True
     else:
@@ -102,6 +110,7 @@ def _fast_turns(raw: list, roles: RoleMap) -> Turns | None:
 
 
 _FLOAT = {float}
+_INF = math.inf
 _SPEAKER, _TEXT = operator.itemgetter("speaker"), operator.itemgetter("text")
 _START, _END = operator.itemgetter("start"), operator.itemgetter("end")
 
@@ -115,7 +124,7 @@ def _seconds_column(values: list, kinds: set) -> tuple[list[float | None] | None
     present = [v for v in values if v is not None]
     if present:
         total = sum(present)
-        if not (min(present) >= 0 and total == total):  # total != total: a NaN
+        if not (min(present) >= 0 and total < _INF):  # a NaN fails the test too
             return None, False
     try:
         return [v if v is None or v.__class__ is float else float(v) for v in values], _NONE not in kinds
@@ -136,11 +145,12 @@ def build_turn(raw: Any, roles: RoleMap, line: int | None, index: int, turn_line
     text = raw.get("text")
     if text.__class__ is not str:
         raise RecordError(f"turn {index}: text must be a string, got {type(text).__name__}", at)
+    check_turn_text(text, f"turn {index}", at)
     speaker = roles.role(raw.get("speaker", raw.get("role")), at)
     start, end = raw.get("start"), raw.get("end")
-    if start.__class__ is not float or not start >= 0:
+    if start.__class__ is not float or not 0 <= start < _INF:
         start = _seconds(start, f"turn {index}: start", at)
-    if end.__class__ is not float or not end >= 0:
+    if end.__class__ is not float or not 0 <= end < _INF:
         end = _seconds(end, f"turn {index}: end", at)
     if start is not None and end is not None and end < start:
         raise RecordError(f"turn {index}: end {end} is before start {start}", at)
@@ -177,9 +187,21 @@ def _seconds(value: Any, what: str, line: int | None) -> float | None:
         out = float(value)
     except (TypeError, ValueError, OverflowError):
         raise RecordError(f"{what} must be a number of seconds, got {_short(value)}", line) from None
-    if math.isnan(out) or out < 0:
-        raise RecordError(f"{what} must be a non-negative number of seconds, got {value!r}", line)
+    if not math.isfinite(out) or out < 0:
+        raise RecordError(f"{what} must be a finite, non-negative number of seconds, got {_short(value)}", line)
     return out
+
+
+def check_turn_text(text: str, what: str, line: int | None) -> str:
+    """`text`, unless it is longer than MAX_TURN_CHARS (then a RecordError at `line`)."""
+    if len(text) > MAX_TURN_CHARS:
+        raise RecordError(f"{what}: {turn_too_long(len(text))}", line)
+    return text
+
+
+def turn_too_long(length: int, what: str = "text") -> str:
+    return (f"{what} of {length:,} characters is longer than a turn may be ({MAX_TURN_CHARS:,}): "
+            "split the call into its turns")
 
 
 def _short(value: Any) -> str:

@@ -27,14 +27,25 @@ class RoleMap:
     # ASR results label speakers by number, not name: the 0-based channel/speaker index that is the
     # agent (every other index is the customer). Scheme `asr: {agent_channel: N}`, `--agent-channel N`.
     agent_channel: int = 0
+    # Tables (CSV, xlsx, Parquet) name their columns as their system exports them: header -> our
+    # column name, from the scheme's `columns: {call_id: 录音编号, …}` (the defaults are in
+    # `table.HEADER_ALIASES`). Kept here, with the other "what the transcript calls things" table,
+    # because this is what every reader is handed.
+    columns: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, extra: dict[str, list[str]] | None = None, agent_channel: int = 0) -> "RoleMap":
+    def build(
+        cls, extra: dict[str, list[str]] | None = None, agent_channel: int = 0, columns: dict[str, str | list[str]] | None = None
+    ) -> "RoleMap":
         labels = {_key(label): role for role, names in DEFAULT_ROLES.items() for label in names}
         for role, names in (extra or {}).items():
             for label in names:
                 labels[_key(str(label))] = role
-        return cls(labels, agent_channel)
+        headers = {}
+        for name, written in (columns or {}).items():
+            for header in [written] if isinstance(written, str) else written:
+                headers[str(header).strip()] = name
+        return cls(labels, agent_channel, headers)
 
     def role(self, label: object, line: int | None = None) -> str:
         # Labels as written are mostly already normal ("agent", "坐席"): look them up first.

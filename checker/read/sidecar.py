@@ -26,10 +26,12 @@ mistake) is one error, and its calls are read without it.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..model import Call, InputError
+from .decode import find_bad_byte, read_decoded
 from .records import check_direction, check_started_at
 from .roles import RecordError
 
@@ -66,9 +68,12 @@ def load_calls_meta(path: Path | str) -> CallsMeta:
     path = Path(path)
     meta = CallsMeta(str(path))
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            _read(csv.reader(fh), meta)
-    except (OSError, UnicodeDecodeError) as exc:
+        decoded = read_decoded(path)  # exported by the same systems as the transcripts: GBK too
+        bad = find_bad_byte(decoded.text, decoded.encoding)
+        if bad is not None:
+            raise UnicodeError(f"line {bad[0]}: {bad[1]}")
+        _read(csv.reader(io.StringIO(decoded.text, newline="")), meta)
+    except (OSError, UnicodeError) as exc:
         meta.rows.clear()
         meta.bad_rows.clear()
         meta.errors = [InputError(str(path), None, f"cannot read calls side-car: {exc}")]

@@ -7,12 +7,14 @@
 """
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..model import Call, InputError, Turn
-from .records import check_direction, check_started_at
+from .decode import find_bad_byte, has_bad_byte, read_decoded
+from .records import MAX_TURN_CHARS, check_direction, check_started_at, check_turn_text, turn_too_long
 from .roles import RecordError, RoleMap
 
 __all__ = ["read_text", "parse_text", "parse_timestamp"]
@@ -27,7 +29,12 @@ _CALL_FIELDS = ("call_id", "agent_id", "agent_name", "team", "started_at", "dire
 
 
 def read_text(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
-    text = path.read_text(encoding="utf-8-sig")
+    decoded = read_decoded(path)
+    text = decoded.text
+    bad = find_bad_byte(text, decoded.encoding) if has_bad_byte(text) else None
+    if bad is not None:  # the file is one call: it is that call that cannot be read
+        yield InputError(str(path), bad[0], bad[1], call_id=_header_id(text) or path.stem)
+        return
     try:
         yield parse_text(text, roles, source=str(path), default_id=path.stem)
     except RecordError as exc:
@@ -48,6 +55,8 @@ def parse_text(text: str, roles: RoleMap, source: str = "<text>", default_id: st
             continue
         if line.lstrip().startswith("#"):
             continue  # a comment among the turns
+        if len(line) > MAX_TURN_CHARS + 64:  # not worth matching: a turn this long is refused anyway
+            raise RecordError(turn_too_long(len(line), "line"), lineno)
         m = _TURN.match(line)
         if m is None:
             raise RecordError("not a turn: expected `说话人: 文本` or `[mm:ss.xx-mm:ss.xx] 说话人: 文本`", lineno)
@@ -55,9 +64,12 @@ def parse_text(text: str, roles: RoleMap, source: str = "<text>", default_id: st
         start = end = None
         if m.group("start"):
             start, end = parse_timestamp(m.group("start")), parse_timestamp(m.group("end"))
+            if not math.isfinite(start + end):
+                raise RecordError(f"time {m.group('start')}-{m.group('end')} is too large to be a time", lineno)
             if end < start:
                 raise RecordError(f"turn ends ({m.group('end')}) before it starts ({m.group('start')})", lineno)
-        turns.append(Turn(speaker=speaker, text=m.group("text"), start=start, end=end, line=lineno))
+        turns.append(Turn(speaker=speaker, text=check_turn_text(m.group("text"), "turn", lineno), start=start, end=end,
+                          line=lineno))
     if not turns:
         raise RecordError("no turns", None)
     return Call(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import CallResult, InputError
+from ..model import CallResult, InputError, SkippedFile
 from .base import ReportOptions, ReportWriter, register
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
@@ -73,7 +73,8 @@ class SummaryReports(ReportWriter):
         self.tally.add(result)
 
     def add_error(self, error: InputError) -> None:
-        self.tally.add_error()
+        if not isinstance(error, SkippedFile):  # listed in errors.csv, but no input was rejected
+            self.tally.add_error()
 
     def close(self) -> None:
         try:

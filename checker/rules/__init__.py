@@ -2,5 +2,6 @@
 from .base import KINDS, CallContext, CompileContext, NotApplicable, Rule, RuleConfig
 from . import required, forbidden, dialect  # noqa: F401  (registration)
 from . import response, sequence, timing, metadata  # noqa: F401  (registration)
+from . import composite, repetition  # noqa: F401  (registration)
 
 __all__ = ["KINDS", "CallContext", "CompileContext", "NotApplicable", "Rule", "RuleConfig"]

@@ -289,6 +289,23 @@ class CallContext:
             self._views[index] = view
         return view
 
+    def sharing_scan(self, segmenter: Segmenter) -> CallContext:
+        """A fresh context of the same call for another scheme compiled into the same phrase book
+        (`qa-check diff`): it shares this one's normalised text and automaton hits and, with the
+        same segmenter, its turn views (the segmentation done so far); what rules keep per call
+        (`memo`) starts empty, but for the turns' spoken characters."""
+        if self._norms is None:
+            self._scan()
+        twin = CallContext(self.call, self.book, segmenter, self.vectorised)
+        twin._norms, twin._hits, twin._key_turns = self._norms, self._hits, self._key_turns
+        twin.joined, twin.offsets = self.joined, self.offsets
+        twin._speaker_turns = self._speaker_turns
+        if segmenter is self.segmenter:
+            twin._views = self._views
+        if "spoken_chars" in self.memo:
+            twin.memo["spoken_chars"] = self.memo["spoken_chars"]
+        return twin
+
     def turn_indexes(self, speaker: str) -> tuple[int, ...]:
         """Indexes of a speaker's turns ("any": all turns); found once per call, not per rule."""
         found = self._speaker_turns.get(speaker)
@@ -340,14 +357,24 @@ class Rule:
         # Whose turn a gate key must be in (None or "any": anyone's), where the kind finds nothing in
         # the other speakers' turns: 知道了 said by the customer opens no agent rule.
         self.gate_speaker: str | None = None
-        # `when_meta` as (field, the values it accepts), for `applies` to ask of every call.
-        self._population = [
-            (key, Options(wanted if isinstance(wanted, list) else [wanted])) for key, wanted in config.when_meta.items()
-        ]
+        self._population: tuple[RuleConfig, list[tuple[str, Options]]] | None = None
 
     @property
     def window_in_seconds(self) -> bool:
         return self.config.window is not None and self.config.window.needs_timestamps
+
+    @property
+    def population(self) -> list[tuple[str, Options]]:
+        """`when_meta` as (field, the values it accepts), for `applies` to ask of every call.
+        Derived from the config the rule holds now, never from the one it was built with: the
+        script lint narrows `when_meta` on a copy of the rule, and the copy must judge by that."""
+        cached = self._population
+        if cached is None or cached[0] is not self.config:
+            config = self.config
+            cached = self._population = (config, [
+                (key, Options(wanted if isinstance(wanted, list) else [wanted])) for key, wanted in config.when_meta.items()
+            ])
+        return cached[1]
 
     # -- evaluation -----------------------------------------------------------------------
     def applies(self, call: Call) -> bool:
@@ -357,7 +384,7 @@ class Rule:
             return config.enabled
         if not config.enabled:
             return False
-        for key, options in self._population:
+        for key, options in self.population:
             if call.field_value(key) not in options:
                 return False
         return True
@@ -371,10 +398,11 @@ class Rule:
     def findings(self, ctx: CallContext) -> list[Finding]:
         raise NotImplementedError
 
-    def scope(self, ctx: CallContext, speaker: str | None = None) -> Sequence[int]:
-        """Indexes of the turns the rule looks at: its speaker's turns, cut by its window."""
+    def scope(self, ctx: CallContext, speaker: str | None = None, window: Window | None = None) -> Sequence[int]:
+        """Indexes of the turns the rule looks at: its speaker's turns, cut by its window (or by
+        `window`, a part's own: a composite's condition)."""
         indexes = ctx.turn_indexes(speaker or self.config.speaker)
-        window = self.config.window
+        window = window or self.config.window
         if window is None:
             return indexes
         if window.first_turns is not None:

@@ -1,7 +1,13 @@
-"""`forbidden`: one finding for each occurrence of a phrase or regex in the rule's scope."""
+"""`forbidden`: one finding for each occurrence of a phrase or regex in the rule's scope.
+
+With `min_count: N` (SPEC "Counts on phrase rules") it fires only when the scope holds N or more
+occurrences, and then each occurrence is one finding; `per` still decides the deduction.
+"""
 from __future__ import annotations
 
 from typing import Literal
+
+from pydantic import Field
 
 from ..model import Finding
 from .base import CallContext, CompileContext, register, Rule
@@ -10,6 +16,7 @@ from .phrases import PhraseMatcher, PhraseRuleConfig
 
 class ForbiddenConfig(PhraseRuleConfig):
     kind: Literal["forbidden"]
+    min_count: int = Field(1, ge=1)
 
 
 @register
@@ -28,7 +35,7 @@ class ForbiddenRule(Rule):
     def findings(self, ctx: CallContext) -> list[Finding]:
         if not self.matcher.may_hit(ctx):
             return []
-        return [
-            self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest, how=hit.how)
-            for hit in self.matcher.hits_in(ctx, self.scope(ctx))
-        ]
+        hits = self.matcher.hits_in(ctx, self.scope(ctx))
+        if len(hits) < self.config.min_count:  # type: ignore[attr-defined]
+            return []
+        return [self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest, how=hit.how) for hit in hits]

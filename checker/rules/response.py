@@ -11,7 +11,10 @@ Counting: `within_turns: N` looks at the N turns that follow the trigger's turn,
 them (N = 2: the next two turns); `within_seconds: S` looks at the later turns that start at most
 S seconds after the trigger's turn ends (needs timestamps). Only later turns count: an apology
 before the complaint, or a thanks in the very turn that announces the hold, answers nothing.
-A trigger in the call's last turn is not judged: nobody had a turn in which to answer it.
+`unanswered_at_end` decides the triggers whose window the call ends before closing (fewer than N
+turns follow, or the call ends less than S seconds after the trigger's turn): `fire` (default)
+judges them on the turns there are, so a complaint in the very last turn, never answered, fires;
+`ignore` leaves them unjudged unless answered.
 
 `when.speaker` defaults to the rule's `speaker`, and the rule's `window` (counted over the
 trigger speaker's turns) limits which triggers count; `expect.speaker` defaults to `agent`.
@@ -49,6 +52,7 @@ class ResponseConfig(RuleConfig):
     kind: Literal["response"]
     when: Trigger
     expect: Expect
+    unanswered_at_end: Literal["fire", "ignore"] = "fire"
 
 
 @register
@@ -75,10 +79,12 @@ class ResponseRule(Rule):
             return out
         for i in self.trigger.candidates(ctx, self.scope(ctx, self.trigger_speaker)):
             hits = self.trigger.hits(ctx, i)
-            if not hits or i == len(ctx.call.turns) - 1:
+            if not hits:
                 continue
             candidates = self._reply_turns(ctx, i)
             if any(self.reply.hits(ctx, j) for j in self.reply.candidates(ctx, candidates)):
+                continue
+            if cfg.unanswered_at_end == "ignore" and not self._closed(ctx, i):
                 continue
             out.append(self._finding(ctx, hits[0], candidates))
         return out
@@ -95,6 +101,15 @@ class ResponseRule(Rule):
             deadline = turns.ends[trigger] + expect.within_seconds
             following = [j for j in range(trigger + 1, n) if starts[j] <= deadline + 1e-6]
         return [j for j in following if expect.speaker == "any" or speakers[j] == expect.speaker]
+
+    def _closed(self, ctx: CallContext, trigger: int) -> bool:
+        """Whether the trigger's window closed before the call ended: N turns followed it, or the
+        call went on S seconds after the trigger's turn ended."""
+        expect = self.config.expect  # type: ignore[attr-defined]
+        turns = ctx.call.turns
+        if expect.within_turns is not None:
+            return trigger + expect.within_turns <= len(turns) - 1
+        return max(turns.ends) >= turns.ends[trigger] + expect.within_seconds - 1e-6  # type: ignore[type-var, operator]
 
     def _finding(self, ctx: CallContext, hit: Hit, candidates: list[int]) -> Finding:
         expect = self.config.expect  # type: ignore[attr-defined]

@@ -11,13 +11,19 @@ appended to the finding's message, since that is what findings.csv shows, and ke
   the last turn of `except_after.speaker` (default agent) before the gap holds one of its phrases
   (请稍等), unless the gap is longer than `except_after.max_seconds`. The rule's `speaker`
   (default `any` here) and `window` select the turns after a gap: `speaker: agent` counts only
-  the silences the agent broke.
+  the silences the agent broke. `after_speaker` (`agent`|`customer`|`any`, default any) keeps
+  only gaps that start at the end of a turn of that speaker (the turn with the latest end so
+  far): `after_speaker: customer, speaker: agent` = the customer finished and the agent was silent.
 - `interruption` (`min_overlap_seconds`, `max_count`): a turn of the rule's speaker interrupts
   when it starts before the previous turn of another speaker ended, and the overlap
   (min(that end, its own end) − its start, so a short backchannel 嗯 inside the customer's turn
   overlaps only by its own length) is at least `min_overlap_seconds`. More than `max_count`
   interruptions in the call is one finding, at the first interruption over the limit; all of
-  them are listed in `details`.
+  them are listed in `details`. `min_chars` (default 0): an interrupting turn counts only with at
+  least that many compact characters (Han, letters, digits), so back-channels (嗯, 好的) do not;
+  `max_total_seconds`: the rule also fires when the summed overlap of the interruptions that count
+  goes over it, at the interruption that took it over. With `max_total_seconds` and no
+  `max_count`, the count has no limit.
 - `speech_rate` (`max_chars_per_minute`, `min_chars_per_minute`): characters (Han, letters,
   digits; not punctuation or spaces) per minute over the speaker's turns in scope, time being
   the sum of those turns' durations. One call-level finding. Less than `min_speech_seconds`
@@ -83,6 +89,7 @@ class SilenceConfig(RuleConfig):
     kind: Literal["silence"]
     speaker: Speaker = "any"
     min_seconds: float = Field(gt=0)
+    after_speaker: Speaker = "any"
     except_after: HoldAnnouncement | None = None
 
 
@@ -104,10 +111,12 @@ class SilenceRule(TimingRule):
         least = cfg.min_seconds - 0.001
         scope: set[int] | None = None
         out: list[Finding] = []
-        latest_end = ends[0]
+        speakers = turns.speakers
+        before = cfg.after_speaker
+        latest_end, latest = ends[0], 0  # the latest end so far, and whose turn ended then
         for i in range(1, len(starts)):
             raw = starts[i] - latest_end  # type: ignore[operator]
-            if raw >= least:
+            if raw >= least and (before == "any" or speakers[latest] == before):
                 gap = _ms(raw)
                 if scope is None:
                     scope = set(self.scope(ctx))
@@ -121,7 +130,7 @@ class SilenceRule(TimingRule):
                         )
                     )
             if ends[i] > latest_end:  # type: ignore[operator]
-                latest_end = ends[i]
+                latest_end, latest = ends[i], i
         return out
 
     def _announced(self, ctx: CallContext, after: int, gap: float) -> bool:
@@ -139,7 +148,15 @@ class SilenceRule(TimingRule):
 class InterruptionConfig(RuleConfig):
     kind: Literal["interruption"]
     min_overlap_seconds: float = Field(1.0, gt=0)
-    max_count: int = Field(0, ge=0)
+    max_count: int | None = Field(None, ge=0)  # default 0, or no limit beside max_total_seconds
+    min_chars: int = Field(0, ge=0)
+    max_total_seconds: float | None = Field(None, gt=0)
+
+    @property
+    def count_limit(self) -> int | None:
+        if self.max_count is not None:
+            return self.max_count
+        return None if self.max_total_seconds is not None else 0
 
 
 @register
@@ -152,8 +169,11 @@ class InterruptionRule(TimingRule):
         turns = ctx.call.turns
         speakers, starts, ends = turns.speakers, turns.starts, turns.ends
         least = cfg.min_overlap_seconds - 0.001  # as in `silence`: only near-misses are rounded
+        spoken = spoken_counts(ctx) if cfg.min_chars else None
         found: list[dict] = []
         for i in self.scope(ctx):
+            if spoken is not None and spoken[i] < cfg.min_chars:
+                continue  # a back-channel (嗯, 好的) is not an interruption
             # the last turn before i by someone else: the one before it, mostly (turns alternate)
             prev = i - 1
             speaker = speakers[i]
@@ -167,15 +187,27 @@ class InterruptionRule(TimingRule):
             overlap = _ms(end - starts[i])  # type: ignore[operator]
             if overlap >= cfg.min_overlap_seconds:
                 found.append({"turn": i, "interrupted_turn": prev, "start": starts[i], "overlap_seconds": overlap})
-        if len(found) <= cfg.max_count:
+        limit, total_limit = cfg.count_limit, cfg.max_total_seconds
+        total = 0.0
+        over = None  # the interruption that first went over a limit
+        for k, item in enumerate(found):
+            total = _ms(total + item["overlap_seconds"])
+            if (limit is not None and k + 1 > limit) or (total_limit is not None and total > total_limit):
+                over = item
+                break
+        if over is None:
             return []
-        first_over = found[cfg.max_count]["turn"]
+        total = _ms(sum(item["overlap_seconds"] for item in found))
+        what = [f"打断 {len(found)} 次" + (f"，上限 {limit} 次" if limit is not None else "")]
+        if total_limit is not None:
+            what.append(f"共 {_num(total)} 秒，上限 {_num(total_limit)} 秒")
         return [
             self.finding(
                 ctx,
-                turn=first_over,
-                message=f"{cfg.message}（打断 {len(found)} 次，上限 {cfg.max_count} 次）",
-                details={"count": len(found), "max_count": cfg.max_count, "interruptions": found},
+                turn=over["turn"],
+                message=f"{cfg.message}（{'；'.join(what)}）",
+                details={"count": len(found), "max_count": limit, "total_seconds": total,
+                         "max_total_seconds": total_limit, "interruptions": found},
             )
         ]
 

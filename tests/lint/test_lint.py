@@ -149,3 +149,45 @@ def test_one_linter_lints_many_files_with_one_compiled_scheme(tmp_path, lint_sch
     files = [write(tmp_path / f"f{i}.md", f"第{i}行 说吧\n") for i in range(5)]
     report = Linter(lint_scheme).lint_paths(files)
     assert [f.path for f in report.findings] == [str(p) for p in files] and report.failed
+
+
+MULTI_KEY_SCHEME = """
+scheme: multi-key
+title: 多条件适用范围
+rules:
+  - id: sales-taboo
+    kind: forbidden
+    section: 服务禁语
+    when_meta: {direction: outbound, team: sales}
+    phrases: [说吧]
+    message: 使用服务禁语
+"""
+
+
+def test_a_multi_key_when_meta_is_narrowed_to_the_fields_a_script_declares():
+    from tests.conftest import scheme_from
+
+    scheme = scheme_from(MULTI_KEY_SCHEME)
+    # Only `direction` is declared: `team` cannot be judged on a script, so it is not asked.
+    [f] = lint_text(scheme, "---\ndirection: outbound\n---\n好的，说吧\n")
+    assert (f.rule_id, f.line, f.col, f.matched) == ("sales-taboo", 4, 4, "说吧")
+    assert lint_text(scheme, "---\ndirection: inbound\n---\n好的，说吧\n") == []
+    assert lint_text(scheme, "---\ndirection: outbound\nteam: service\n---\n好的，说吧\n") == []
+    [g] = lint_text(scheme, "---\ndirection: outbound\nteam: sales\n---\n好的，说吧\n")
+    assert g.line == 5
+
+
+def test_a_multi_key_when_meta_on_calls_needs_every_field():
+    from checker.engine import audit_call
+    from tests.conftest import call_from, scheme_from
+
+    scheme = scheme_from(MULTI_KEY_SCHEME)
+
+    def fired(header: str) -> list[str]:
+        call = call_from(header + "\n坐席: 好的，说吧\n客户: 我查话费", scheme)
+        return [f.matched for f in audit_call(call, scheme).findings]
+
+    assert fired("# direction: outbound\n# team: sales") == ["说吧"]
+    assert fired("# direction: outbound\n# team: service") == []
+    assert fired("# direction: outbound") == []  # a call without `team` is not in the population
+    assert fired("# direction: inbound\n# team: sales") == []

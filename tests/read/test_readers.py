@@ -126,11 +126,11 @@ def test_csv_missing_columns(tmp_path):
 
 
 def test_unreadable_and_unknown_files(tmp_path):
-    (tmp_path / "bin.txt").write_bytes(b"\xff\xfe\x00bad")
+    (tmp_path / "bin.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff")  # not text in any encoding
     (tmp_path / "notes.doc").write_text("x")
     items = list(read_paths([tmp_path / "bin.txt", tmp_path / "notes.doc"], ROLES))
     assert all(isinstance(i, InputError) for i in items)
-    assert "cannot read file" in items[0].reason
+    assert (items[0].line, items[0].reason) == (3, "undecodable byte 0xFF at column 3 (the file reads as GB18030)")
     assert "unknown transcript format '.doc'" in items[1].reason
 
 
@@ -175,7 +175,7 @@ def test_jsonl_bytes_bom_blank_lines_bad_utf8_and_nan(tmp_path):
     assert b.call_id == "b" and b.line == 5 and (b.turns[0].start, b.turns[0].end) == (0.0, 1.5)
     assert (bad_inner.line, bad_inner.file) == (6, str(path)) and "UTF-8" in bad_inner.reason
     assert bad_inner.reason == "not UTF-8 text at byte 15 of the line"
-    assert nan == InputError(str(path), 7, "turn 0: start must be a non-negative number of seconds, got nan", "n")
+    assert nan == InputError(str(path), 7, "turn 0: start must be a finite, non-negative number of seconds, got nan", "n")
     assert d.call_id == "d" and d.line == 9
 
 
@@ -186,7 +186,7 @@ def test_nan_line_reads_as_the_text_line_read_before(tmp_path):
     as_bytes = parse_raw_line(RawLine("f.jsonl", 7, NAN_LINE.encode("utf-8")), roles)
     as_text = parse_raw_line(RawLine("f.jsonl", 7, NAN_LINE), roles)
     assert as_bytes == as_text == InputError(
-        "f.jsonl", 7, "turn 0: start must be a non-negative number of seconds, got nan", "n")
+        "f.jsonl", 7, "turn 0: start must be a finite, non-negative number of seconds, got nan", "n")
     # NaN where it is allowed (metadata) is read, as before
     line = '{"call_id": "m", "metadata": {"score": NaN}, "turns": [{"speaker": "agent", "text": "您好"}]}'
     call = parse_raw_line(RawLine("f.jsonl", 1, line.encode("utf-8")), roles)

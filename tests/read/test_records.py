@@ -85,7 +85,6 @@ GOOD = [
     record_of(turn(start=0), turn("customer", "嗯", end=3.5)),  # start only, end only
     record_of(turn(start=1, end=1)),  # zero length
     record_of(turn(start=-0.0, end=0.0)),
-    record_of(turn(start=math.inf, end=math.inf)),
     record_of(turn("坐席", "您好"), turn("客户", "查话费")),
     record_of(turn("客戶", "查話費")),  # traditional label: normalised to 客户
     record_of(turn("ＡＧＥＮＴ", "您好")),  # full-width label: normalised to agent
@@ -112,6 +111,10 @@ BAD = [
     record_of(turn(start=0, end=1), turn(start=3.5, end=1.0)),
     record_of(turn(start="3", end=1)),
     record_of(turn(start=-math.inf)),
+    record_of(turn(start=math.inf, end=math.inf)),  # infinite times (JSON's Infinity, 1e309)
+    record_of(turn(start=0.0, end=math.inf)),
+    record_of(turn(start=0, end=1), turn(start=2, end=10**400)),  # an integer past any float
+    record_of(turn(text="话" * 20_001)),  # longer than a turn may be
     record_of(turn("路人", "嗯")),  # unknown label
     record_of(turn("", "嗯")),
     record_of(turn(None, "嗯")),
@@ -152,7 +155,7 @@ def test_values_read_from_the_columns():
 
 def test_error_messages_name_the_turn():
     assert fast(record_of(turn(start=0, end=1), turn(start=NAN)))[2] == (
-        "turn 1: start must be a non-negative number of seconds, got nan")
+        "turn 1: start must be a finite, non-negative number of seconds, got nan")
     assert fast(record_of(turn(start=True)))[2] == "turn 0: start must be a number of seconds, got True"
     assert fast(record_of(turn(start=3.0, end=1.0)))[2] == "turn 0: end 1.0 is before start 3.0"
     assert fast(record_of(turn(text=12)))[2] == "turn 0: text must be a string, got int"

@@ -187,3 +187,17 @@ def test_explicit_side_car_kept_among_the_transcripts_is_not_read_as_one(folder)
     crm.write_text("call_id,agent_id\nali-20261102-0007,A1003\n", encoding="utf-8")
     calls, errors = calls_and_errors([folder], crm)
     assert errors == [] and calls["ali-20261102-0007"].agent_id == "A1003"
+
+
+def test_a_gbk_side_car_is_read_and_a_damaged_one_says_where(tmp_path):
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    (folder / "a.txt").write_text("# call_id: g1\n坐席: 您好\n", encoding="utf-8")
+    meta = "call_id,agent_id,agent_name,team\r\ng1,A1003,李娜,二组\r\n".encode("gbk")
+    (folder / "calls_meta.csv").write_bytes(meta)
+    (call,) = read_paths([folder], RoleMap.build())
+    assert (call.agent_id, call.agent_name, call.team) == ("A1003", "李娜", "二组")
+    (folder / "calls_meta.csv").write_bytes(meta.replace("娜".encode("gbk"), b"\xff\x20"))
+    err, call = read_paths([folder], RoleMap.build())
+    assert err.reason == "cannot read calls side-car: line 2: undecodable byte 0xFF at column 11 (the file reads as GB18030)"
+    assert call.agent_id is None  # read without the side-car, as any unusable side-car

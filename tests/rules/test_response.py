@@ -143,12 +143,53 @@ def test_each_trigger_has_its_own_window():
     assert [f.turn for f in findings] == [0]
 
 
-def test_trigger_in_the_last_turn_is_not_judged():
-    findings, _ = run(COMPLAINT, """
-        坐席: 您的问题已经记录了，再见。
+LAST_TURN = """
+    坐席: 您的问题已经记录了，再见。
+    客户: 这是怎么回事！
+"""
+
+
+def test_trigger_in_the_last_turn_fires_by_default():
+    # SPEC "Timing options": unanswered_at_end defaults to fire; nobody answered in the turns there are.
+    findings, _ = run(COMPLAINT, LAST_TURN)
+    assert [(f.turn, f.matched) for f in findings] == [(1, "怎么回事")]
+    assert findings[0].details["looked_at_turns"] == []
+
+
+def test_trigger_in_the_last_turn_is_ignored_on_request():
+    findings, _ = run(COMPLAINT.replace("deduct: 5", "deduct: 5\n    unanswered_at_end: ignore"), LAST_TURN)
+    assert findings == []
+
+
+def test_ignore_still_judges_a_trigger_whose_window_closed():
+    scheme = COMPLAINT.replace("deduct: 5", "deduct: 5\n    unanswered_at_end: ignore")
+    # Turn 1's window (turns 2-3) closes inside the call: judged; turn 3's runs past the end: not.
+    findings, _ = run(scheme, """
+        坐席: 您好。
         客户: 这是怎么回事！
+        坐席: 我查一下。
+        客户: 太差了。
+        坐席: 嗯。
+    """)
+    assert [f.turn for f in findings] == [1]
+    # Answered inside a window the call cut short: no finding either way.
+    findings, _ = run(scheme, """
+        客户: 这是怎么回事！
+        坐席: 抱歉。
     """)
     assert findings == []
+
+
+def test_ignore_with_seconds_judges_by_the_call_end():
+    scheme = COMPLAINT.replace("within_turns: 2", "within_seconds: 10").replace(
+        "deduct: 5", "deduct: 5\n    unanswered_at_end: ignore")
+    transcript = """
+        [00:00.00-00:03.00] 客户: 这是怎么回事！
+        [00:04.00-00:{end}] 坐席: 我查一下。
+    """
+    # The window closes at 13.0 s: a call ending at 12.9 s leaves it open (ignored), 13.0 s closes it.
+    assert run(scheme, transcript.format(end="12.90"))[0] == []
+    assert [f.turn for f in run(scheme, transcript.format(end="13.00"))[0]] == [0]
 
 
 def test_thanks_in_the_same_turn_as_the_hold_does_not_answer_it():

@@ -1,0 +1,111 @@
+"""Parquet transcripts (`.parquet`, SPEC format 5), in either layout:
+
+- one row a turn, with the columns of a CSV transcript (`table`), or
+- one row a call: the call columns and a `turns` column, a list of structs with `speaker`,
+  `text` and optional `start`, `end` (the struct fields may use the same Chinese names and
+  `columns:` mapping as headers do).
+
+pyarrow is an optional extra (`pip install 'qa-check[parquet]'`), imported only when a Parquet
+file is read. Batches are read one at a time, so a big file is never held whole. "Line" numbers
+in messages are row numbers, counted from 1.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..model import Call, InputError
+from .records import build_call
+from .roles import RecordError, RoleMap
+from .table import cell_text, read_table, resolve_headers
+
+__all__ = ["read_parquet", "NEEDS_PYARROW"]
+
+NEEDS_PYARROW = ("reading .parquet files needs pyarrow, which is not installed: "
+                 "pip install 'qa-check[parquet]' (the `parquet` extra)")
+BATCH_ROWS = 4096
+
+
+def read_parquet(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        yield InputError(str(path), None, NEEDS_PYARROW)
+        return
+    try:
+        file = pq.ParquetFile(path)
+        names = list(file.schema_arrow.names)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        yield InputError(str(path), None, f"not a readable Parquet file: {exc}")
+        return
+
+    def rows() -> Iterator[dict]:
+        try:
+            for batch in file.iter_batches(batch_size=BATCH_ROWS):
+                yield from batch.to_pylist()
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise RecordError(f"Parquet data cannot be read: {exc}") from None
+
+    ours = _names(names, roles)
+    if "turns" in ours:
+        yield from _call_rows(path, names, ours, rows(), roles)
+    else:
+        try:
+            yield from read_table(path, names, ((i, [row[n] for n in names]) for i, row in enumerate(rows(), 1)), roles)
+        except RecordError as exc:
+            yield InputError(str(path), None, str(exc))
+
+
+def _names(keys: list[str], roles: RoleMap) -> list[str]:
+    """Our name for each column or struct field (a `turns` column keeps its name)."""
+    names, _ = resolve_headers(keys, roles.columns)
+    return ["turns" if k.strip().lower() == "turns" or roles.columns.get(k) == "turns" else n for k, n in zip(keys, names)]
+
+
+def _call_rows(
+    path: Path, names: list[str], ours: list[str], rows: Iterator[dict], roles: RoleMap
+) -> Iterator[Call | InputError]:
+    source = str(path)
+    if "call_id" not in ours:
+        yield InputError(source, None, f"a Parquet file with a `turns` column needs a call_id column too; columns found: "
+                         f"{', '.join(names)} (map one with the scheme's `columns: {{call_id: …}}`)")
+        return
+    fields: dict[tuple, list[str]] = {}  # struct keys -> our names, worked out once per key set
+    row_no = 0
+    try:
+        for row_no, row in enumerate(rows, 1):
+            record = {}
+            metadata = {}
+            for key, name in zip(names, ours):
+                value = row[key]
+                if name == "turns":
+                    record["turns"] = _turns(value, fields, roles)
+                elif name in ("call_id", "agent_id", "agent_name", "team", "started_at", "direction"):
+                    record[name] = cell_text(value)
+                elif value is not None:
+                    metadata[name] = value
+            record["metadata"] = metadata
+            try:
+                yield build_call(record, roles, source, row_no)
+            except RecordError as exc:
+                call_id = record.get("call_id")
+                yield InputError(source, exc.line or row_no, str(exc), call_id=str(call_id) if call_id is not None else None)
+    except RecordError as exc:
+        yield InputError(source, row_no + 1, str(exc))
+
+
+def _turns(value, fields: dict, roles: RoleMap):
+    if not isinstance(value, list):
+        return value  # build_call says what is wrong with it
+    out = []
+    for turn in value:
+        if not isinstance(turn, dict):
+            out.append(turn)
+            continue
+        keys = tuple(turn)
+        names = fields.get(keys)
+        if names is None:
+            names = fields[keys] = resolve_headers(list(keys), roles.columns)[0]
+        out.append({name: turn[key] for key, name in zip(keys, names)})
+    return out
