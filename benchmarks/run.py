@@ -1,6 +1,7 @@
 """Speed and scale figures for the audit, measured in one run on the same calls.
 
     python benchmarks/run.py [--calls 10000] [--memory-calls 100000] [--quick]     # ~10 minutes
+    python benchmarks/run.py --only corpus [--corpus-copies 10] [--rounds 3]     # one figure
 
 Prints: full-audit throughput (calls/s, MB/s of turn text, per core) against the naive baseline
 (jieba.lcut over every turn and nothing else) and their ratio; the cost of a 10,000-phrase scheme
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synth import write_jsonl  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "real_cs_dialogues.jsonl"
+SECTIONS = ("throughput", "rules", "parallel", "memory", "startup", "corpus")
 QA = [sys.executable, "-m", "checker"]
 
 
@@ -41,33 +43,63 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=10_000, help="synthetic calls for throughput (45 turns each)")
     ap.add_argument("--memory-calls", type=int, default=100_000, help="calls for the memory figure")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections to run, of {','.join(SECTIONS)}")
+    ap.add_argument("--corpus-copies", type=int, default=1,
+                    help="audit the real corpus this many times over (call ids made unique), for a longer timing")
+    ap.add_argument("--corpus", type=Path, default=CORPUS, help="the real corpus (JSON Lines) to time")
+    ap.add_argument("--rounds", type=int, default=None, help="rounds of each best-of measurement (default 3; 5 for the headline)")
     args = ap.parse_args()
     if args.quick:
         args.calls, args.memory_calls = 1000, 10_000
+    args.only = {x.strip() for x in args.only.split(",") if x.strip()}
+    unknown = args.only - set(SECTIONS)
+    if unknown:
+        ap.error(f"unknown section(s): {', '.join(sorted(unknown))}")
 
     with tempfile.TemporaryDirectory(prefix="qa-bench-") as folder:
         run(args, Path(folder))
 
 
 def run(args, tmp: Path) -> None:
+    global RUNS
+    only = args.only
+    if args.rounds:
+        RUNS = args.rounds
+    headline = args.rounds or 5
     calls_path = tmp / "calls.jsonl"
-    text_bytes = write_jsonl(calls_path, args.calls, seed=7)
-    mb = text_bytes / 1e6
-    print(f"# qa-check benchmark — {args.calls} synthetic calls × 45 turns, {mb:.2f} MB of turn text")
+    mb = 0.0
+    if only & {"throughput", "rules", "parallel"}:
+        mb = write_jsonl(calls_path, args.calls, seed=7) / 1e6
+        print(f"# qa-check benchmark — {args.calls} synthetic calls × 45 turns, {mb:.2f} MB of turn text")
     print(f"# python {sys.version.split()[0]}, {os.cpu_count()} cores\n")
 
-    # This machine's speed drifts by ±15 % from one minute to the next (other tenants): every
-    # timing is the best of a few runs, the sides of a ratio taken in turn (`best_of`).
-    # The headline ratio takes more rounds: the audit has been seen to run a quarter slower in a
-    # minute spent alternating with the baseline than in the next one.
-    naive, audit_s = best_of(lambda: naive_baseline(calls_path),
-                             lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out1", jobs=1), runs=5)
-    print("## Throughput, one core (shipped scheme, every report written)")
-    row("naive baseline: jieba.lcut over every turn", args.calls / naive, mb / naive)
-    row("qa-check audit --jobs 1", args.calls / audit_s, mb / audit_s)
-    print(f"  ratio audit / naive: {naive / audit_s:.2f}×")  # two decimals: the target is 10×
-    print()
+    audit_s = None
+    if "throughput" in only:
+        # This machine's speed drifts by ±15 % from one minute to the next (other tenants): every
+        # timing is the best of a few runs, the sides of a ratio taken in turn (`best_of`).
+        # The headline ratio takes more rounds: the audit has been seen to run a quarter slower in a
+        # minute spent alternating with the baseline than in the next one.
+        naive, audit_s = best_of(lambda: naive_baseline(calls_path),
+                                 lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out1", jobs=1), runs=headline)
+        print("## Throughput, one core (shipped scheme, every report written)")
+        row("naive baseline: jieba.lcut over every turn", args.calls / naive, mb / naive)
+        row("qa-check audit --jobs 1", args.calls / audit_s, mb / audit_s)
+        print(f"  ratio audit / naive: {naive / audit_s:.2f}×")  # two decimals: the target is 10×
+        print()
 
+    if "rules" in only:
+        rule_set_size(args, tmp, calls_path, mb)
+    if "parallel" in only:
+        parallel(args, tmp, calls_path, mb, audit_s, headline)
+    if "memory" in only:
+        memory(args, tmp)
+    if "startup" in only:
+        startup(tmp)
+    if "corpus" in only:
+        corpus(args, tmp)
+
+
+def rule_set_size(args, tmp: Path, calls_path: Path, mb: float) -> None:
     print("## Rule-set size (same calls, --jobs 1, one forbidden rule)")
     words = dictionary_words(10_000)
     rare = rare_dictionary_words(10_000)
@@ -92,11 +124,13 @@ def run(args, tmp: Path) -> None:
     print(f"  cost 10,000 / 50 phrases: {timings['10,000 dictionary words'] / base:.2f}× "
           f"(rare words: {timings['10,000 rare dictionary words'] / base:.2f}×)\n")
 
+
+def parallel(args, tmp: Path, calls_path: Path, mb: float, audit_s: float | None, headline: int) -> None:
     print("## Parallel (same calls)")
     # Five rounds as well: --jobs 2 needs both cores, and now and then this machine lends one out.
     audit_s2, j2 = best_of(lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out1", jobs=1),
-                           lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out2", jobs=2), runs=5)
-    audit_s = min(audit_s, audit_s2)
+                           lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out2", jobs=2), runs=headline)
+    audit_s = min(audit_s, audit_s2) if audit_s else audit_s2
     row("qa-check audit --jobs 2", args.calls / j2, mb / j2)
     print(f"  speed-up --jobs 2 / --jobs 1: {audit_s / j2:.2f}×")
     names = ("findings.jsonl", "findings.csv", "calls.csv", "agents.csv", "errors.csv", "report.xlsx", "index.html")
@@ -113,6 +147,8 @@ def run(args, tmp: Path) -> None:
           f"{args.calls * 3 / nb:.0f} calls/s, --jobs 1 / naive {nb / b1:.2f}× (the end-of-run reports' "
           "fixed cost spread over more calls)\n")
 
+
+def memory(args, tmp: Path) -> None:
     print("## Memory (peak RSS of the audit process, --jobs 1)")
     small_calls, big_calls = tmp / "m1k.jsonl", tmp / "mbig.jsonl"
     write_jsonl(small_calls, 1000, seed=11)
@@ -122,6 +158,8 @@ def run(args, tmp: Path) -> None:
     print(f"  1,000 calls: {rss_small:.0f} MB; {args.memory_calls:,} calls: {rss_big:.0f} MB; "
           f"ratio {rss_big / rss_small:.2f}\n")
 
+
+def startup(tmp: Path) -> None:
     print("## Start-up (wall time of a fresh process, median of 5)")
     one = tmp / "one.jsonl"
     write_jsonl(one, 1, seed=3)
@@ -130,26 +168,47 @@ def run(args, tmp: Path) -> None:
     print(f"  qa-check audit, one call, every report: {audit_one:.2f} s")
     print(f"  qa-check lint, one script file: {lint_one:.2f} s (pre-commit hook; target < 1 s)\n")
 
-    if CORPUS.is_file():
-        print("## Real corpus (shared/corpus, 1,384 chat dialogues)")
-        size = sum(len(t["text"].encode()) for line in CORPUS.open(encoding="utf-8")
-                   for t in json.loads(line)["turns"]) / 1e6
-        naive_c, audit_c = best_of(lambda: naive_baseline(CORPUS),
-                                   lambda: time_audit([CORPUS], ROOT / "qa_rules", tmp / "oc", jobs=1))
-        row("naive baseline", 1384 / naive_c, size / naive_c)
-        row("qa-check audit --jobs 1", 1384 / audit_c, size / audit_c)
-        print(f"  ratio audit / naive: {naive_c / audit_c:.1f}× (short chats: the reports' fixed cost weighs more)")
-    else:
+
+def corpus(args, tmp: Path) -> None:
+    """The shared real corpus (short chat dialogues), `--corpus-copies` times over."""
+    if not args.corpus.is_file():
         print("## Real corpus: not present, skipped")
+        return
+    copies = max(1, args.corpus_copies)
+    path = args.corpus
+    if copies > 1:
+        path = tmp / "corpus.jsonl"
+        with args.corpus.open(encoding="utf-8") as src:
+            lines = [json.loads(line) for line in src if line.strip()]
+        with path.open("w", encoding="utf-8") as out:
+            for k in range(copies):
+                for rec in lines:
+                    out.write(json.dumps({**rec, "call_id": f"{rec['call_id']}-{k}"}, ensure_ascii=False) + "\n")
+    n = sum(1 for _ in path.open(encoding="utf-8"))
+    size = sum(len(t["text"].encode()) for line in path.open(encoding="utf-8") for t in json.loads(line)["turns"]) / 1e6
+    print(f"## Real corpus ({args.corpus.name}{f' × {copies}' if copies > 1 else ''}: {n:,} calls)")
+    naives, walls, cpus = [], [], []
+    for _ in range(RUNS):  # in turn, as `best_of`
+        naives.append(naive_baseline(path))
+        wall, cpu_s = time_audit([path], ROOT / "qa_rules", tmp / "oc", jobs=1, cpu=True)
+        walls.append(wall)
+        cpus.append(cpu_s)
+    naive_c, audit_c = min(naives), min(walls)
+    row("naive baseline", n / naive_c, size / naive_c)
+    row("qa-check audit --jobs 1", n / audit_c, size / audit_c)
+    print(f"  audit: {audit_c:.2f} s wall, {min(cpus):.2f} s CPU (best of {RUNS}; every run: "
+          f"{', '.join(f'{w:.2f}/{c:.2f}' for w, c in zip(walls, cpus))}); ratio audit / naive: {naive_c / audit_c:.1f}× "
+          "(short chats: the reports' fixed cost weighs more)")
 
 
 RUNS = 3
 
 
-def best_of(*measures, runs: int = RUNS) -> list[float]:
+def best_of(*measures, runs: int | None = None) -> list[float]:
     """The fastest of `runs` measurements (seconds) of each of `measures`, the least disturbed by
     the machine; the measures taken in turn round after round, so that a slow minute weighs on
     every side of a ratio rather than on one."""
+    runs = runs or RUNS
     times = [[] for _ in measures]
     for _ in range(runs):
         for measure, seen in zip(measures, times):
@@ -175,10 +234,12 @@ def naive_baseline(path: Path) -> float:
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
-def time_audit(paths: list[Path], rules: Path, out: Path, jobs: int, count: bool = False):
+def time_audit(paths: list[Path], rules: Path, out: Path, jobs: int, count: bool = False, cpu: bool = False):
     """Seconds for the whole audit (read, evaluate, score, write every report), in a fresh
     process after its one-time loading (scheme, dictionaries, tables: one warm-up call, as the
-    baseline loads jieba's dictionary first). With `count`, also the number of findings."""
+    baseline loads jieba's dictionary first). With `count`, also the number of findings; with
+    `cpu`, also the CPU seconds of the auditing process (with --jobs 1, the whole audit's: a
+    figure less disturbed than wall time when other processes share the cores)."""
     code = (
         "import io, sys, time\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
@@ -187,15 +248,17 @@ def time_audit(paths: list[Path], rules: Path, out: Path, jobs: int, count: bool
         "from checker.scheme import load_scheme\n"
         f"scheme = load_scheme(Path({str(rules)!r}))\n"
         "_preload(scheme, None)\n"
-        "t = time.perf_counter()\n"
+        "t, c = time.perf_counter(), time.process_time()\n"
         f"s = run_audit([Path(p) for p in {[str(p) for p in paths]!r}], Path({str(rules)!r}), Path({str(out)!r}),"
         f" jobs={jobs}, scheme=scheme, log=io.StringIO())\n"
-        "print(time.perf_counter() - t, s.findings)\n"
+        "print(time.perf_counter() - t, s.findings, time.process_time() - c)\n"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if res.returncode != 0:
         raise SystemExit(res.stderr)
-    seconds, findings = res.stdout.strip().splitlines()[-1].split()
+    seconds, findings, cpu_s = res.stdout.strip().splitlines()[-1].split()
+    if cpu:
+        return float(seconds), float(cpu_s)
     return (float(seconds), int(findings)) if count else float(seconds)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from .model import Call, InputError
+from .model import Call, InputError, SkippedFile
 
 __all__ = [
     "Label",
@@ -235,6 +235,7 @@ class Verdicts:
     # quoted turns: for a pair not fired on, the rule's scope; for one fired on, the turn before
     context: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     errors: list[InputError] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)  # files of other types in a folder: listed, not rejected
 
     def verdict(self, call_id: str, rule_id: str) -> Verdict:
         pair = (call_id, rule_id)
@@ -266,7 +267,9 @@ def audit_labelled(labels: list[Label], paths: list[Path], scheme, segmenter: st
         chunk.clear()
 
     for item in read_paths(paths, scheme.roles, calls_meta):
-        if isinstance(item, InputError):
+        if isinstance(item, SkippedFile):
+            verdicts.skipped.append(item)
+        elif isinstance(item, InputError):
             verdicts.errors.append(item)
         elif item.call_id in wanted and item.call_id not in verdicts.calls:
             verdicts.calls.add(item.call_id)

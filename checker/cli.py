@@ -317,6 +317,8 @@ def calibrate(labels: Path, paths: tuple[Path, ...], rules: Path, out: Path, min
             click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
             sys.exit(EXIT_INPUT)
         verdicts = cal.audit_labelled(labelled, inputs, scheme, segmenter)
+    for skipped in verdicts.skipped:
+        click.echo(str(skipped), err=True)
     for error in verdicts.errors:
         click.echo(f"error: {error}", err=True)
     result = cal.calibrate(labelled, verdicts)
@@ -380,6 +382,8 @@ def diff(paths: tuple[Path, ...], base: str, rules: Path, fmt: str, fail_on_flip
         click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
         sys.exit(EXIT_INPUT)
     result = scheme_diff.diff_paths(inputs, old, new, segmenter, calls_meta, base, str(rules))
+    for skipped in result.skipped:
+        click.echo(str(skipped), err=True)
     for error in result.errors:
         click.echo(f"error: {error}", err=True)
     click.echo(scheme_diff.FORMATS[fmt](result), nl=False)

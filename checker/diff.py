@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .model import Call, CallResult, Finding, InputError
+from .model import Call, CallResult, Finding, InputError, SkippedFile
 from .scheme import Scheme
 
 __all__ = [
@@ -105,6 +105,7 @@ class SchemeDiff:
     new_name: str
     calls: int = 0  # audited under both
     errors: list[InputError] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)  # files of other types in a folder: listed, not rejected
     changes: list[CallChange] = field(default_factory=list)  # in input order
     deltas: Counter = field(default_factory=Counter)  # score change -> calls (0 included)
     rules: dict[str, RuleChange] = field(default_factory=dict)
@@ -249,6 +250,9 @@ def diff_calls(items: Iterable[Call | InputError | tuple[Call, Call]], old: Sche
     split = split_rules(old, new, seg_old is seg_new)
     chunk: list = []
     for item in items:
+        if isinstance(item, SkippedFile):
+            result.skipped.append(item)
+            continue
         if isinstance(item, InputError):
             result.errors.append(item)
             continue

@@ -95,7 +95,7 @@ def _transcript(result: CallResult, look: _Look, width: int) -> RenderableType:
     margins = {i: _margin(fs, look) for i, fs in by_turn.items()}
 
     # Fixed widths, so that the text column can be folded here, Chinese-style (see `fold`).
-    index_w = max(1, len(str(len(call.turns) - 1)))
+    index_w = max(1, len(str(len(call.turns))))
     fixed = [index_w] + ([TIME_WIDTH] if timed else []) + [WHO_WIDTH]
     # The margin takes what its longest line needs, up to about a quarter of the width; narrower,
     # a cost and its rule id go on two lines, but a rule id is not cut if a third of the width holds it.
@@ -118,7 +118,9 @@ def _transcript(result: CallResult, look: _Look, width: int) -> RenderableType:
     for i, turn in enumerate(call.turns):
         findings = by_turn.get(i, [])
         speaker = Text(SPEAKER_LABELS.get(turn.speaker, turn.speaker), style="bold" if turn.speaker == AGENT else "")
-        row: list[RenderableType] = [str(i)] + ([_clock(turn.start)] if timed else []) + [speaker]
+        # Turns are numbered for people, from 1 (第N轮 on the coaching pages, 轮次 in report.xlsx);
+        # findings.jsonl/csv keep the SPEC's 0-based `turn`.
+        row: list[RenderableType] = [str(i + 1)] + ([_clock(turn.start)] if timed else []) + [speaker]
         row.append(fold(_marked_text(turn.text, findings, look), text_w))
         if margin_w:
             row.append(margins.get(i, ""))

@@ -15,6 +15,7 @@ from checker.cli import main
 from checker.diff import diff_calls, diff_paths, load_pair, render_json, render_markdown, render_text
 from checker.engine import audit_calls
 from checker.read import parse_text, read_paths
+from checker.model import Call
 from checker.scheme import load_scheme
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,7 +166,7 @@ def test_shared_scan_gives_what_two_separate_audits_give(tmp_path):
     path.write_text(text, encoding="utf-8")
     old, new = load_pair(ROOT / "qa_rules", changed)
     assert old.book is new.book
-    calls = [c for c in read_paths([ROOT / "transcripts"], new.roles)]
+    calls = [c for c in read_paths([ROOT / "transcripts"], new.roles) if isinstance(c, Call)]
     d = diff_calls(calls, old, new)
     before, after = ({r.call.call_id: r for r in audit_calls(calls, load_scheme(path))} for path in (ROOT / "qa_rules", changed))
     expected = [cid for cid in before if (before[cid].score, before[cid].passed) != (after[cid].score, after[cid].passed)]

@@ -56,8 +56,8 @@ def test_piped_output_is_plain_text_with_findings_in_place():
 
 def test_each_finding_sits_under_its_own_turn():
     lines = explain(str(BILLING), "--rules", str(SCHEME)).stdout.splitlines()
-    turn6 = next(i for i, line in enumerate(lines) if line.lstrip().startswith("6  坐席"))
-    turn7 = next(i for i, line in enumerate(lines) if line.lstrip().startswith("7  客户"))
+    turn6 = next(i for i, line in enumerate(lines) if line.lstrip().startswith("7  坐席"))
+    turn7 = next(i for i, line in enumerate(lines) if line.lstrip().startswith("8  客户"))
     between = "\n".join(lines[turn6:turn7])
     assert "taboo-phrases" in between and "→ 我帮您看看还有哪些解决方案" in between
     assert "complaint-apology" not in between
@@ -98,7 +98,7 @@ def test_recorded_console_as_the_tests_of_others_may_use():
 def test_asr_call_shows_times_and_fatal_and_call_level_findings(tmp_path):
     result = explain(str(TENCENT), "--rules", str(SCHEME))
     assert result.exit_code == 0
-    assert " 7  00:47.5  坐席  这个我们这边【退不了】" in result.stdout
+    assert " 8  00:47.5  坐席  这个我们这边【退不了】" in result.stdout
     assert "Not applicable" not in result.stdout  # it has timestamps: long-silence was judged
 
     transcript = tmp_path / "fatal.txt"
@@ -143,7 +143,7 @@ def test_rejected_input_exits_2_and_says_why(tmp_path):
 
 def test_agent_channel_option():
     out = explain(str(TENCENT), "--rules", str(SCHEME), "--agent-channel", "1").stdout
-    assert " 0  00:01.0  客户  您好" in out
+    assert " 1  00:01.0  客户  您好" in out
 
 
 def test_fold_keeps_chinese_punctuation_off_the_start_of_lines():

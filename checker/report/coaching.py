@@ -2,9 +2,14 @@
 
 Each page says, in the scheme's language: how the agent compares with their team (their 班组,
 or the whole batch when calls carry no team), their top issues in plain words (the rule's
-`description`, else its `message`), for each the worst two or three examples with the turns
-around them and the matched words highlighted, what to say instead (the `suggest` of the
-matched phrase or of the rule), and what the agent does well.
+`description`, else its `message`): the rules that vetoed a call (一票否决) first, then the most
+frequent; for each the worst two or three examples with the turns around them and the matched
+words highlighted, what to say instead (the `suggest` of the matched phrase or of the rule), and
+what the agent does better than the team.
+
+Every figure covers the calls of the batch, the period the header names; the change column
+compares the last week with the one before and says so. The calls without an agent get one page
+(未标注坐席) that says how to attach them to agents.
 """
 from __future__ import annotations
 
@@ -13,9 +18,10 @@ import re
 
 import pandas as pd
 
-from .dashboard import asset, fmt_delta, fmt_pct, fmt_score, template_env
-from .summary import SummaryContext, agent_filename, renderer
-from .tally import Example
+from ..normalise import normalise_phrase
+from .dashboard import agent_label, asset, change_label, fmt_delta, fmt_pct, fmt_score, template_env
+from .summary import SummaryContext, page_name, renderer
+from .tally import NO_WEEK, UNKNOWN_AGENT, Example
 
 __all__ = ["write_coaching", "agent_pages", "TOP_ISSUES", "EXAMPLES_SHOWN"]
 
@@ -34,7 +40,7 @@ def write_coaching(ctx: SummaryContext) -> None:
     md_t = template_env(autoescape=False).get_template("agent.md.j2")
     css = asset("_style.css")
     for page in agent_pages(ctx):
-        name = agent_filename(page["agent_id"])
+        name = page_name(page["agent_id"])
         (out / f"{name}.html").write_text(html_t.render(w=ctx.words, p=page, css=css), encoding="utf-8")
         (out / f"{name}.md").write_text(md_t.render(w=ctx.words, p=page, md=md_escape), encoding="utf-8")
 
@@ -49,7 +55,9 @@ def agent_pages(ctx: SummaryContext):
     rule_objs = {r.id: r for r in ctx.scheme.rules}
     order = {r.id: i for i, r in enumerate(ctx.scheme.rules)}
     rules = f.rules.set_index("rule_id")
-    period = f"{f.agents['period'].iloc[0]}" if f.period is not None and len(f.agents) else ""
+    period = " – ".join(dict.fromkeys(x for x in (f.team["first_week"], f.team["last_week"]) if x))
+    change = change_label(f, w)
+    undated = calls.loc[calls["week"] == NO_WEEK, "agent_id"].value_counts().to_dict() if len(calls) else {}
     # What a page compares with is the agent's team: worked out once per team, not per agent
     # (a centre has hundreds of agents in a few dozen teams).
     teams: dict[str, tuple[pd.DataFrame, dict[str, float], dict]] = {}
@@ -71,18 +79,25 @@ def agent_pages(ctx: SummaryContext):
             team = teams[team_name] = (team_calls, _team_rule_rates(ctx, team_calls, code_set=codes),
                                        _team_stats(team_calls))
         team_calls, team_rates, stats = team
-        # Most calls affected first, then most points, then scheme order (a stable sort).
+        # A rule that vetoed one of the agent's calls first (its worst example is a fatal one),
+        # then most calls affected, most points, scheme order (a stable sort).
+        examples_of = {r["rule_id"]: tally.worst_examples(code, r["rule_id"]) for r in agent_rules.get(aid, ())}
+        fatal = {rid for rid, ex in examples_of.items()
+                 if (ex and ex[0].fatal) or (rid in rule_cfg and rule_cfg[rid].fatal)}
         mine = sorted(agent_rules.get(aid, ()), key=lambda r: (
-            -r["calls_affected"], -r["points_deducted"], order.get(r["rule_id"], len(order))))
+            r["rule_id"] not in fatal, -r["calls_affected"], -r["points_deducted"], order.get(r["rule_id"], len(order))))
         issues = []
-        for r in mine[:TOP_ISSUES]:
+        for r in mine[:max(TOP_ISSUES, len(fatal))]:
             rule_id = r["rule_id"]
             cfg = rule_cfg.get(rule_id)
             message = cfg.message if cfg else rules.loc[rule_id, "message"]
-            examples = tally.worst_examples(code, rule_id)[:EXAMPLES_SHOWN]
+            examples = examples_of[rule_id][:EXAMPLES_SHOWN]
             issues.append({
                 "rule_id": rule_id,
                 "title": message,
+                "fatal": rule_id in fatal,
+                "badge": rule_id in fatal and w.fatal_tag not in str(message),  # unless the message says so
+                "calls": int(r["calls_affected"]),
                 "description": cfg.description if cfg and cfg.description else "",
                 "line": w.issue_line.format(
                     message=rule_id, calls=int(r["calls_affected"]), rate=fmt_pct(r["hit_rate"]),
@@ -91,15 +106,20 @@ def agent_pages(ctx: SummaryContext):
                 "suggestions": _suggestions(examples, cfg, rule_objs.get(rule_id), w, tally.said.get((code, rule_id))),
                 "examples": [_example(e, w) for e in examples],
             })
+        unknown = aid == UNKNOWN_AGENT
         yield {
             "agent_id": aid,
+            "label": agent_label(aid, w),
+            "unknown": unknown,
             "agent_name": a["agent_name"] if isinstance(a["agent_name"], str) else "",
             "team": team_name,
             "scheme": f"{ctx.scheme.name}" + (f"（{ctx.scheme.title}）" if ctx.scheme.title and w.zh else ""),
             "period": period,
+            "undated": w.undated_in_period.format(n=undated[aid]) if undated.get(aid) else "",
             "masked": ctx.options.mask,
             "has_change": f.period is not None,
-            "metrics": _metrics(a, stats, w, f.period is not None),
+            "change_label": change,
+            "metrics": _metrics(a, stats, w, f.period is not None, rank=not unknown),
             "issues": issues,
             "strengths": _strengths(ctx, a, mine, stats, team_rates),
         }
@@ -131,50 +151,67 @@ def _team_stats(team_calls: pd.DataFrame) -> dict:
     }
 
 
-def _metrics(a: dict, team: dict, w, has_change: bool) -> list[dict]:
+def _metrics(a: dict, team: dict, w, has_change: bool, rank: bool = True) -> list[dict]:
     n, t_mean, t_pass, t_fatal, t_per100 = team["calls"], team["mean"], team["pass"], team["fatal"], team["per100"]
     agents_in_team = team["agents"]
+    per100 = (f"{a['findings_per_100_calls']:.1f}", f"{t_per100:.1f}")
     rows = [
         {"label": w.calls, "you": str(a["calls"]), "team": str(n), "change": ""},
         {"label": w.mean_score, "you": fmt_score(a["mean_score"]), "team": fmt_score(t_mean),
-         "tone": _tone(a["mean_score"], t_mean), "change": fmt_delta(a["mean_score_change"]) if has_change else ""},
+         "tone": _tone(a["mean_score"], t_mean, fmt_score), "change": fmt_delta(a["mean_score_change"]) if has_change else ""},
         {"label": w.median_score, "you": fmt_score(a["median_score"]), "team": fmt_score(team["median"]), "change": ""},
         {"label": w.pass_rate, "you": fmt_pct(a["pass_rate"]), "team": fmt_pct(t_pass),
-         "tone": _tone(a["pass_rate"], t_pass), "change": fmt_delta(a["pass_rate_change"], percent=True) if has_change else ""},
+         "tone": _tone(a["pass_rate"], t_pass, fmt_pct), "change": fmt_delta(a["pass_rate_change"], percent=True) if has_change else ""},
         {"label": w.fatal_calls, "you": str(a["fatal_calls"]), "team": str(t_fatal), "tone": "bad" if a["fatal_calls"] else "", "change": ""},
-        {"label": w.findings_per_100, "you": f"{a['findings_per_100_calls']:.1f}", "team": f"{t_per100:.1f}",
-         "tone": _tone(t_per100, a["findings_per_100_calls"]), "change": ""},
-        {"label": w.rank, "you": f"{a['rank_in_team']}/{a['team_agents']}", "team": str(agents_in_team), "change": ""},
+        {"label": w.findings_per_100, "you": per100[0], "team": per100[1],
+         "tone": "" if per100[0] == per100[1] else _tone(t_per100, a["findings_per_100_calls"]), "change": ""},
     ]
+    if rank:
+        rows.append({"label": w.rank, "you": f"{a['rank_in_team']}/{a['team_agents']}", "team": str(agents_in_team), "change": ""})
     for r in rows:
         r.setdefault("tone", "")
     return rows
 
 
-def _tone(mine, theirs) -> str:
+def _tone(mine, theirs, shown=None) -> str:
+    """"good", "bad", or "" when the two are equal as the page shows them (`shown`)."""
     try:
         mine, theirs = float(mine), float(theirs)
     except (TypeError, ValueError):
         return ""
     if math.isnan(mine) or math.isnan(theirs) or abs(mine - theirs) < 1e-9:
         return ""
+    if shown is not None and shown(mine) == shown(theirs):
+        return ""
     return "good" if mine > theirs else "bad"
 
 
 def _suggestions(examples: list[Example], cfg, rule, w, said=None) -> list[str]:
     """What the agent said and what to say instead, most frequent first; the `suggest` of the
-    rule; for a required phrase that was missing, the phrases that would have met the rule."""
+    rule; for a required phrase that was missing, the phrases that would have met the rule.
+    Wordings that normalise alike (traditional and simplified, full and half width) are one
+    suggestion, quoting the form the agent said most."""
+    merged: dict[tuple[str, str], list] = {}  # normalised (said, suggest) -> [calls, what was said, suggest]
+    for (phrase, suggest), k in (said.most_common() if said else []):
+        key = (normalise_phrase(phrase or ""), normalise_phrase(suggest or ""))
+        entry = merged.setdefault(key, [0, phrase, suggest])
+        entry[0] += k
     out: list[str] = []
-    for (phrase, suggest), _ in (said.most_common() if said else []):
-        line = w.say_instead.format(said=phrase, suggest=suggest)
-        if line not in out:
+    seen: set[str] = set()
+
+    def add(line: str, key: str | None = None) -> None:
+        key = key or normalise_phrase(line)
+        if line and key not in seen:
+            seen.add(key)
             out.append(line)
+
+    for k, phrase, suggest in sorted(merged.values(), key=lambda e: -e[0]):  # stable: first seen wins a tie
+        add(w.say_instead.format(said=phrase, suggest=suggest), "\0".join((normalise_phrase(phrase), normalise_phrase(suggest))))
     for e in ([] if said else examples):  # suggestions without the phrase they replace
         for s in re.split(r"[；;]\s*", e.suggest or ""):
-            if s and s not in out:
-                out.append(s)
-    if cfg is not None and cfg.suggest and cfg.suggest not in out:
-        out.append(cfg.suggest)
+            add(s)
+    if cfg is not None and cfg.suggest and not any(normalise_phrase(cfg.suggest) in k for k in seen):
+        add(cfg.suggest)
     matcher = getattr(rule, "matcher", None)
     if not out and cfg is not None and cfg.kind == "required" and matcher is not None and matcher.phrases:
         shown = list(dict.fromkeys(p.text for p in matcher.phrases))[:4]
@@ -195,14 +232,20 @@ def _example(e: Example, w) -> dict:
 
 
 def _strengths(ctx: SummaryContext, a: dict, mine: list[dict], team: dict, team_rates: dict[str, float]) -> list[str]:
+    """Only where the agent does strictly better than the team as the page shows the figures;
+    an equal pass rate or mean score is said to be level (与团队持平), never above."""
     w = ctx.words
     out: list[str] = []
     if team["calls"]:
-        t_mean, t_pass = team["mean"], team["pass"]
-        if a["pass_rate"] > t_pass + 1e-9:
-            out.append(w.strength_pass.format(rate=fmt_pct(a["pass_rate"]), team_rate=fmt_pct(t_pass)))
-        if a["mean_score"] > t_mean + 1e-9:
-            out.append(w.strength_score.format(score=fmt_score(a["mean_score"]), team_score=fmt_score(t_mean)))
+        for mine_v, theirs, shown, better, level in (
+            (a["pass_rate"], team["pass"], fmt_pct, w.strength_pass, w.level_pass),
+            (a["mean_score"], team["mean"], fmt_score, w.strength_score, w.level_score),
+        ):
+            tone = _tone(mine_v, theirs, shown)
+            if tone == "good":
+                out.append(better.format(mine=shown(mine_v), team=shown(theirs)))
+            elif not tone and shown(mine_v) == shown(theirs) and shown(mine_v) != "–":
+                out.append(level.format(mine=shown(mine_v)))
     hit_rules = {r["rule_id"] for r in mine}
     rule_cfg = {r.id: r.config for r in ctx.scheme.rules}
     by_section: dict[str, list[str]] = {}

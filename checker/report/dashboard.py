@@ -11,9 +11,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .charts import PALETTE, bar_chart, column_chart, line_chart
-from .summary import SummaryContext, agent_filename, renderer
+from .summary import SummaryContext, page_name, renderer
+from .tally import UNKNOWN_AGENT
 
-__all__ = ["write_dashboard", "template_env", "preload_templates", "fmt_pct", "fmt_score", "fmt_delta"]
+__all__ = ["write_dashboard", "template_env", "preload_templates", "fmt_pct", "fmt_score", "fmt_delta", "agent_label", "change_label"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_RULE_BARS = 20
@@ -55,24 +56,36 @@ def write_dashboard(ctx: SummaryContext) -> None:
     f, w = ctx.frames, ctx.words
     team = f.team
     agents = f.agents.to_dict("records")
+    messages = dict(zip(f.rules["rule_id"], f.rules["message"]))
     for a in agents:
-        a["file"] = agent_filename(a["agent_id"])
+        for key in ("agent_name", "team"):  # missing: NaN in the frame, nothing on the page
+            a[key] = a[key] if isinstance(a[key], str) else ""
+        a["file"] = page_name(a["agent_id"])
+        a["label"] = agent_label(a["agent_id"], w)
+        a["unknown"] = a["agent_id"] == UNKNOWN_AGENT
+        a["top"] = _top_rules(a["top_rules"], messages)
+    pass_score = float(team["pass_score"])
+    pass_line = w.pass_line_score.format(score=f"{pass_score:g}")
+    hist = f.score_hist
     charts = {
         "scores": column_chart(
-            w.score_distribution, list(f.score_hist["label"]), [int(v) for v in f.score_hist["calls"]],
-            y_label=w.calls_axis, marker=float(team["pass_score"]), marker_label=w.pass_line,
-            bad_below=float(team["pass_score"]), lows=[float(v) for v in f.score_hist["high"]],
+            w.score_distribution, [float(v) for v in hist["low"]] + [float(hist["high"].iloc[-1])],
+            [(w.legend_passed, [int(v) for v in hist["passed"]], PALETTE["bar"]),
+             (w.legend_failed, [int(v) for v in hist["failed"]], PALETTE["bad"])],
+            y_label=w.calls_axis, marker=pass_score, marker_label=pass_line,
         ),
         "agents": bar_chart(
             w.pass_rate_per_agent,
-            [a["agent_id"] + (f" {a['agent_name']}" if a.get("agent_name") else "") for a in agents],
+            [a["label"] + (f" {a['agent_name']}" if a.get("agent_name") else "") for a in agents],
             [float(a["pass_rate"]) for a in agents],
-            marker=team["pass_rate"], marker_label=f"{w.team} {fmt_pct(team['pass_rate'])}",
+            marker=team["pass_rate"], marker_label=w.team_pass_rate.format(rate=fmt_pct(team["pass_rate"])),
             bad_below=team["pass_rate"], links=[f"agents/{a['file']}.html" for a in agents], label_width=170,
+            keys=(w.legend_at_or_above_team, w.legend_below_team),
         ),
         "rules": _rules_chart(ctx),
         "sections": bar_chart(
             w.hit_rate_per_section, list(f.sections["section"]), [_num(v) for v in f.sections["hit_rate"]],
+            keys=(w.legend_share,),
         ),
         "trend": None,
     }
@@ -81,14 +94,46 @@ def write_dashboard(ctx: SummaryContext) -> None:
             w.trend_per_week, list(f.weeks["week"]),
             [(w.mean_score, [float(v) for v in f.weeks["mean_score"]], PALETTE["bar"]),
              (w.pass_rate + " %", [100 * float(v) for v in f.weeks["pass_rate"]], PALETTE["line2"])],
-            marker=float(team["pass_score"]), marker_label=w.pass_line,
+            marker=pass_score, marker_label=pass_line,
         )
     columns = AGENT_TABLE + ([("mean_score_change", "number")] if f.period else [])
     html = template_env().get_template("dashboard.html.j2").render(
-        w=w, team=team, agents=agents, charts=charts, columns=columns, period=f.period,
+        w=w, team=team, agents=agents, charts=charts, columns=columns, period=f.period, change_label=change_label(f, w),
         css=asset("_style.css"), js=asset("_sort.js"),
     )
     (ctx.folder / "index.html").write_text(html, encoding="utf-8")
+
+
+def change_label(f, w) -> str:
+    """What a change column compares: "2026-W47 较 2026-W46" (the last week with the one before)."""
+    if f.period is None or not len(f.agents):
+        return ""
+    return w.change_between.format(period=f.agents["period"].iloc[0], prev=f.agents["prev_period"].iloc[0])
+
+
+def agent_label(agent_id: str, w) -> str:
+    """An agent as people read it: the calls without an agent are 未标注坐席, not an id."""
+    return w.unknown_agent if agent_id == UNKNOWN_AGENT else agent_id
+
+
+def agents_for_people(f, w):
+    """agents.csv's table as people read it (report.xlsx's Agents sheet): 未标注坐席 for the calls
+    without an agent, and each of the most frequent rules as its message, its id, its count."""
+    messages = dict(zip(f.rules["rule_id"], f.rules["message"]))
+    return f.agents.assign(
+        agent_id=[agent_label(a, w) for a in f.agents["agent_id"]],
+        top_rules=["；".join(f"{m} {r} ×{n}" for m, r, n in _top_rules(t, messages)) for t in f.agents["top_rules"]],
+    )
+
+
+def _top_rules(top_rules: str, messages: dict) -> list[tuple[str, str, int]]:
+    """agents.csv's `top_rules` ("id(n);id(n)") as (message, id, findings): the message first."""
+    out = []
+    for part in (top_rules or "").split(";"):
+        rule_id, _, n = part.rpartition("(")
+        if rule_id:
+            out.append((str(messages.get(rule_id) or rule_id), rule_id, int(n.rstrip(")") or 0)))
+    return out
 
 
 def _rules_chart(ctx: SummaryContext):
@@ -96,8 +141,9 @@ def _rules_chart(ctx: SummaryContext):
     shown = rules[rules["calls_affected"] > 0].sort_values("hit_rate", ascending=False, kind="stable").head(MAX_RULE_BARS)
     if shown.empty:
         shown = rules.head(MAX_RULE_BARS)
-    labels = [f"{r.rule_id}" for r in shown.itertuples()]
-    return bar_chart(ctx.words.hit_rate_per_rule, labels, [_num(v) for v in shown["hit_rate"]], label_width=190)
+    return bar_chart(ctx.words.hit_rate_per_rule, [str(m or r) for m, r in zip(shown["message"], shown["rule_id"])],
+                     [_num(v) for v in shown["hit_rate"]], sublabels=list(shown["rule_id"]), width=760, label_width=330,
+                     keys=(ctx.words.legend_share,))
 
 
 def _num(v) -> float:

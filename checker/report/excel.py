@@ -1,4 +1,6 @@
-"""report.xlsx: sheets Summary, Agents, Rules, Findings, Calls for QA leads who live in Excel.
+"""report.xlsx: sheets Summary, Agents, Rules, Sections, Findings, Calls for QA leads who live in
+Excel. The Findings sheet numbers turns from 1 (轮次, as the coaching pages' 第N轮); findings.csv
+keeps the SPEC's 0-based `turn`.
 
 Every sheet has a frozen, bold header row, column widths fitted to the content (CJK characters
 count double), an auto-filter on its table, and real numbers for scores and rates. Calls that
@@ -35,12 +37,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, SHEET_FILES, sheet_rows
+from .dashboard import agents_for_people
 from .summary import SummaryContext, renderer
 from .tables import FINDING_COLUMNS, CallsCsv
 
 __all__ = ["write_excel", "SHEETS"]
 
-SHEETS = ("Summary", "Agents", "Rules", "Findings", "Calls")
+SHEETS = ("Summary", "Agents", "Rules", "Sections", "Findings", "Calls")
 WIDTH_SAMPLE = 500  # rows looked at to size a streamed sheet's columns
 MAX_WIDTH = {"excerpt": 60, "message": 40, "suggest": 40, "matched": 24}
 
@@ -69,10 +72,9 @@ def write_excel(ctx: SummaryContext) -> None:
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
         _summary_sheet(wb.create_sheet("Summary"), ctx, findings)
-        _frame_sheet(wb.create_sheet("Agents"), frames.agents, w, percent={"pass_rate", "pass_rate_change"})
-        rules = wb.create_sheet("Rules")
-        _frame_sheet(rules, frames.rules, w, percent={"hit_rate"})
-        _frame_sheet(rules, frames.sections, w, percent={"hit_rate"}, first_col=len(frames.rules.columns) + 2, filter_=False)
+        _frame_sheet(wb.create_sheet("Agents"), agents_for_people(frames, w), w, percent={"pass_rate", "pass_rate_change"})
+        _frame_sheet(wb.create_sheet("Rules"), frames.rules, w, percent={"hit_rate"})
+        _frame_sheet(wb.create_sheet("Sections"), frames.sections, w, percent={"hit_rate"})
         streamed = {}
         for name, stream in (("Findings", findings), ("Calls", calls)):
             ws = wb.create_sheet(name)

@@ -10,9 +10,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .tally import NO_WEEK, BatchTally
+from .tally import NO_WEEK, UNKNOWN_AGENT, BatchTally
 
-__all__ = ["Frames", "build_frames", "AGENT_COLUMNS", "week_label"]
+__all__ = ["Frames", "build_frames", "AGENT_COLUMNS", "week_label", "score_bins"]
 
 AGENT_COLUMNS = [
     "agent_id", "agent_name", "team", "calls", "mean_score", "median_score", "pass_rate",
@@ -26,7 +26,15 @@ RULE_COLUMNS = [
 ]
 SECTION_COLUMNS = ["section", "rules", "findings", "calls_affected", "hit_rate", "points_deducted"]
 WEEK_COLUMNS = ["week", "week_start", "calls", "mean_score", "pass_rate", "fatal_calls", "findings_per_100_calls"]
-SCORE_BINS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+SCORE_BINS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]  # per cent of the full score
+
+
+def score_bins(pass_score: float, full: float = 100.0) -> list[float]:
+    """The score distribution's bucket edges: tenths of the full score, and the pass line."""
+    edges = {full * b / 100 for b in SCORE_BINS}
+    if 0 < pass_score < full:
+        edges.add(pass_score)
+    return sorted(edges)
 
 
 @dataclass
@@ -37,7 +45,7 @@ class Frames:
     sections: pd.DataFrame
     weeks: pd.DataFrame
     agent_rules: pd.DataFrame  # agent_id, rule_id, findings, calls_affected, hit_rate, team_hit_rate
-    score_hist: pd.DataFrame  # bin label, low, high, calls
+    score_hist: pd.DataFrame  # bin label, low, high, calls, passed, failed
     team: dict  # headline figures
     period: tuple[date, date] | None  # (this week, previous week) when the batch spans >1 week
 
@@ -73,11 +81,20 @@ def build_frames(tally: BatchTally, scheme) -> Frames:
     rules, sections = _rules(tally, scheme, n_calls)
     agent_rules = _agent_rules(tally, agent_ids, agents, rules)
 
-    counts, _ = np.histogram(calls["score"].clip(0, 100), bins=SCORE_BINS) if n_calls else (np.zeros(10, int), None)
+    # The pass line is a bucket edge, so no bucket holds calls on both sides of it (a bucket is
+    # [low, high), the last one closed); each bucket's calls are counted by their own verdict too
+    # (a fatal call fails whatever its score would have been).
+    full = float(scheme.scoring.full)
+    bins = score_bins(float(scheme.scoring.pass_), full)
+
+    def hist(scores):
+        return np.histogram(scores.clip(0, full), bins=bins)[0].astype(int) if len(scores) else np.zeros(len(bins) - 1, int)
+
     score_hist = pd.DataFrame({
-        "low": SCORE_BINS[:-1], "high": SCORE_BINS[1:], "calls": counts.astype(int),
+        "low": bins[:-1], "high": bins[1:], "calls": hist(calls["score"]),
+        "passed": hist(calls.loc[calls["passed"], "score"]), "failed": hist(calls.loc[~calls["passed"], "score"]),
     })
-    score_hist["label"] = [f"{lo}–{hi}" for lo, hi in zip(score_hist["low"], score_hist["high"])]
+    score_hist["label"] = [f"{lo:g}–{hi:g}" for lo, hi in zip(score_hist["low"], score_hist["high"])]
 
     total_findings = int(calls["findings"].sum()) if n_calls else 0
     dates = [date.fromordinal(int(w)) for w in dated]
@@ -150,7 +167,8 @@ def _agents(calls: pd.DataFrame, tally: BatchTally, agent_ids: list[str], period
         ";".join(f"{r}({n})" for r, n in sorted(per_agent.get(c, []), key=lambda x: (-x[1], x[0]))[:3])
         for c in df["agent_code"]
     ]
-    team_key = df["team"].fillna("")
+    # The calls without an agent are nobody's: ranked apart, never against the agents of a team.
+    team_key = df["team"].fillna("").where(df["agent_id"] != UNKNOWN_AGENT, "\0" + UNKNOWN_AGENT)
     df["rank_in_team"] = df.groupby(team_key)["mean_score"].rank(ascending=False, method="min").astype(int)
     df["team_agents"] = df.groupby(team_key)["agent_id"].transform("size").astype(int)
     for col in ("period", "prev_period"):

@@ -80,6 +80,13 @@ _ZH = {
     "agent_table": "坐席一览",
     "agent_table_hint": "点击表头排序；点击坐席进入个人辅导页。",
     "pass_line": "合格线",
+    "pass_line_score": "合格线 {score} 分",
+    "legend_passed": "合格通话",
+    "legend_failed": "不合格通话",
+    "legend_at_or_above_team": "不低于团队合格率",
+    "legend_below_team": "低于团队合格率",
+    "team_pass_rate": "团队合格率 {rate}",
+    "legend_share": "涉及通话占比",
     "masked_note": "个人信息（手机号、身份证号、银行卡号、邮箱）已打码。",
     "unmasked_note": "注意：本报告未对个人信息打码（--no-mask）。",
     "coaching_title": "个人辅导报告",
@@ -104,8 +111,20 @@ _ZH = {
     "issue_line": "{message}：{calls} 通电话出现（占 {rate}，团队 {team_rate}）",
     "strength_rule": "“{message}”的问题从未出现（团队 {team_rate} 的通话有此问题）",
     "strength_section": "{section}：全部通话都没有问题",
-    "strength_pass": "合格率 {rate} 高于团队 {team_rate}",
-    "strength_score": "平均分 {score} 高于团队 {team_score}",
+    "strength_pass": "合格率 {mine} 高于团队 {team}",
+    "strength_score": "平均分 {mine} 高于团队 {team}",
+    "level_pass": "合格率 {mine}，与团队持平",
+    "level_score": "平均分 {mine}，与团队持平",
+    "change_between": "{period} 较 {prev}",
+    "undated_in_period": "（另含 {n} 通无日期通话）",
+    "fatal_issue": "一票否决：{calls} 通电话因此判 0 分、不合格",
+    "unknown_agent": "未标注坐席",
+    "unknown_note": (
+        "以下通话没有坐席工号（agent_id），无法归到具体坐席，也不参与班组排名。归属坐席的办法："
+        "在转写文件开头写一行“# agent_id: 工号”（可加 # agent_name、# team）；或者准备一个按 call_id "
+        "对应的通话信息表 CSV（列：call_id, agent_id, agent_name, team, started_at），命名为 calls_meta.csv "
+        "放在转写文件所在的文件夹，或用 qa-check audit --calls-meta 文件 指定。详见 README 的“Call metadata side-car”。"
+    ),
     "strength_none": "坚持按规范服务，下期争取更多亮点。",
     "fatal_tag": "一票否决",
     "deduct_tag": "扣 {points} 分",
@@ -149,6 +168,13 @@ _EN = {
     "agent_table": "Agents",
     "agent_table_hint": "Click a header to sort; click an agent for their coaching page.",
     "pass_line": "pass",
+    "pass_line_score": "pass line {score}",
+    "legend_passed": "passed calls",
+    "legend_failed": "failed calls",
+    "legend_at_or_above_team": "at or above the team's pass rate",
+    "legend_below_team": "below the team's pass rate",
+    "team_pass_rate": "team pass rate {rate}",
+    "legend_share": "share of calls affected",
     "masked_note": "Personal data (phone, ID and bank card numbers, e-mail) is masked.",
     "unmasked_note": "Warning: personal data is NOT masked in this report (--no-mask).",
     "coaching_title": "Coaching report",
@@ -173,8 +199,20 @@ _EN = {
     "issue_line": "{message}: in {calls} call(s) ({rate}; team {team_rate})",
     "strength_rule": "Never: “{message}” (team: {team_rate} of calls)",
     "strength_section": "{section}: no issue in any call",
-    "strength_pass": "Pass rate {rate}, above the team's {team_rate}",
-    "strength_score": "Mean score {score}, above the team's {team_score}",
+    "strength_pass": "Pass rate {mine}, above the team's {team}",
+    "strength_score": "Mean score {mine}, above the team's {team}",
+    "level_pass": "Pass rate {mine}, level with the team",
+    "level_score": "Mean score {mine}, level with the team",
+    "change_between": "{period} vs {prev}",
+    "undated_in_period": " (and {n} call(s) without a date)",
+    "fatal_issue": "Fatal: {calls} call(s) scored 0 and failed for this",
+    "unknown_agent": "No agent given",
+    "unknown_note": (
+        "These calls carry no agent id, so they belong to no agent and take no rank. To attach them: "
+        "a line “# agent_id: ID” at the top of a transcript (also # agent_name, # team); or a CSV keyed by "
+        "call_id (columns call_id, agent_id, agent_name, team, started_at) named calls_meta.csv in the "
+        "transcripts' folder, or given with qa-check audit --calls-meta FILE. See “Call metadata side-car” in the README."
+    ),
     "strength_none": "Keep following the script; aim for more highlights next period.",
     "fatal_tag": "fatal",
     "deduct_tag": "−{points} points",

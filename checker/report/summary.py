@@ -18,9 +18,9 @@ from .base import ReportOptions, ReportWriter, register
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
 from .sheet_rows import SHEET_FILES
-from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, BatchTally, RunDigest, digest_run
+from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, UNKNOWN_AGENT, BatchTally, RunDigest, digest_run
 
-__all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename"]
+__all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename", "page_name", "UNKNOWN_PAGE"]
 
 
 @dataclass
@@ -124,6 +124,14 @@ def _render_aside(ctx: SummaryContext, name: str):
 def write_agents_csv(ctx: SummaryContext) -> None:
     """One row per agent (SPEC: agents.csv), UTF-8 with BOM like the other CSV files."""
     ctx.frames.agents[AGENT_COLUMNS].to_csv(ctx.folder / "agents.csv", index=False, encoding="utf-8-sig")
+
+
+UNKNOWN_PAGE = "unknown-agent"  # the page of the calls without an agent (未标注坐席)
+
+
+def page_name(agent_id: str) -> str:
+    """The file name (without suffix) of an agent's coaching page."""
+    return UNKNOWN_PAGE if agent_id == UNKNOWN_AGENT else agent_filename(agent_id)
 
 
 def agent_filename(agent_id: str) -> str:

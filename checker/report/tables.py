@@ -109,8 +109,13 @@ class SheetCsvWriter(CsvWriter):
         rows = cls.cells(result, options)
         if not rows:
             return _NO_ROWS
-        kinds = cls._kinds
-        return _csv_text(rows), tuple([row_xml(kinds, row) for row in rows])
+        kinds, sheet_cells = cls._kinds, cls.sheet_cells
+        return _csv_text(rows), tuple([row_xml(kinds, sheet_cells(row)) for row in rows])
+
+    @staticmethod
+    def sheet_cells(row: list[str]) -> list[str]:
+        """A CSV row's cells as the sheet shows them: the same, unless a sheet says otherwise."""
+        return row
 
     @classmethod
     def render_many(cls, results: list[CallResult], scheme, options: ReportOptions,
@@ -221,6 +226,17 @@ class FindingsCsv(SheetCsvWriter):
     filename = "findings.csv"
     columns = FINDING_COLUMNS
     sheet = "Findings"
+    _turn = FINDING_COLUMNS.index("turn")
+
+    @classmethod
+    def sheet_cells(cls, row: list[str]) -> list[str]:
+        """People count turns from 1 (第N轮, as on the coaching pages and in `qa-check explain`):
+        the sheet's 轮次 is the file's 0-based `turn` (SPEC) plus one."""
+        turn = row[cls._turn]
+        if turn:
+            row = row.copy()
+            row[cls._turn] = str(int(turn) + 1)
+        return row
 
     @classmethod
     def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:

@@ -6,7 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from checker.engine import audit_call
+from checker.model import Call, CallResult, Turn
+from checker.read import parse_text
 from checker.report.tally import BatchTally
+
+from .conftest import FATAL, RUDE, _call, write
 
 
 def page(report, agent, ext="html"):
@@ -24,7 +29,10 @@ def test_summary_against_the_team(report):
     table = html[html.index('id="summary-table"'): html.index("</table>", html.index('id="summary-table"'))]
     # A002's mean 71.5 against team 一组's 81.0 (A001 + A002), pass rate 25% against 50%
     assert "71.5" in table and "81.0" in table and "25.0%" in table and "50.0%" in table
-    assert "较上期" in table and "-19.0" in table
+    # the change column says which weeks it compares; the header names the period every other
+    # figure covers: the whole batch, not its last week
+    assert '<th class="n">2026-W46 较 2026-W45</th>' in table and "-19.0" in table
+    assert "统计周期: 2026-W45 – 2026-W46" in html
     assert '<a href="../index.html">' in html
 
 
@@ -69,6 +77,7 @@ def test_markdown_for_chat_tools(report):
     assert "## 需要改进的地方" in md and "## 做得好的地方" in md
     assert "**说吧**" in md and "**建议这样说：**不说“说吧”，改说“请问有什么可以帮您？”" in md
     assert "139\\*\\*\\*\\*5678" in md  # masked digits escaped, not read as bold
+    assert "| | 本人 | 团队 | 2026-W46 较 2026-W45 |" in md
     assert "| 平均分 | 71.5 | 81.0 | -19.0 |" in md
 
 
@@ -128,3 +137,94 @@ def test_examples_skipped_where_rendered_are_those_no_tally_keeps():
                 a, b = getattr(single, name), getattr(tally, name)
                 assert a == b and list(a) == list(b), name  # the same counts, in the same order
             assert [(i.name, i.team) for i in tally.agent_info] == [(i.name, i.team) for i in single.agent_info]
+
+
+def _audited(scheme, calls):
+    return [audit_call(parse_text(t, scheme.roles, default_id=f"x{i}"), scheme) for i, t in enumerate(calls)]
+
+
+def test_a_vetoed_call_comes_first_marked_with_the_words_highlighted(scheme, tmp_path):
+    """Three calls with taboo phrases, no greeting and no goodbye, and one vetoed for abuse: by
+    frequency alone the veto would rank fourth and fall off the page; it comes first."""
+    days = ["2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06"]
+    calls = [_call(f"v{i}", "B9", "赵磊", "二组", day, RUDE.format(phone="123") if i < 3 else FATAL.format(id="1", card="2", email="3"))
+             for i, day in enumerate(days)]
+    out = write(tmp_path / "o", scheme, _audited(scheme, calls))
+    html = (out / "agents" / "B9.html").read_text(encoding="utf-8")
+    issues = re.findall(r'<section class="issue[^"]*" id="issue-\d+">.*?</section>', html, re.S)
+    assert len(issues) == 3
+    first = issues[0]
+    assert first.startswith('<section class="issue fatal"')
+    assert '<span class="veto">一票否决</span> 辱骂客户' in first
+    assert "一票否决：1 通电话因此判 0 分、不合格" in first
+    assert "<mark>神经病</mark>" in first
+    assert "使用服务禁语" in issues[1]
+    md = (out / "agents" / "B9.md").read_text(encoding="utf-8")
+    section = md[md.index("## 需要改进的地方"):]
+    assert section.index("### 1. 【一票否决】辱骂客户") < section.index("### 2.")
+    assert "**神经病**" in section
+
+
+def test_praise_only_where_strictly_better(scheme, tmp_path):
+    """Two agents of one team, each passing two calls of three: the team's pass rate is 66.67 %,
+    each agent's 66.67 % too (rounded to four places in agents.csv); the page says they are
+    level, never that 66.7 % is above 66.7 %, and colours neither figure."""
+    def result(cid, agent, score):
+        call = Call(call_id=cid, turns=(Turn("agent", "您好，再见"),), agent_id=agent, team="一组",
+                    started_at="2026-11-03T10:00:00+08:00")
+        return CallResult(call, (), float(score), score >= 85, False)
+
+    results = [result("a1", "P1", 100), result("a2", "P1", 90), result("a3", "P1", 60),
+               result("b1", "P2", 100), result("b2", "P2", 95), result("b3", "P2", 70)]
+    out = write(tmp_path / "o", scheme, results)
+    p1 = (out / "agents" / "P1.html").read_text(encoding="utf-8")
+    well = p1[p1.index('id="strengths"'):]
+    assert "合格率 66.7%，与团队持平" in well and "高于团队 66.7%" not in p1
+    assert '<td class="n ">66.7%</td><td class="n">66.7%</td>' in p1  # no good/bad tone on a tie
+    # P2's mean 88.3 against the team's 85.8: strictly better, said so; P1's 83.3 is not
+    p2 = (out / "agents" / "P2.html").read_text(encoding="utf-8")
+    assert "平均分 88.3 高于团队 85.8" in p2
+    assert "平均分" not in well
+
+
+def test_suggestions_are_one_per_normalised_wording(scheme, tmp_path):
+    """说吧 said in simplified and in traditional characters (說吧) is one suggestion."""
+    trad = "坐席: 您好，說吧，什麼事？\n客户: 查话费。\n坐席: 好的，再见。"
+    simp = "坐席: 您好，说吧，什么事？\n客户: 查话费。\n坐席: 好的，再见。"
+    calls = [_call("t1", "T1", "李", "一组", "2026-11-03", trad), _call("t2", "T1", "李", "一组", "2026-11-04", simp),
+             _call("t3", "T1", "李", "一组", "2026-11-05", trad)]
+    out = write(tmp_path / "o", scheme, _audited(scheme, calls))
+    html = (out / "agents" / "T1.html").read_text(encoding="utf-8")
+    says = re.findall(r'<div class="say"><b>建议这样说：</b>(.*?)</div>', html)
+    assert says == ["不说“說吧”，改说“请问有什么可以帮您？”"]  # the form said most, once
+
+
+def test_calls_without_an_agent_have_one_readable_page(scheme, tmp_path):
+    calls = [Call(call_id=f"u{i}", turns=(Turn("agent", "说吧"), Turn("customer", "好")), started_at="2026-11-03T10:00:00")
+             for i in range(2)]
+    calls.append(Call(call_id="k", turns=(Turn("agent", "您好，再见"),), agent_id="K1", started_at="2026-11-03T11:00:00"))
+    out = write(tmp_path / "o", scheme, [audit_call(c, scheme) for c in calls])
+    assert sorted(p.name for p in (out / "agents").iterdir()) == ["K1.html", "K1.md", "unknown-agent.html", "unknown-agent.md"]
+    html = (out / "agents" / "unknown-agent.html").read_text(encoding="utf-8")
+    assert "<h1>个人辅导报告 · 未标注坐席</h1>" in html
+    note = re.search(r'<div class="howto" id="unknown-agent">(.*?)</div>', html).group(1)
+    assert "agent_id" in note and "calls_meta.csv" in note and "--calls-meta" in note
+    assert "<th>班组排名</th>" not in html  # no rank for calls that belong to nobody
+    assert "(unknown)" not in html
+    md = (out / "agents" / "unknown-agent.md").read_text(encoding="utf-8")
+    assert md.startswith("# 个人辅导报告 · 未标注坐席\n") and "calls\\_meta.csv" in md
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="agents/unknown-agent.html">未标注坐席</a>' in index
+    assert "nan" not in index  # no name, no team: nothing shown for them
+    # nobody's calls take no rank, and K1, with no team either, is ranked among agents only
+    import pandas as pd
+
+    agents = pd.read_csv(out / "agents.csv", encoding="utf-8-sig").set_index("agent_id")
+    assert (agents.loc["K1", "rank_in_team"], agents.loc["K1", "team_agents"]) == (1, 1)
+    table = index[index.index('id="agent-table"'):]
+    row = re.search(r'<a href="agents/unknown-agent.html">.*?</tr>', table, re.S).group()
+    assert '<td class="n" data-v="">–</td>' in row
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(out / "report.xlsx")).get_sheet_by_name("Agents").to_python()
+    assert sorted(r[0] for r in sheet[1:]) == ["K1", "未标注坐席"]  # report.xlsx's Agents sheet too

@@ -39,8 +39,9 @@ def test_sheets_and_a_valid_package(report):
         for name in z.namelist():
             if name.endswith(".xml") or name.endswith(".rels"):
                 ElementTree.fromstring(z.read(name))  # every part is well-formed XML
-    assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Agents", "Rules", "Findings", "Calls"]
-    assert CalamineWorkbook.from_path(str(path)).sheet_names == ["Summary", "Agents", "Rules", "Findings", "Calls"]
+    sheets = ["Summary", "Agents", "Rules", "Sections", "Findings", "Calls"]
+    assert openpyxl.load_workbook(path).sheetnames == sheets
+    assert CalamineWorkbook.from_path(str(path)).sheet_names == sheets
 
 
 def test_frozen_headers_filters_widths(report):
@@ -48,7 +49,7 @@ def test_frozen_headers_filters_widths(report):
     for ws in wb:
         assert ws.freeze_panes == "A2", ws.title
         assert ws["A1"].font.bold, ws.title
-    for name in ("Agents", "Rules", "Findings", "Calls"):
+    for name in ("Agents", "Rules", "Sections", "Findings", "Calls"):
         ws = wb[name]
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), name
         widths = [ws.column_dimensions[c].width for c in "ABC"]
@@ -66,6 +67,8 @@ def test_numbers_are_numbers(report):
     assert header[:4] == ["坐席工号", "坐席姓名", "班组", "通话数"]
     a2 = next(r for r in agents if r[0] == "A002")
     assert a2[header.index("平均分")] == 71.5 and a2[header.index("合格率")] == 0.25
+    # the most frequent rules as a QA lead reads them: the message, then the id (agents.csv: ids)
+    assert a2[header.index("最常见问题")] == "使用服务禁语 taboo ×12；结束时未致谢或道别 closing ×3；开场未问候客户 greet ×3"
     calls = wb.get_sheet_by_name("Calls").to_python()
     score, passed = calls[0].index("得分"), calls[0].index("合格")
     assert all(isinstance(r[score], float) for r in calls[1:])
@@ -92,20 +95,29 @@ def test_findings_sheet_is_findings_csv(report):
     assert [r[excerpt] for r in sheet[1:]] == [r["excerpt"] for r in rows]
     assert "请问有什么可以帮您？" in [r[suggest] for r in sheet[1:]]
     assert isinstance(sheet[1][turn], float)
+    # 轮次 counts from 1, as 第N轮 on the coaching pages; findings.csv keeps the 0-based `turn`
+    assert [r[turn] for r in sheet[1:]] == [int(r["turn"]) + 1 if r["turn"] else "" for r in rows]
+    assert {r["turn"] for r in rows} >= {"0", "2"} and 1.0 in [r[turn] for r in sheet[1:]]
 
 
-def test_rules_sheet_has_rules_and_sections(report):
-    sheet = CalamineWorkbook.from_path(str(report / "report.xlsx")).get_sheet_by_name("Rules").to_python()
+def test_rules_and_sections_each_on_their_own_sheet(report):
+    wb = CalamineWorkbook.from_path(str(report / "report.xlsx"))
+    sheet = wb.get_sheet_by_name("Rules").to_python()
     header = sheet[0]
     assert header[:3] == ["规则", "类别", "类型"] and "命中率" in header and "涉及通话" in header
+    assert header.count("类别") == 1 and all(len(r) == len(header) for r in sheet)  # no second table beside it
     rules = {r[0]: r for r in sheet[1:] if r[0]}
     assert set(rules) == {"greet", "taboo", "abuse", "closing"}
     assert rules["taboo"][header.index("涉及通话")] == 4.0
     assert rules["taboo"][header.index("命中率")] == pytest.approx(4 / 12, abs=1e-4)
-    sec = header.index("类别", 3)  # the section table sits to the right
-    sections = {r[sec]: r for r in sheet[1:] if r[sec]}
-    assert set(sections) == {"开场白", "服务禁语", "结束语"}
-    assert sections["服务禁语"][sec + 3] == 5.0  # calls affected: 4 taboo calls + 1 fatal
+    sections = wb.get_sheet_by_name("Sections").to_python()
+    assert sections[0] == ["类别", "规则数", "问题数", "涉及通话", "命中率", "累计扣分"]
+    by_name = {r[0]: r for r in sections[1:]}
+    assert set(by_name) == {"开场白", "服务禁语", "结束语"}
+    assert by_name["服务禁语"][3] == 5.0  # calls affected: 4 taboo calls + 1 fatal
+    assert by_name["服务禁语"][4] == pytest.approx(5 / 12, abs=1e-4)
+    ws = openpyxl.load_workbook(report / "report.xlsx")["Sections"]
+    assert ws.auto_filter.ref == "A1:F4" and ws.cell(2, 5).number_format == "0.0%"
 
 
 def test_summary_sheet(report):

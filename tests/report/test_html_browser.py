@@ -3,6 +3,11 @@
 beyond the file itself; the charts and the table are there, the table sorts on a click, and a
 screenshot of each page is written into the test's temp folder (and into $QA_SCREENSHOTS when
 set, to look at them).
+
+The shipped sample audit's dashboard is laid out at 1,400 and 1,000 px wide: every chart has
+a visible legend naming each colour and line it draws, the score buckets are coloured by the
+calls' own verdicts, no two pieces of text are drawn over each other (bounding boxes from the
+DOM), and nothing runs off the side of the page.
 """
 from __future__ import annotations
 
@@ -73,6 +78,9 @@ class Browser:
             self.ws.settimeout(max(0.1, deadline - time.monotonic()))
             self.events.append(json.loads(self.ws.recv()))
         raise TimeoutError(method)
+
+    def resize(self, width: int, height: int = HEIGHT) -> None:
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
 
     def open(self, path: Path) -> None:
         self.events.clear()
@@ -183,3 +191,127 @@ def test_agent_page_in_chromium(browser, report, tmp_path):
     browser.wait_for("Page.loadEventFired")
     assert browser.eval("location.href").endswith("/index.html")
     assert browser.problems() == []
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory) -> Path:
+    """The shipped sample audit (transcripts/ with qa_rules/), as `make audit` writes it: eight
+    agents, the shipped scheme's long rule messages, calls of 80, 82 and 84 under the 85 line."""
+    import io
+
+    from checker.audit import run_audit
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path_factory.mktemp("sample") / "latest"
+    run_audit([root / "transcripts"], root / "qa_rules", out, log=io.StringIO())
+    return out
+
+
+# Every piece of text drawn: an SVG <text> as one box, HTML text as its line boxes (a Range's
+# client rects); the tooltips (<title>), scripts and styles draw nothing.
+TEXT_BOXES = """(() => {
+  const out = [];
+  const shown = r => r.width > 0.5 && r.height > 0.5;
+  document.querySelectorAll('svg text').forEach((el, i) => {
+    const r = el.getBoundingClientRect();
+    if (shown(r)) out.push({id: 's' + i, text: el.textContent, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
+  });
+  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {acceptNode: n =>
+    n.textContent.trim() && !n.parentElement.closest('svg, script, style, title') ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_REJECT});
+  let n, k = 0;
+  while ((n = walk.nextNode())) {
+    const range = document.createRange();
+    range.selectNodeContents(n);
+    k += 1;
+    for (const r of range.getClientRects()) {
+      if (shown(r)) out.push({id: 'h' + k, text: n.textContent.trim(), x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
+    }
+  }
+  return out;
+})()"""
+
+
+def overlaps(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of different texts whose boxes share more than `slack` px both ways."""
+    out = []
+    boxes = sorted(boxes, key=lambda b: b["x0"])
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if b["x0"] >= a["x1"] - slack:
+                break
+            if a["id"] != b["id"] and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > slack \
+                    and min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > slack:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def test_overlaps_finds_text_drawn_over_text():
+    a = {"id": "a", "text": "合格线 85", "x0": 100, "y0": 10, "x1": 150, "y1": 22}
+    b = {"id": "b", "text": "40", "x0": 140, "y0": 14, "x1": 150, "y1": 26}
+    c = {"id": "c", "text": "3", "x0": 150, "y0": 10, "x1": 160, "y1": 22}  # touches a, no more
+    assert overlaps([a, b, c]) == [("合格线 85", "40")]
+    assert overlaps([a, c]) == []
+
+
+@pytest.mark.parametrize("width", [1400, 1000])
+def test_sample_dashboard_legends_colours_and_no_overlap(browser, sample_report, tmp_path, width):
+    browser.resize(width)
+    browser.open(sample_report / "index.html")
+    assert browser.problems() == []
+    assert browser.eval("document.documentElement.scrollWidth") <= width  # nothing off the side
+    # every chart has a visible legend above it, naming something
+    legends = browser.eval("""[...document.querySelectorAll('figure')].map(f => {
+        const l = f.querySelector('.legend'); if (!l) return null;
+        const r = l.getBoundingClientRect(), s = getComputedStyle(l);
+        return {fig: f.id, keys: [...l.querySelectorAll('.key')].map(k => k.textContent.trim()),
+                visible: r.width > 0 && r.height > 0 && s.visibility === 'visible' && s.display !== 'none',
+                above: r.bottom <= f.querySelector('svg').getBoundingClientRect().top + 1};
+    })""")
+    assert len(legends) == 5 and all(legends), legends
+    assert all(leg["visible"] and leg["above"] and leg["keys"] for leg in legends), legends
+    keys = {leg["fig"]: leg["keys"] for leg in legends}
+    assert keys["chart-scores"] == ["合格通话", "不合格通话", "合格线 85 分"]
+    assert keys["chart-trend"] == ["平均分", "合格率 %", "合格线 85 分"]
+    assert keys["chart-agents"][-1].startswith("团队合格率 ")
+    # each line drawn has its legend entry in the same colour and style
+    lines = browser.eval("""[...document.querySelectorAll('figure')].flatMap(f =>
+        [...f.querySelectorAll('svg line.marker, svg polyline.line')].map(l => ({fig: f.id, colour: l.getAttribute('stroke'),
+          dashed: l.classList.contains('marker'),
+          keys: [...f.querySelectorAll('.legend i')].map(i => [i.className, getComputedStyle(i).getPropertyValue('--c').trim()])})))""")
+    assert len(lines) == 5  # the pass line twice, the team's pass rate, two trend lines
+    for line in lines:
+        assert [("dash" if line["dashed"] else "line"), line["colour"]] in line["keys"], line
+    # the score buckets: coloured by their calls' verdicts, as the legend says; the pass line an edge
+    bars = browser.eval("""[...document.querySelectorAll('#chart-scores rect.bar')].map(r =>
+        ({low: +r.dataset.low, series: r.dataset.series, n: +r.dataset.value, fill: r.getAttribute('fill')}))""")
+    swatch = dict(browser.eval("""[...document.querySelectorAll('#chart-scores .legend .key')].map(k =>
+        [k.textContent.trim(), getComputedStyle(k.querySelector('i')).getPropertyValue('--c').trim()])"""))
+    assert all(b["fill"] == swatch[b["series"]] for b in bars), (bars, swatch)
+    assert [b for b in bars if b["series"] == "合格通话" and b["low"] < 85] == []
+    assert [b for b in bars if b["series"] == "不合格通话" and b["low"] >= 85] == []
+    assert {"low": 80, "series": "不合格通话", "n": 3, "fill": "#c0504d"} in bars  # 80, 82 and 84 fail
+    # no text drawn over other text, anywhere on the page
+    boxes = browser.eval(TEXT_BOXES)
+    assert len(boxes) > 200
+    assert overlaps(boxes) == []
+    shot = tmp_path / f"dashboard-{width}.png"
+    browser.screenshot(shot)
+    assert shot.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("width", [1400, 1000])
+def test_sample_agent_page_fatal_first_and_no_overlap(browser, sample_report, tmp_path, width):
+    browser.resize(width)
+    browser.open(sample_report / "agents" / "A1006.html")
+    assert browser.problems() == []
+    assert browser.eval("document.documentElement.scrollWidth") <= width
+    first = browser.eval("document.querySelector('section.issue')")
+    assert first is not None
+    assert browser.eval("document.querySelector('section.issue').classList.contains('fatal')")
+    assert browser.eval("document.querySelector('section.issue mark').textContent") == "你有病"
+    mark = browser.eval("getComputedStyle(document.querySelector('section.issue mark')).backgroundColor")
+    assert mark == "rgb(192, 80, 77)"  # the vetoed words in the veto's red
+    assert overlaps(browser.eval(TEXT_BOXES)) == []
+    shot = tmp_path / f"agent-A1006-{width}.png"
+    browser.screenshot(shot)
+    assert shot.stat().st_size > 20_000
