@@ -30,10 +30,10 @@ class HomophonePhrases:
     def __init__(self, keys: list[str]):
         self.keys = tuple(dict.fromkeys(keys))  # compact normalised phrases
         self._compiled: list | None = None
-        self._first: frozenset[str] = frozenset()
+        self._bits: dict[str, int] = {}
 
     def __getstate__(self):
-        return {"keys": self.keys, "_compiled": None, "_first": frozenset()}
+        return {"keys": self.keys, "_compiled": None, "_bits": {}}
 
     def warm(self) -> None:
         """Load pypinyin, its tables and this set's regexes now rather than at the first turn."""
@@ -41,43 +41,51 @@ class HomophonePhrases:
         readings_of.__wrapped__("工号")
 
     def _compile(self) -> list:
-        """For each phrase: its key, its reading, what each of its characters may be written as,
-        and a regex of those (`[工公功…][\\W_]*[号好毫…]`: spaces and punctuation may stand between)."""
+        """For each phrase: its key, its reading, the bits of its characters' classes (what each
+        may be written as) and a regex of those classes (`[工公功…][\\W_]*[号好毫…]`: spaces and
+        punctuation may stand between); and each character's bits, over every class it is in."""
         if self._compiled is None:
             out = []
+            bits: dict[str, int] = {}
+            bit = 0
             for key in self.keys:
                 reading = tuple(_phrase_reading(key))
                 classes = [_variants(ch, syl) for ch, syl in zip(key, reading)]
-                # Test the rarest characters first: the set test then fails soonest.
-                order = sorted(classes, key=len)
+                mask = 0
+                for c in classes:
+                    for ch in c:
+                        bits[ch] = bits.get(ch, 0) | (1 << bit)
+                    mask |= 1 << bit
+                    bit += 1
                 regex = re.compile(r"[\W_]*".join(_char_class(c) for c in classes))
-                out.append((key, reading, order, regex))
-            # Any candidate holds a character of its phrase's rarest class: one set test against
-            # all of them rules out most turns.
-            self._first = frozenset().union(*(o[2][0] for o in out))
+                out.append((key, reading, mask, regex))
+            self._bits = bits
             self._compiled = out
         return self._compiled
 
-    def may_hold(self, text: str) -> bool:
-        """False when `text` holds no character any phrase's rarest class has: no homophone there."""
+    def present(self, text: str) -> int:
+        """The bits of every class that has a character in `text`: one pass over its characters."""
         self._compile()
-        return not self._first.isdisjoint(text)
+        found = 0
+        for b in map(self._bits.get, set(text)):
+            if b:
+                found |= b
+        return found
+
+    def may_hold(self, text: str) -> bool:
+        """False when no phrase has every one of its classes represented in `text`."""
+        found = self.present(text)
+        return any(found & mask == mask for _, _, mask, _ in self._compiled)  # type: ignore[union-attr]
 
     def spans(self, text: str, segmenter=None) -> list[tuple[str, int, int]]:
         """(phrase key, begin, end) of every place in the normalised `text` whose reading equals a
         phrase's and whose characters differ from it; word boundaries not judged yet. Tokens are
         `segmenter`'s (default: jieba-rs)."""
-        phrases = self._compile()
-        if self._first.isdisjoint(text):
-            return []
+        found = self.present(text)
         out = []
-        for key, reading, classes, regex in phrases:
-            # A set test (under a microsecond) rules out most turns before the regex looks:
-            # some character of the phrase has no homophone in the turn at all.
-            for c in classes:
-                if c.isdisjoint(text):
-                    break
-            else:
+        for key, reading, mask, regex in self._compiled:  # type: ignore[union-attr]
+            # Only a phrase each of whose characters has a homophone in the turn is looked for.
+            if found & mask == mask:
                 out.extend(self._found(text, key, reading, regex, segmenter))
         return out
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 
 import ahocorasick_rs
 from .normalise import compact_of
@@ -73,7 +72,11 @@ class SimilarLines:
         found = self._finder.find_matches_as_indexes(compact, overlapping=True)
         if len(found) < self._least:
             return False
-        counts = Counter(self.vocabulary[k] for k, _, _ in found)
+        counts: dict[str, int] = {}
+        vocabulary = self.vocabulary
+        for k, _, _ in found:
+            gram = vocabulary[k]
+            counts[gram] = counts.get(gram, 0) + 1
         return any(sum(min(c, counts[k]) for k, c in g.items() if k in counts) >= need
                    for g, need in zip(self.grams, self.need))
 
