@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TextIO
 
 from .engine import audit_calls
+from .lock import output_lock
+from .report.people import preload as preload_people
 from .model import AGENT, CUSTOMER, Call, CallResult, InputError, SkippedFile, Turn
 from .pool import OrderedPool
 from .read import RawLine, check_inputs, parse_raw_line, read_paths
@@ -48,14 +50,22 @@ class AuditSummary:
     passed: int = 0
     fatal: int = 0
     findings: int = 0
+    rule_errors: int = 0  # rules a call could not be judged by (a regex over its time budget): errors.csv
     errors: list[InputError] = field(default_factory=list)  # the first MAX_ERRORS_KEPT; errors.csv has all
 
     @property
     def exit_code(self) -> int:
-        return 2 if self.rejected else 0
+        return 2 if self.rejected or self.rule_errors else 0
 
 
-def run_audit(
+def run_audit(paths: list[Path], scheme_path: Path, out: Path, *args, log: TextIO | None = None, **kwargs) -> AuditSummary:
+    """`_run_audit` holding `out`'s lock for the whole run (`lock`): raises `lock.OutputBusy`
+    when another run is writing `out`; cleans up first what crashed runs of `out` left."""
+    with output_lock(out, log if log is not None else sys.stderr):
+        return _run_audit(paths, scheme_path, out, *args, log=log, **kwargs)
+
+
+def _run_audit(
     paths: list[Path],
     scheme_path: Path,
     out: Path,
@@ -109,6 +119,9 @@ def run_audit(
                 print(f"error: {item}", file=log)
             else:
                 for call in item.calls:
+                    if call.rule_errors:
+                        summary.rule_errors += call.rule_errors
+                        print(f"error: call {call.call_id}: {call.rule_errors} rule(s) not judged (see errors.csv)", file=log)
                     summary.passed += call.passed
                     summary.fatal += call.fatal
                     summary.findings += call.n_findings
@@ -116,6 +129,8 @@ def run_audit(
             yield item
 
     _preload(scheme, segmenter)  # what auditing loads on first use, loaded before `batch_gc` freezes it
+    if options.mask and jobs > 1:  # the name tagger, loaded once here and shared by the forked workers
+        preload_people()
     items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options)
     try:
         with batch_gc():

@@ -74,7 +74,8 @@ def main() -> None:
 @click.option("--calls-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="CSV of call metadata keyed by call_id (agent_id, started_at, …); calls_meta.csv next to transcripts is read too.")
 @click.option("--no-mask", is_flag=True, default=False,
-              help="Do not mask personal data (phone, ID and bank card numbers, e-mail) in the reports.")
+              help="Do not mask personal data (phone, ID and bank card numbers, e-mail, customers' names and "
+                   "addresses) in the reports.")
 @click.option("--resume", is_flag=True, default=False,
               help="Continue the run that an interruption left unfinished for this --out (same paths, scheme and "
                    "options), instead of starting afresh; refused (exit 3) when they differ.")
@@ -91,6 +92,7 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
 
     from .audit import default_jobs, run_audit
     from .read import InputPathError
+    from .lock import OutputBusy
     from .resume import ResumeRefused
 
     rules = _scheme_path(rules)
@@ -111,7 +113,7 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     try:
         summary = run_audit(inputs, rules, out, jobs=jobs or default_jobs(), segmenter=segmenter, scheme=scheme,
                             calls_meta=calls_meta, report_options=ReportOptions(mask=not no_mask), resume=resume)
-    except ResumeRefused as exc:
+    except (ResumeRefused, OutputBusy) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEME)
     except InputPathError as exc:
@@ -134,6 +136,8 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
     )
     if summary.rejected:
         click.echo(f"some input was rejected: see {out}/errors.csv", err=True)
+    if summary.rule_errors:
+        click.echo(f"{summary.rule_errors} rule(s) could not be judged on some call: see {out}/errors.csv", err=True)
     sys.exit(summary.exit_code)
 
 
@@ -184,8 +188,10 @@ def rules_test(path: Path, segmenter: str | None) -> None:
               help="CSV of call metadata keyed by call_id.")
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
 @click.option("--width", type=click.IntRange(min=40), default=None, help="Columns (default: the terminal's, 80 when piped).")
+@click.option("--no-mask", is_flag=True, default=False,
+              help="Show personal data (numbers, names, addresses) unmasked; masked by default, as in the reports.")
 def explain(file: Path, call_id: str | None, rules: Path, agent_channel: int | None, calls_meta: Path | None,
-            segmenter: str | None, width: int | None) -> None:
+            segmenter: str | None, width: int | None, no_mask: bool) -> None:
     """Show a call as a transcript with every finding in place, then its score."""
     from dataclasses import replace
 
@@ -198,7 +204,7 @@ def explain(file: Path, call_id: str | None, rules: Path, agent_channel: int | N
     if agent_channel is not None:
         scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
     console = Console(width=width, highlight=False, soft_wrap=False)
-    run = explain_file(file, scheme, console, call_id, segmenter, calls_meta)
+    run = explain_file(file, scheme, console, call_id, segmenter, calls_meta, mask=not no_mask)
     if run.missing is not None:
         listed = ", ".join(run.available[:10]) + (" …" if len(run.available) > 10 else "")
         click.echo(f"no call {run.missing!r} in {file}; calls: {listed or 'none'}", err=True)

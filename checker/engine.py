@@ -9,6 +9,7 @@ tables they read staying in the cache). Each call is then evaluated on its own, 
 from __future__ import annotations
 
 from .model import Call, CallResult, Finding
+from .regex_engine import RegexBudgetExceeded
 from .rules import CallContext, NotApplicable
 from .rules.dialect import detect_dialect
 from .scheme import DIALECT_GATE, Scheme
@@ -54,6 +55,9 @@ def evaluate_call(
         except NotApplicable:
             not_applicable.append(rule.id)
             continue
+        except RegexBudgetExceeded as exc:  # a finding-free rule error for this call (errors.csv)
+            ctx.memo.setdefault("rule_errors", []).append(f"rule {rule.id}: {exc}; the rule was not judged on this call")
+            continue
         if found:
             findings.extend(found)
     if len(findings) > 1:
@@ -67,6 +71,8 @@ def audit_call(call: Call, scheme: Scheme, segmenter: str | None = None, ctx: Ca
     findings, not_applicable, ctx = evaluate_call(call, scheme, segmenter, ctx)
     dialect = detect_dialect(ctx, scheme.dialects) if ctx.memo["open_gates"] & DIALECT_GATE else None
     extra = {"customer_dialect": dialect}
+    if ctx.memo.get("rule_errors"):
+        extra["rule_errors"] = ctx.memo["rule_errors"]
     return score_call(call, findings, scheme, not_applicable, extra)
 
 

@@ -25,6 +25,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from .engine import audit_call
+from .report.mask import masked_result
 from .model import AGENT, CUSTOMER, CallResult, Finding, InputError
 from .read import read_paths
 from .scheme import Scheme
@@ -375,6 +376,7 @@ def explain_file(
     segmenter: str | None = None,
     calls_meta: Path | None = None,
     err: TextIO | None = None,
+    mask: bool = True,
 ) -> ExplainRun:
     """Audit the calls of one transcript file (or only `call_id`) and explain each on `console`.
 
@@ -392,7 +394,8 @@ def explain_file(
             continue
         seen.append(item.call_id)
         if call_id is None or item.call_id == call_id:
-            results.append(audit_call(item, scheme, segmenter))
+            result = audit_call(item, scheme, segmenter)
+            results.append(masked_result(result) if mask else result)  # personal data, as the reports mask it
     if call_id is not None and not results and not run.rejected:
         run.missing, run.available = call_id, tuple(seen)
         return run

@@ -22,6 +22,11 @@ from .segment import BlockMask, Segmenter, TextBoundaries, on_block_edges
 __all__ = ["PhraseBook", "PhraseList", "TurnView", "Match", "Phrase", "find_phrases", "has_phrase", "choose_matches"]
 
 
+# Phrases up to which the UTF-16 automaton is a DFA (`_matches_utf16`): measured on 1,000 random
+# Han phrases, a DFA of 9 MB scans 20 % faster than the NFA; on 10,000, 65 MB against 7 MB and slower.
+DFA_MAX_PATTERNS = 2_000
+
+
 @dataclass(frozen=True)
 class Phrase:
     """A phrase as a rule uses it: what the user wrote, its lookup key, and its suggestion."""
@@ -135,7 +140,11 @@ class PhraseBook:
             self._utf16 = ahocorasick_rs.BytesAhoCorasick(
                 [p.encode("utf-16-le") for p in patterns],
                 matchkind=ahocorasick_rs.MatchKind.Standard,
-                implementation=ahocorasick_rs.Implementation.DFA,
+                # A DFA's table grows with the states times the byte classes: ~6 KB a phrase (a 1 MB
+                # scheme of 70,000 phrases took 420 MB, a 10 MB one GBs). Past DFA_MAX_PATTERNS the
+                # contiguous NFA: ~200 bytes a phrase, and on large sets no slower (cache misses).
+                implementation=ahocorasick_rs.Implementation.DFA if len(patterns) <= DFA_MAX_PATTERNS
+                else ahocorasick_rs.Implementation.ContiguousNFA,
             )
         return self._utf16.find_matches_as_indexes(data, overlapping=True)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .regex_engine import RegexBudgetExceeded
 from .model import Finding
 from .read import parse_text
 from .read.roles import RecordError
@@ -82,6 +83,8 @@ def check_example(scheme: Scheme, rule: Rule, index: int, ex: Example, segmenter
         except NotApplicable as exc:
             if ex.fires:
                 problems.append(f"expected the rule to fire, but it was not applicable ({exc})")
+        except RegexBudgetExceeded as exc:
+            problems.append(f"the rule could not be judged: {exc}")
     fired = bool(findings)
     if fired != ex.fires:
         problems.append(f"expected fires: {str(ex.fires).lower()}, got {len(findings)} finding(s)")

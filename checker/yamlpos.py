@@ -5,6 +5,7 @@ duplicate key silently overwrite the first. Composing the node tree ourselves ke
 """
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,19 +69,79 @@ def load_located(path: Path | str, text: str | None = None) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise SchemeError([f"{name}:{line}:{col}: YAML syntax error: {exc.problem}"]) from exc
-    positions: dict[Path_, Position] = {}
+    shared = False
+    if node is not None:
+        shared = _check_expansion(node, name)
+    positions: dict[Path_, Position] = _Positions(name)
     problems: list[str] = []
-    data = _build(node, (), name, positions, problems) if node is not None else None
+    # Without aliases no node is built twice: `_build` lets go of each one once built, so the
+    # document is not held twice over (nodes and values) at its end.
+    data = _build(node, (), name, positions, problems, release=not shared) if node is not None else None
     if problems:
         raise SchemeError(problems)
     return Located(data, positions, name)
 
 
-def _build(node: yaml.Node, path: Path_, name: str, positions: dict, problems: list[str]) -> Any:
+# Aliases (`*name`) are kept, but what they add is bounded: nine levels of nine aliases (a
+# "billion laughs" bomb) compose in microseconds, as shared nodes, and would be built into
+# hundreds of millions of values. No scheme's aliases come near this; a big scheme written out
+# (without aliases) is not bounded here.
+MAX_VALUES = 200_000
+
+
+def _check_expansion(root: yaml.Node, name: str) -> bool:
+    """Raise SchemeError when `root`'s aliases, expanded, add more than MAX_VALUES values;
+    counted over the shared nodes (each counted once, then its size reused), so in linear time."""
+    sizes: dict[int, int] = {}
+    reused: list[yaml.Node] = []
+    cycles: list[yaml.Node] = []
+    active: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in active:  # a node that holds itself (`&a [*a]`)
+            cycles.append(node)
+            return 1
+        known = sizes.get(id(node))
+        if known is not None:
+            reused.append(node)
+            return known
+        active.add(id(node))
+        n = 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                n += size(key) + size(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for child in node.value:
+                n += size(child)
+        active.discard(id(node))
+        sizes[id(node)] = n
+        return n
+
+    try:
+        total = size(root)
+    except RecursionError:
+        raise SchemeError([f"{name}:1:1: the YAML is nested too deeply"]) from None
+    if cycles:
+        node = cycles[0]
+        raise SchemeError([f"{name}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: the YAML value "
+                           "anchored here holds itself through an alias (`&anchor` … `*anchor`)"])
+    if total - len(sizes) > MAX_VALUES:  # the values aliases add: none in a file without them
+        anchor = max(reused, key=lambda n: sizes[id(n)], default=root)
+        where = f"{name}:{anchor.start_mark.line + 1}:{anchor.start_mark.column + 1}"
+        raise SchemeError([f"{where}: the YAML expands to {total:,} values, {total - len(sizes):,} of them (more than "
+                           f"{MAX_VALUES:,}) through its aliases (`&anchor` / `*alias`, the one "
+                           "anchored here repeats most); write the values out or use `lexicons:`"])
+    return bool(reused)
+
+
+def _build(node: yaml.Node, path: Path_, name: str, positions: dict, problems: list[str], release: bool = False) -> Any:
     positions[path] = Position(name, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        pairs = node.value
+        if release:
+            node.value = []
+        for key_node, value_node in pairs:
             key = _scalar(key_node)
             if key in out:
                 first = positions[path + (key,)]
@@ -89,7 +150,7 @@ def _build(node: yaml.Node, path: Path_, name: str, positions: dict, problems: l
                     f"duplicate key {key!r} (first at line {first.line})"
                 )
                 continue
-            out[key] = _build(value_node, path + (key,), name, positions, problems)
+            out[key] = _build(value_node, path + (key,), name, positions, problems, release)
             # Point key errors (unknown key) at the key itself, value errors at the value.
             positions[path + (key,)] = Position(
                 name, key_node.start_mark.line + 1, key_node.start_mark.column + 1
@@ -100,13 +161,64 @@ def _build(node: yaml.Node, path: Path_, name: str, positions: dict, problems: l
             )
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, path + (i,), name, positions, problems) for i, child in enumerate(node.value)]
+        children = node.value
+        if release:
+            node.value = []
+        if isinstance(positions, _Positions) and all(isinstance(c, yaml.ScalarNode) for c in children):
+            positions.pack(path, children)  # a phrase list: 8 bytes an item, not a Position and a path
+            return [_scalar(child) for child in children]
+        out_list = []
+        for i, child in enumerate(children):
+            out_list.append(_build(child, path + (i,), name, positions, problems, release))
+            if release:
+                children[i] = None  # built: let it go now (a big scheme's rules, one by one)
+        return out_list
     return _scalar(node)
+
+
+class _Positions(dict):
+    """`Located.positions`, with the items of a list of scalars (a phrase list: most of a big
+    scheme's values) kept packed, one 64-bit line and column each, instead of a Position and a
+    path tuple each (~300 bytes: a 10 MB scheme of 1.5 million phrases held ~450 MB of them).
+    Looking one up makes its Position."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.packed: dict[Path_, array] = {}
+
+    def pack(self, path: Path_, nodes: list) -> None:
+        self.packed[path] = array("q", [(n.start_mark.line + 1) << 32 | (n.start_mark.column + 1) for n in nodes])
+
+    def _item(self, key):
+        if key and isinstance(key[-1], int):
+            packed = self.packed.get(key[:-1])
+            if packed is not None and 0 <= key[-1] < len(packed):
+                v = packed[key[-1]]
+                return Position(self.name, v >> 32, v & 0xFFFFFFFF)
+        return None
+
+    def __missing__(self, key):
+        found = self._item(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def get(self, key, default=None):
+        found = dict.get(self, key)
+        if found is None:
+            found = self._item(key)
+        return default if found is None else found
+
+    def __contains__(self, key) -> bool:
+        return dict.__contains__(self, key) or self._item(key) is not None
 
 
 def _scalar(node: yaml.Node) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        return _CONSTRUCTOR.construct_object(node, deep=True)
+        value = _CONSTRUCTOR.construct_object(node, deep=True)
+        _CONSTRUCTOR.constructed_objects.pop(node, None)  # it would keep every node of every file alive
+        return value
     # A mapping or list used as a key is unusual; keep it printable for the error message.
     return yaml.serialize(node).strip()
 
@@ -122,6 +234,8 @@ def validation_problems(exc: ValidationError, located: Located, prefix: tuple = 
     problems = []
     for err in exc.errors():
         loc = prefix + tuple(p for p in err["loc"] if not _is_union_tag(p))
+        if loc and loc[-1] == 0 and loc not in located.positions and loc[:-1] + ("__value__",) in located.positions:
+            loc = loc[:-1]  # a single value written where a list is taken (`regex: '(a'`): the value itself
         if err["type"] == "extra_forbidden":
             pos = located.where(loc)
             msg = f"unknown key {loc[-1]!r}"

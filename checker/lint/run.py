@@ -28,6 +28,7 @@ from ..model import AGENT, Call, Finding, Turn
 from ..rules import CallContext, NotApplicable, Rule
 from ..segment import Segmenter, get_segmenter
 from .findings import LintFinding, LintReport
+from ..regex_engine import RegexBudgetExceeded
 from .scripts import SCRIPT_SUFFIXES, STAGE_KEY, Script, ScriptError, ScriptFile, read_script
 from .suppress import apply_suppressions, find_directives
 
@@ -87,6 +88,9 @@ class Linter:
                 continue
             except OSError as exc:
                 report.errors.append(f"{display}: cannot read: {exc.strerror or exc}")
+                continue
+            except RegexBudgetExceeded as exc:  # a scheme regex the fallback engine gave up on (`regex_engine`)
+                report.errors.append(f"{display}: {exc}: the file could not be linted")
                 continue
             report.files.append(display)
         report.findings = sorted(findings, key=lambda f: f.sort_key)

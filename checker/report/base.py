@@ -9,7 +9,6 @@ that fails on an error removes its folder.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from ..model import CallResult, InputError, Turn
 from ..resume import JOURNAL, Journal
+from .swap import swap_into_place
 
 __all__ = [
     "ReportOptions", "ReportWriter", "AuditedCall", "RenderedRun", "WRITERS", "register", "render_run",
@@ -31,7 +31,7 @@ __all__ = [
 class ReportOptions:
     """What a run asks of every writer."""
 
-    mask: bool = True  # mask personal data (phone, ID and bank card numbers, e-mail) in every text field
+    mask: bool = True  # mask personal data (numbers, e-mail, names, addresses: `mask`) in every text field
     examples_per_rule: int = 3  # coaching: worst examples kept per agent and rule
 
 
@@ -108,6 +108,7 @@ class AuditedCall(NamedTuple):
     passed: bool
     fatal: bool
     n_findings: int
+    rule_errors: int = 0  # rules it could not be judged by (errors.csv)
 
 
 class RenderedRun(NamedTuple):
@@ -134,7 +135,7 @@ def render_run(results: list[CallResult], scheme, options: ReportOptions, memo: 
         parts = tuple(w.render_many(results, scheme, options, memo=memo.setdefault(name, {})) if w.render_memo
                       else w.render_many(results, scheme, options) for name, w in WRITERS.items())
     calls = tuple([AuditedCall(r.call.call_id, r.call.source, r.call.line, bool(r.passed), bool(r.fatal),
-                               len(r.findings)) for r in results])
+                               len(r.findings), len(r.extra.get("rule_errors") or ())) for r in results])
     return RenderedRun(calls, parts, "".join([Journal.line_for(r) for r in results]))
 
 
@@ -209,13 +210,7 @@ def atomic_folder(target: Path):
         if not (tmp / JOURNAL).is_file():
             shutil.rmtree(tmp, ignore_errors=True)
         raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    swap_into_place(tmp, target)  # crash-safe at every step (`swap`)
 
 
 def write_reports(

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..normalise import normalise_phrase
 from .dashboard import agent_label, asset, change_label, fmt_delta, fmt_pct, fmt_score, template_env
-from .summary import SummaryContext, page_name, renderer
+from .summary import SummaryContext, agent_filenames, renderer
 from .tally import NO_WEEK, UNKNOWN_AGENT, Example
 
 __all__ = ["write_coaching", "agent_pages", "TOP_ISSUES", "EXAMPLES_SHOWN"]
@@ -39,8 +39,9 @@ def write_coaching(ctx: SummaryContext) -> None:
     html_t = template_env().get_template("agent.html.j2")
     md_t = template_env(autoescape=False).get_template("agent.md.j2")
     css = asset("_style.css")
+    names = agent_filenames(ctx.frames.agents["agent_id"])  # bounded, safe, unique (`filenames`)
     for page in agent_pages(ctx):
-        name = page_name(page["agent_id"])
+        name = names[page["agent_id"]]
         (out / f"{name}.html").write_text(html_t.render(w=ctx.words, p=page, css=css), encoding="utf-8")
         (out / f"{name}.md").write_text(md_t.render(w=ctx.words, p=page, md=md_escape), encoding="utf-8")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .charts import PALETTE, bar_chart, column_chart, line_chart
-from .summary import SummaryContext, page_name, renderer
+from .summary import SummaryContext, agent_filenames, renderer
 from .tally import UNKNOWN_AGENT
 
 __all__ = ["write_dashboard", "template_env", "preload_templates", "fmt_pct", "fmt_score", "fmt_delta", "agent_label", "change_label"]
@@ -57,10 +57,11 @@ def write_dashboard(ctx: SummaryContext) -> None:
     team = f.team
     agents = f.agents.to_dict("records")
     messages = dict(zip(f.rules["rule_id"], f.rules["message"]))
+    names = agent_filenames(a["agent_id"] for a in agents)
     for a in agents:
         for key in ("agent_name", "team"):  # missing: NaN in the frame, nothing on the page
             a[key] = a[key] if isinstance(a[key], str) else ""
-        a["file"] = page_name(a["agent_id"])
+        a["file"] = names[a["agent_id"]]
         a["label"] = agent_label(a["agent_id"], w)
         a["unknown"] = a["agent_id"] == UNKNOWN_AGENT
         a["top"] = _top_rules(a["top_rules"], messages)

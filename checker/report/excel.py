@@ -36,6 +36,7 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .cells import no_formulas
 from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, SHEET_FILES, sheet_rows
 from .dashboard import agents_for_people
 from .summary import SummaryContext, renderer
@@ -82,6 +83,7 @@ def write_excel(ctx: SummaryContext) -> None:
             streamed[name] = stream
         _failed_formatting(wb["Calls"], calls, ctx.scheme.scoring.pass_)
         _fatal_formatting(wb["Findings"], findings)
+        no_formulas(wb)  # every sheet's text cells stay text (`cells`)
         skeleton = tmp / "skeleton.xlsx"
         wb.save(skeleton)
         _inject_rows(skeleton, folder / "report.xlsx", streamed)

@@ -15,12 +15,14 @@ from pathlib import Path
 
 from ..model import CallResult, InputError, SkippedFile
 from .base import ReportOptions, ReportWriter, register
+from .cells import csv_frame
+from .filenames import hashed_filename, safe_filename, unique_filenames
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
 from .sheet_rows import SHEET_FILES
 from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, UNKNOWN_AGENT, BatchTally, RunDigest, digest_run
 
-__all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename", "page_name", "UNKNOWN_PAGE"]
+__all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename", "agent_filenames", "UNKNOWN_PAGE"]
 
 
 @dataclass
@@ -123,26 +125,31 @@ def _render_aside(ctx: SummaryContext, name: str):
 @renderer("agents.csv")
 def write_agents_csv(ctx: SummaryContext) -> None:
     """One row per agent (SPEC: agents.csv), UTF-8 with BOM like the other CSV files."""
-    ctx.frames.agents[AGENT_COLUMNS].to_csv(ctx.folder / "agents.csv", index=False, encoding="utf-8-sig")
+    # CRLF as the other CSV files (and RFC 4180): a CR inside a value is then quoted, not a line end.
+    csv_frame(ctx.frames.agents[AGENT_COLUMNS]).to_csv(ctx.folder / "agents.csv", index=False, encoding="utf-8-sig",
+                                                       lineterminator="\r\n")
 
 
 UNKNOWN_PAGE = "unknown-agent"  # the page of the calls without an agent (未标注坐席)
 
 
-def page_name(agent_id: str) -> str:
-    """The file name (without suffix) of an agent's coaching page."""
-    return UNKNOWN_PAGE if agent_id == UNKNOWN_AGENT else agent_filename(agent_id)
-
-
 def agent_filename(agent_id: str) -> str:
-    """A file name for an agent's page: the id where it is safe, else a readable, unique stand-in."""
-    import hashlib
-    import re
+    """A file name for an agent's page: the id where it is safe, else a bounded, readable, unique
+    stand-in (`filenames.safe_filename`). The pages of one report: `agent_filenames`."""
+    return safe_filename(agent_id)
 
-    safe = re.sub(r"[^0-9A-Za-z_.\-\u4e00-\u9fff]", "_", agent_id).strip(".") or "_"
-    if safe != agent_id:
-        safe = f"{safe[:40]}-{hashlib.sha1(agent_id.encode('utf-8')).hexdigest()[:8]}"
-    return safe
+
+def agent_filenames(agent_ids) -> dict[str, str]:
+    """The page name of each of a report's agents, unique on case-insensitive file systems too;
+    the calls without an agent on `UNKNOWN_PAGE` (a real agent of that id gets a hashed name)."""
+    ids = list(dict.fromkeys(agent_ids))
+    names = unique_filenames(i for i in ids if i != UNKNOWN_AGENT)
+    if UNKNOWN_AGENT in ids:
+        for i, name in names.items():
+            if name.casefold() == UNKNOWN_PAGE:
+                names[i] = hashed_filename(i)
+        names[UNKNOWN_AGENT] = UNKNOWN_PAGE
+    return names
 
 
 # Renderers register themselves on import; the order here is the order they run in.

@@ -17,6 +17,7 @@ import orjson
 
 from ..model import CallResult, Finding, InputError
 from .base import ReportOptions, ReportWriter, register
+from .cells import csv_cells
 from .mask import mask_finding_record, mask_text
 from .sheet_rows import SHEET_FILES, SheetFile, cell_kinds, row_xml
 
@@ -65,7 +66,7 @@ class CsvWriter(TextFileWriter):
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
         self._csv = csv.writer(self._fh)
-        self._csv.writerow(self.columns)
+        self._csv.writerow(csv_cells(self.columns))
 
     @classmethod
     def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:
@@ -85,7 +86,7 @@ class CsvWriter(TextFileWriter):
         return _csv_text(rows) if rows else ""
 
     def row(self, record: dict) -> None:
-        self._csv.writerow(text_cells([record.get(c) for c in self.columns]))
+        self._csv.writerow(csv_cells(text_cells([record.get(c) for c in self.columns])))
 
 
 class SheetCsvWriter(CsvWriter):
@@ -145,9 +146,10 @@ _NO_ROWS = ("", ())
 
 
 class _CsvText:
-    """CSV rows as text, exactly as `csv.writer` writes them. Most rows need no quoting (no
-    comma, quote or line break in any field): those are joined directly, ~3x faster; any other
-    goes through one reused csv.writer (a writer per call costs more than the row)."""
+    """CSV rows as text, exactly as `csv.writer` writes them, each cell through `cells.csv_cell`
+    (no cell a formula). Most rows need no quoting (no comma, quote or line break in any field)
+    and have no cell that could start a formula: those are joined directly, ~3x faster; any
+    other goes through one reused csv.writer (a writer per call costs more than the row)."""
 
     def __init__(self) -> None:
         self._buf = io.StringIO()
@@ -157,7 +159,7 @@ class _CsvText:
         """`rows`: the cells as text (`text_cells`)."""
         lines = []
         for cells in rows:
-            if len(cells) < 2 or _NEEDS_QUOTES.search("".join(cells)):
+            if len(cells) < 2 or _NEEDS_CARE.search("\x1f".join(cells)):
                 return self._written(rows)
             lines.append(",".join(cells))
         lines.append("")
@@ -166,11 +168,13 @@ class _CsvText:
     def _written(self, rows: list[list]) -> str:
         self._buf.seek(0)
         self._buf.truncate()
-        self._csv.writerows(rows)
+        self._csv.writerows([csv_cells(cells) for cells in rows])
         return self._buf.getvalue()
 
 
-_NEEDS_QUOTES = re.compile('[,"\r\n]')
+# A comma, quote or line break (quoting), or a cell that begins as a formula would (`csv_cell`);
+# cells are joined by \x1f to look at them at once (one in a cell only costs the slow path).
+_NEEDS_CARE = re.compile('[,"\r\n]|(?:^|\x1f)[=+\\-@\t]')
 
 
 def text_cells(row: Iterable) -> list[str]:
@@ -282,7 +286,13 @@ class ErrorsCsv(CsvWriter):
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
-        return ""  # rejected input only: an audited call has no row here
+        # Rejected input, and the rules a call could not be judged by (a regex over its time
+        # budget, `regex_engine`): the call itself is audited and reported without them.
+        problems = result.extra.get("rule_errors")
+        if not problems:
+            return ""
+        call = result.call
+        return _csv_text([text_cells([call.source, call.line, call.call_id, reason]) for reason in problems])
 
     def add_error(self, error: InputError) -> None:
         record = error.to_record()

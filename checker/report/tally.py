@@ -316,7 +316,7 @@ def _example(f: Finding, result: CallResult, mask: bool) -> Example:
         own = next((c for c in context if c.span), None)
         matched = own.text[own.span[0]:own.span[1]] if own and own.span else mask_text(matched)
     return Example(
-        call_id=result.call.call_id,
+        call_id=mask_text(result.call.call_id) if mask else result.call.call_id,  # a phone number as an id
         score=result.score,
         passed=result.passed,
         rule_id=f.rule_id,

@@ -7,9 +7,8 @@ works wherever phrases do.
 """
 from __future__ import annotations
 
-import re
 import weakref
-from typing import Annotated, Any, Literal, NamedTuple, Union
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
@@ -20,6 +19,7 @@ from ..normalise import compact_of
 from ..prefilter import literal_factors
 from ..similar_lines import SimilarLines
 from ..token_patterns import PatternSet, pattern_problems, required_literals
+from ..regex_engine import compile_regex, regex_problem
 from .base import CallContext, CompileContext, PhraseItem, RuleConfig, Strict
 
 __all__ = ["PhraseSet", "PhraseRuleConfig", "PhraseMatcher", "Hit", "Similar", "preload_matchers"]
@@ -52,29 +52,30 @@ class Similar(Strict):
         return v
 
 
+def _valid_regex(pattern: str) -> str:
+    problem = regex_problem(pattern)
+    if problem:
+        raise ValueError(problem)
+    return pattern
+
+
 class PhraseSet(Strict):
     """What to look for: phrases and/or regexes, token patterns, similar sentences, entities, with
     exceptions. A rule's own keys for the phrase kinds, and nested inside others (`when`,
     `expect`, `steps`, `except_after`, composite conditions)."""
 
     phrases: list[PhraseItem] = Field(default_factory=list)
-    regex: Union[str, list[str]] = Field(default_factory=list)
+    regex: list[Annotated[str, AfterValidator(_valid_regex)]] = Field(default_factory=list)  # each checked: all bad ones reported
     exceptions: list[str] = Field(default_factory=list)
     patterns: list[Annotated[list[PatternToken], Field(min_length=1)]] = Field(default_factory=list)
     similar: Similar | None = None
     entities: list[Literal[ENTITY_KINDS]] = Field(default_factory=list)  # type: ignore[valid-type]
     tolerance: Literal["exact", "homophone"] = "exact"
 
-    @field_validator("regex")
+    @field_validator("regex", mode="before")
     @classmethod
-    def _compiles(cls, v: Union[str, list[str]]) -> list[str]:
-        patterns = [v] if isinstance(v, str) else v
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regex {pattern!r}: {exc}") from None
-        return patterns
+    def _listed(cls, v):
+        return [v] if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _something_to_find(self) -> "PhraseSet":
@@ -131,7 +132,7 @@ class PhraseMatcher:
     def __init__(self, config: PhraseSet, ctx: CompileContext):
         self.phrases: PhraseList = ctx.phrases(config.phrases)
         self.exceptions: tuple[str, ...] = tuple(ctx.book.add(e) for e in ctx.expand(config.exceptions))
-        self.regexes = tuple(re.compile(p) for p in config.regex)  # type: ignore[union-attr]
+        self.regexes = tuple(compile_regex(p) for p in config.regex)  # RE2, or a budget (`regex_engine`)
         self.keys = frozenset(p.key for p in self.phrases)
         # Keys one of which a turn must hold for a regex to match there (`prefilter`); None when
         # some regex has no literal factor and must run on every turn.
@@ -224,8 +225,7 @@ class PhraseMatcher:
         text = ctx.norm_text(turn)
         added = False
         for regex in self.regexes:
-            for m in regex.finditer(text):
-                begin, end = m.span()
+            for begin, end in regex.spans(text):
                 if end > begin and not self._hidden(ctx, turn, begin, end):
                     if not any(h.begin < end and begin < h.end for h in out):
                         out.append(Hit(turn, begin, end))
