@@ -29,7 +29,7 @@ COLUMNS = {
         "calls_affected": "涉及通话", "applicable_calls": "适用通话", "hit_rate": "命中率",
         "points_deducted": "累计扣分", "rules": "规则数",
         "call_id": "通话编号", "turn": "轮次", "speaker": "说话人", "start": "开始(秒)", "matched": "命中内容",
-        "excerpt": "原文摘录", "suggest": "建议话术", "deduct": "扣分", "fatal": "一票否决",
+        "excerpt": "原文摘录", "suggest": "建议话术", "deduct": "扣分", "fatal": "一票否决", "how": "匹配方式",
         "started_at": "通话时间", "score": "得分", "passed": "合格", "not_applicable": "不适用规则",
         "customer_dialect": "客户方言", "week": "周", "week_start": "周一日期",
     },

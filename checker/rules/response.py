@@ -123,4 +123,5 @@ class ResponseRule(Rule):
             turn=hit.turn,
             span=(hit.begin, hit.end),
             details={**limit, "looked_at_turns": candidates},
+            how=hit.how,
         )
