@@ -38,6 +38,7 @@ class CallContext:
         # Per-call facts, each computed once for all the rules that ask (and, the last two, set
         # by the plan's run for the report).
         self.spoken_chars: list[int] | None = None  # letters and digits per turn (`timing.spoken_counts`)
+        self.call_text: str | None = None  # the turns normalised, in one string (`phrases._call_text`)
         self.turn_grams: list | None = None  # per turn: compact length, bigrams (`repetition.turn_grams`)
         self.dialect_markers: dict[tuple[int, int], list] = {}  # (id(dialect), turn) -> its marker matches
         self.dialect_strength: dict[tuple[int, str], float] = {}  # (id(dialect), speaker) -> strength

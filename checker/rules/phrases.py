@@ -386,7 +386,7 @@ class _Entities(_Finder):
 
 def _call_text(ctx: CallContext) -> str:
     """The call's turns, normalised, in one string (made once per call, for finders' call tests)."""
-    text = ctx.memo.get("normalised_call_text")
+    text = ctx.call_text
     if text is None:
         texts = ctx.call.turns.texts
         ctx.norm_text(0) if texts else None  # scanned, so `joined` is known
@@ -394,7 +394,7 @@ def _call_text(ctx: CallContext) -> str:
             text = ctx.joined.text[ctx.offsets[0] : ctx.offsets[-1] + len(texts[-1])]
         else:
             text = "\n".join(map(ctx.norm_text, range(len(texts))))
-        ctx.memo["normalised_call_text"] = text
+        ctx.call_text = text
     return text
 
 
