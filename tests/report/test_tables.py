@@ -40,3 +40,16 @@ def test_sheet_rows_are_what_the_csv_rows_read_back_give(rows):
     read_back = list(csv.reader(io.StringIO(text, newline="")))
     unquoted = [[c[1:] if c[:1] == "'" and csv_cell(c[1:]) == c else c for c in row] for row in read_back]
     assert [row_values(kinds, text_cells(row)) for row in rows] == [row_values(kinds, row) for row in unquoted]
+
+
+def test_sheet_rows_of_known_csv_rows():
+    import orjson
+
+    from checker.report.sheet_rows import cell_kinds, row_values
+
+    kinds = cell_kinds(["call_id", "score", "passed", "turn"])
+    assert kinds == ["s", "n", "b", "n"]
+    rows = [text_cells(["c1", 95.0, True, 2]), text_cells(['说"吧"', None, False, "=1+1"])]
+    assert _CsvText()(rows) == 'c1,95.0,true,2\r\n"说""吧""",,false,\'=1+1\r\n'  # the formula quoted with '
+    # in the workbook the formula is text, written as a string (`excel`)
+    assert [orjson.loads(row_values(kinds, row)) for row in rows] == [["c1", 95.0, True, 2.0], ['说"吧"', None, False, "=1+1"]]
