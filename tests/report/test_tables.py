@@ -40,3 +40,18 @@ def test_sheet_rows_are_what_the_csv_rows_read_back_give(rows):
     read_back = list(csv.reader(io.StringIO(text, newline="")))
     unquoted = [[c[1:] if c[:1] == "'" and csv_cell(c[1:]) == c else c for c in row] for row in read_back]
     assert [row_xml(kinds, text_cells(row)) for row in rows] == [row_xml(kinds, row) for row in unquoted]
+
+
+def test_sheet_rows_of_known_csv_rows():
+    from checker.report.sheet_rows import cell_kinds, row_xml
+
+    kinds = cell_kinds(["call_id", "score", "passed", "turn"])
+    assert kinds == ["s", "n", "b", "n"]
+    rows = [text_cells(["c1", 95.0, True, 2]), text_cells(['说"吧"', None, False, "=1+1"])]
+    assert _CsvText()(rows) == 'c1,95.0,true,2\r\n"说""吧""",,false,\'=1+1\r\n'  # the formula quoted with '
+    assert [row_xml(kinds, row) for row in rows] == [
+        '<c t="inlineStr"><is><t>c1</t></is></c><c><v>95.0</v></c><c t="b"><v>1</v></c><c><v>2</v></c>',
+        # in the workbook the formula is a typed string instead
+        '<c t="inlineStr"><is><t>说"吧"</t></is></c><c/><c t="b"><v>0</v></c>'
+        '<c t="inlineStr"><is><t xml:space="preserve">=1+1</t></is></c>',
+    ]
