@@ -13,7 +13,7 @@ from checker.scheme import load_scheme
 from .conftest import ROOT, scheme_from
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from synth import synthetic_calls  # noqa: E402
+from synth import synthetic_calls
 
 BATCH = 32  # what the audit hands `audit_calls`
 

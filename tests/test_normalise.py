@@ -1,6 +1,7 @@
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
-from checker.normalise import normalise, normalise_phrase
+from checker.normalise import SEPARATOR, compact_of, normalise, normalise_call, normalise_joined, normalise_phrase
 
 
 def test_traditional_full_width_and_case_are_normalised():
@@ -35,10 +36,6 @@ def test_zero_width_space_is_ignored_inside_phrases():
     n = normalise("您\u200b好")
     assert n.compact == "您好"
 
-
-from hypothesis import example, given, settings, strategies as st
-
-from checker.normalise import SEPARATOR, compact_of, normalise_call, normalise_joined
 
 # Simplified and traditional Han, full-width forms, punctuation, Latin, digits, an expanding
 # character (㈱) and the joining separator itself.

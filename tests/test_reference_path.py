@@ -14,7 +14,7 @@ from checker.scheme import load_scheme
 from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from synth import synthetic_calls  # noqa: E402
+from synth import synthetic_calls
 
 
 @pytest.fixture(scope="module")

@@ -109,7 +109,7 @@ def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
             return InputError(raw.source, raw.line, f"not UTF-8 text at byte {exc.start + 1} of the line")
         try:
             record = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except json.JSONDecodeError:
             # Parsed again without its line ending, so that a line cut short breaks at its end.
             try:
                 json.loads(text.rstrip("\r\n"))
