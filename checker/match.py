@@ -215,8 +215,8 @@ class PhraseBook:
             m = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found)).reshape(-1, 3)
             m = m[(m[:, 1] & 1) == 0]  # a match on an odd byte straddles two characters
             positions = joined.positions
-            begins = positions.take(m[:, 1] >> 1)  # type: ignore[union-attr]
-            ends = positions.take((m[:, 2] >> 1) - 1) + 1  # type: ignore[union-attr]
+            begins = positions.take(m[:, 1] >> 1)  # type: ignore[attr-defined]  # a numpy array on the UTF-16 path
+            ends = positions.take((m[:, 2] >> 1) - 1) + 1  # type: ignore[attr-defined]  # as above
             if starts is None:
                 starts = np.asarray(offsets)
             turns = np.searchsorted(starts, begins, side="right") - 1

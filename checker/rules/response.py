@@ -94,6 +94,7 @@ class ResponseRule(Rule):
         expect = self.config.expect  # type: ignore[attr-defined]
         turns = ctx.call.turns
         n, speakers = len(turns), turns.speakers
+        following: range | list[int]
         if expect.within_turns is not None:
             following = range(trigger + 1, min(n, trigger + 1 + expect.within_turns))
         else:
@@ -109,7 +110,7 @@ class ResponseRule(Rule):
         turns = ctx.call.turns
         if expect.within_turns is not None:
             return trigger + expect.within_turns <= len(turns) - 1
-        return max(turns.ends) >= turns.ends[trigger] + expect.within_seconds - 1e-6  # type: ignore[type-var, operator]
+        return max(turns.ends) >= turns.ends[trigger] + expect.within_seconds - 1e-6  # type: ignore[type-var]  # timed calls only (the gate): no end is None
 
     def _finding(self, ctx: CallContext, hit: Hit, candidates: list[int]) -> Finding:
         expect = self.config.expect  # type: ignore[attr-defined]
