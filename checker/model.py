@@ -72,7 +72,7 @@ class Turns(Sequence):
         out = cls([t.speaker for t in turns], [t.text for t in turns], [t.start for t in turns],
                   [t.end for t in turns], [t.line for t in turns] if any(t.line is not None for t in turns) else None,
                   [t.extra for t in turns] if any(t.extra for t in turns) else None)
-        out._made = made  # type: ignore[assignment]
+        out._made = made  # type: ignore[assignment]  # the cache holds Turn | None; all are made here
         return out
 
     @property

@@ -559,7 +559,7 @@ def _key_lines(text: str | None, key: str, count: int) -> list[int | None]:
         spelled = re.sub(r"(?<=[a-z])(?=[A-Z])", "_?", key)  # BeginTime, beginTime or begin_time
         lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(rf'"{spelled}"\s*:', text, re.IGNORECASE)]
         if len(lines) == count:
-            return lines  # type: ignore[return-value]
+            return lines  # type: ignore[return-value]  # list is invariant: list[int] where list[int | None] is declared
     return [None] * count
 
 
