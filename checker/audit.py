@@ -32,6 +32,7 @@ from .report.base import RenderedRun, elide_turns, rendered_items
 from .resume import Journal, Leftover, check_compatible, find_leftover, fingerprint, leftover_folders, remove_folder, replay
 from .scheme import Scheme, load_scheme
 from .report.dashboard import preload_templates
+from .rules.phrases import preload_matchers
 from .segment import preload_dictionary
 
 __all__ = ["AuditSummary", "run_audit", "audit_stream"]
@@ -368,6 +369,7 @@ def _preload(scheme: Scheme, segmenter: str | None) -> None:
     ]
     rendered_items(audit_calls(warm, scheme, segmenter), scheme, ReportOptions())  # the batch path, as the audit runs it
     preload_dictionary()
+    preload_matchers()
     preload_templates()
     _WORKER["warm"] = scheme
 

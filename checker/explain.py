@@ -186,6 +186,7 @@ def _note(f: Finding, times: int, look: _Look, width: int) -> Text:
     what = Text(f.message)
     if f.matched:
         what.append(f"「{f.matched}」", style=look.finding_style(f))
+    _how(what, f)
     if times > 1:
         what.append(f" ×{times}", style="dim")
     out = _hanging(Text("↳ ", style="dim"), what, width)
@@ -193,6 +194,12 @@ def _note(f: Finding, times: int, look: _Look, width: int) -> Text:
         out.append("\n")
         out.append_text(_hanging(Text("  → ", style="green"), Text(f.suggest, style="green"), width))
     return out
+
+
+def _how(what: Text, f: Finding) -> None:
+    """How the quoted text matched, when not literally (SPEC `how`): 「公号」（homophone）."""
+    if f.how and f.how != "exact":
+        what.append(f"（{f.how}）", style="dim")
 
 
 def _hanging(lead: Text, body: Text, width: int) -> Text:
@@ -285,6 +292,7 @@ def _call_level(result: CallResult, look: _Look, width: int) -> list[RenderableT
         what.append(f"  {f.message}")
         if f.matched:
             what.append(f"「{f.matched}」", style=look.finding_style(f))
+        _how(what, f)
         text = fold(what, max(12, width - cost_w - 2))
         if f.suggest:
             text.append("\n")

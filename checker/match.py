@@ -319,6 +319,11 @@ class TurnView:
             found = self._words[key] = spans
         return found
 
+    def is_word(self, begin: int, end: int) -> bool:
+        """Whether [begin, end) of the normalised text is on word boundaries (SPEC "Matching"):
+        the rule `words` applies to a key's occurrences, for a span found another way."""
+        return self._edges(begin, end) or self._boundaries().is_word(begin, end)
+
     def _boundaries(self) -> TextBoundaries:
         if self._bounds is None:
             self._bounds = self.segmenter.boundaries(self._normalised, self._blocks)  # type: ignore[arg-type]  # as above

@@ -197,6 +197,7 @@ class Finding:
     deduct: float = 0.0  # what this finding costs after per-rule and section caps
     fatal: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    how: str = ""  # how the text matched: exact, homophone, similar, pattern, entity ("": no text)
 
     @property
     def sort_key(self) -> tuple:
@@ -220,6 +221,7 @@ class Finding:
             "suggest": self.suggest,
             "deduct": self.deduct,
             "fatal": self.fatal,
+            "how": self.how,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -240,7 +242,7 @@ class Finding:
 
 _FINDING_FIELDS = (
     "call_id", "agent_id", "rule_id", "kind", "section", "severity", "message", "turn", "speaker", "start",
-    "matched", "span", "excerpt", "suggest", "deduct", "fatal", "details",
+    "matched", "span", "excerpt", "suggest", "deduct", "fatal", "details", "how",
 )
 
 

@@ -36,6 +36,7 @@ KIND_SUMMARY = {
 # Keys shown in the rule's fact list or phrase tables, not again under "other keys".
 _SHOWN = set(RuleConfig.model_fields) | {
     "phrases", "regex", "exceptions", "dialects", "markers", "min_markers", "mode", "stage",
+    "patterns", "similar", "entities", "tolerance",
     "min_count", "min_distinct", "conditions", "fires_when", "evidence"}
 
 
@@ -162,6 +163,10 @@ def _looks_for(rule: Rule, lexicons: dict[str, list[Any]]) -> list[str]:
             for p, _, lex in rows:
                 groups.setdefault(lex, []).append(p)
             out += [f"- {f'`{lex}`: ' if lex else ''}{'、'.join(ps)}" for lex, ps in groups.items()]
+    if getattr(c, "tolerance", "exact") == "homophone":
+        out += ["", "Tolerance `homophone`: a phrase also matches text that reads the same in toneless pinyin, "
+                "on word boundaries (工号 ~ 公号)."]
+    out += matching_v2(c)
     regex = getattr(c, "regex", None) or []
     if regex:
         out += ["", "Regex (on the normalised text, no boundary check):", ""]
@@ -191,6 +196,25 @@ def _looks_for(rule: Rule, lexicons: dict[str, list[Any]]) -> list[str]:
     if stage:
         stages = [stage] if isinstance(stage, str) else list(stage)
         out += ["", "Script stages: " + ", ".join(f"`{s}`" for s in stages)]
+    return out
+
+
+def matching_v2(c: Any) -> list[str]:
+    """The `patterns`, `similar` and `entities` of a phrase set, as Markdown lines."""
+    import json
+
+    out: list[str] = []
+    patterns = getattr(c, "patterns", None) or []
+    if patterns:
+        out += ["", "Token patterns (spaCy `Matcher` on the jieba POS tagger's tokens of the normalised text):", ""]
+        out += [f"- `{_cell(json.dumps(p, ensure_ascii=False))}`" for p in patterns]
+    similar = getattr(c, "similar", None)
+    if similar is not None:
+        out += ["", f"Similar sentences (character-bigram Dice ≥ {_num(similar.min_score)} against any of):", ""]
+        out += [f"- {_cell(e)}" for e in similar.examples]
+    entities = getattr(c, "entities", None) or []
+    if entities:
+        out += ["", "Entities (not held to word boundaries): " + "、".join(f"`{e}`" for e in entities)]
     return out
 
 
@@ -291,7 +315,7 @@ def _phrase_suggest(item: Any) -> str | None:
 def _prune(value: Any) -> Any:
     """Drop empty and unset keys (recursively) and write 10.0 as 10: what a person would write."""
     if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
+        pruned = {k: _prune(v) for k, v in value.items() if not (k == "tolerance" and v == "exact")}
         return {k: v for k, v in pruned.items() if v not in (None, [], {})}
     if isinstance(value, list):
         return [_prune(v) for v in value]

@@ -23,7 +23,7 @@ from .sheet_rows import SHEET_FILES, SheetFile, cell_kinds, row_xml
 
 FINDING_COLUMNS = [
     "call_id", "agent_id", "rule_id", "kind", "section", "severity", "turn", "speaker", "start",
-    "matched", "excerpt", "message", "suggest", "deduct", "fatal",
+    "matched", "excerpt", "message", "suggest", "deduct", "fatal", "how",
 ]
 ERROR_COLUMNS = ["file", "line", "call_id", "reason"]
 

@@ -428,8 +428,10 @@ class Rule:
         suggest: str | None = None,
         message: str | None = None,
         details: dict[str, Any] | None = None,
+        how: str | None = None,
     ) -> Finding:
-        """A finding of this rule; `span` is in the turn's normalised text and is quoted as written."""
+        """A finding of this rule; `span` is in the turn's normalised text and is quoted as written.
+        `how` it matched defaults to "exact" for a quoted span, "" for none."""
         call = ctx.call
         turns = call.turns
         text = turns.texts[turn] if turn is not None else None
@@ -458,6 +460,7 @@ class Rule:
             deduct=self.config.deduct,
             fatal=self.config.fatal,
             details=details or {},
+            how=how if how is not None else ("exact" if span is not None else ""),
         )
 
 

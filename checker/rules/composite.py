@@ -219,7 +219,8 @@ class CompositeRule(Rule):
             if truth[name] and found[name]:
                 hit = found[name][0]
                 details["evidence"] = name
-                return [self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), message=message, details=details)]
+                return [self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), message=message, details=details,
+                                     how=hit.how)]
         return [self.finding(ctx, message=message, details=details)]
 
     # -- scheme checks ----------------------------------------------------------------------

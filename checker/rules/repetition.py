@@ -87,5 +87,6 @@ class RepetitionRule(Rule):
                     ctx, turn=i, span=(0, len(ctx.norm_text(i))),
                     message=f"{cfg.message}（与第 {j} 轮相似度 {score:.2f}）",
                     details={"repeats_turn": j, "score": round(score, 3)},
+                    how="similar",  # a whole turn close to an earlier one, by the same Dice score
                 ))
         return out

@@ -124,4 +124,5 @@ class ResponseRule(Rule):
             turn=hit.turn,
             span=(hit.begin, hit.end),
             details={**limit, "looked_at_turns": candidates},
+            how=hit.how,
         )

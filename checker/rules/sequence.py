@@ -89,5 +89,5 @@ class SequenceRule(Rule):
         message = f"{self.config.message}（{'；'.join(problems)}）"
         if out_of_order:
             hit = out_of_order[0][1]
-            return [self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), message=message, details=details)]
+            return [self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), message=message, details=details, how=hit.how)]
         return [self.finding(ctx, message=message, details=details)]

@@ -138,7 +138,7 @@ def test_findings_beyond_the_row_limit_are_cut_with_a_note(report, scheme, resul
     notes = [r[0] for r in wb.get_sheet_by_name("Summary").to_python() if "上限" in str(r[0])]
     assert notes and f"共 {total} 条" in notes[0] and "前 5 条" in notes[0]
     ws = openpyxl.load_workbook(out / "report.xlsx")["Findings"]
-    assert ws.auto_filter.ref == "A1:O6"
+    assert ws.auto_filter.ref == "A1:P6"  # the 16 finding columns, `how` last
 
 
 def test_workbook_written_aside_with_jobs_is_the_same(scheme, results, tmp_path):
