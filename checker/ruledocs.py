@@ -295,7 +295,8 @@ def _expectation(ex) -> str:
         parts.append(f"{ex.count} finding(s)")
     if ex.matched is not None:
         matched = [ex.matched] if isinstance(ex.matched, str) else ex.matched
-        parts.append("matched " + "、".join(f"“{m}”" for m in matched))
+        # "" is the quote of a finding on a missing phrase or on the call as a whole
+        parts.append("matched " + "、".join(f"“{m}”" if m else "no text" for m in matched))
     if ex.suggest is not None:
         parts.append(f"suggests “{ex.suggest}”")
     if ex.turn is not None:
