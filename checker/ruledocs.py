@@ -179,7 +179,7 @@ def _looks_for(rule: Rule, lexicons: dict[str, list[Any]]) -> list[str]:
         mode = getattr(c, "mode", "any")
         what = ("only when the customer's turns, together, show the same dialect (the agent followed the customer)"
                 if mode == "switch" else "on any turn of the speaker")
-        out += ["", f"Dialects (a turn with at least {_num(c.min_markers)} distinct markers; mode `{mode}`: {what}):", ""]
+        out += ["", f"Dialects (a turn with at least {_num(getattr(c, 'min_markers', 2))} distinct markers; mode `{mode}`: {what}):", ""]
         for d in dialects or []:
             label = d.title if d.name != "custom" else "custom markers"
             listed = "" if d.name != "custom" else ": " + "、".join(m.text for m in d.markers)
