@@ -83,7 +83,7 @@ def synthetic_calls(count: int, seed: int = 7, turns: int = 45, timestamps: bool
             turn = {"speaker": speaker, "text": text.format(n=n if n is not None else rng.randint(1000, 9999))}
             if timestamps:
                 turn["start"], turn["end"] = round(t, 2), round(t + dur, 2)
-            out.append(turn)
+            out.append(turn)  # noqa: B023 - say() is only called within this loop turn, on this call's list
             t += dur + rng.uniform(0.2, 2.5)
 
         # Most calls are clean; some have one or two slips; a few are bad — as on a real floor.

@@ -103,7 +103,7 @@ def read_labels(path: Path) -> list[Label]:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        cells = {name: (row[at].strip() if at < len(row) else "") for name, at in where.items()}  # type: ignore[operator]
+        cells = {name: (row[at].strip() if at < len(row) else "") for name, at in where.items()}  # type: ignore[operator]  # no None left: a missing column was reported above
         if not cells["call_id"] or not cells["rule_id"]:
             problems.append(f"{path}:{line}: a label needs a call_id and a rule_id")
             continue

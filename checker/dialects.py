@@ -117,7 +117,7 @@ def flag_dialect(
     """For each text, the markers (as written) of a `dialect` rule with mode any that fires on it
     as one turn; an empty list where it does not fire. What benchmarks and tests measure."""
     from .engine import evaluate_call
-    from .model import Call, Turn
+    from .model import Call, Turn, Turns
     from .scheme import load_scheme_text
 
     scheme = load_scheme_text(
@@ -129,6 +129,6 @@ def flag_dialect(
     )
     out = []
     for i, text in enumerate(texts):
-        findings, _, _ = evaluate_call(Call(f"t{i}", (Turn("agent", text),)), scheme)
+        findings, _, _ = evaluate_call(Call(f"t{i}", Turns.of((Turn("agent", text),))), scheme)
         out.append([m for f in findings for m in f.details["markers"]])
     return out

@@ -121,7 +121,7 @@ def _transcript(result: CallResult, look: _Look, width: int) -> RenderableType:
         speaker = Text(SPEAKER_LABELS.get(turn.speaker, turn.speaker), style="bold" if turn.speaker == AGENT else "")
         # Turns are numbered for people, from 1 (第N轮 on the coaching pages, 轮次 in report.xlsx);
         # findings.jsonl/csv keep the SPEC's 0-based `turn`.
-        row: list[RenderableType] = [str(i + 1)] + ([_clock(turn.start)] if timed else []) + [speaker]
+        row: list[RenderableType] = [str(i + 1), *([_clock(turn.start)] if timed else []), speaker]
         row.append(fold(_marked_text(turn.text, findings, look), text_w))
         if margin_w:
             row.append(margins.get(i, ""))

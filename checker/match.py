@@ -125,7 +125,7 @@ class PhraseBook:
             if not self._keys:
                 return []
             self.build()
-        return self._automaton.find_matches_as_indexes(compact, overlapping=True)  # type: ignore[union-attr]
+        return self._automaton.find_matches_as_indexes(compact, overlapping=True)  # type: ignore[union-attr]  # build() has just set the automaton
 
     def _matches_utf16(self, data: bytes) -> list[tuple[int, int, int]]:
         """Every occurrence in the UTF-16-LE bytes of a compact text with no character outside the
@@ -193,9 +193,9 @@ class PhraseBook:
             spans = turn.get(key)
             if spans is None:
                 turn[key] = [(begin, end)]
-                turns = index.get(key)  # type: ignore[union-attr]
+                turns = index.get(key)  # type: ignore[union-attr]  # set whenever there are rows: sizes is not empty then
                 if turns is None:
-                    index[key] = [i - lo]  # type: ignore[index]
+                    index[key] = [i - lo]  # type: ignore[index]  # as above
                 else:
                     turns.append(i - lo)
             else:
@@ -215,8 +215,8 @@ class PhraseBook:
             m = np.fromiter(chain.from_iterable(found), dtype=np.int64, count=3 * len(found)).reshape(-1, 3)
             m = m[(m[:, 1] & 1) == 0]  # a match on an odd byte straddles two characters
             positions = joined.positions
-            begins = positions.take(m[:, 1] >> 1)  # type: ignore[union-attr]
-            ends = positions.take((m[:, 2] >> 1) - 1) + 1  # type: ignore[union-attr]
+            begins = positions.take(m[:, 1] >> 1)  # type: ignore[attr-defined]  # a numpy array on the UTF-16 path
+            ends = positions.take((m[:, 2] >> 1) - 1) + 1  # type: ignore[attr-defined]  # as above
             if starts is None:
                 starts = np.asarray(offsets)
             turns = np.searchsorted(starts, begins, side="right") - 1
@@ -267,7 +267,7 @@ class TurnView:
             norm = normalise(text)
         self._norm = norm
         self._normalised = norm.text if norm is not None else normalised
-        self._hits = hits if hits is not None else book.spans_in(norm)  # type: ignore[arg-type]
+        self._hits = hits if hits is not None else book.spans_in(norm)  # type: ignore[arg-type]  # one of norm and normalised is given, so norm is set here
         self._words: dict[str, list[tuple[int, int]]] = {}
         self._bounds: TextBoundaries | None = None
         self._blocks = blocks
@@ -284,7 +284,7 @@ class TurnView:
     @property
     def norm(self) -> NormalText:
         if self._norm is None:
-            self._norm = NormalText(self.text, self._normalised, None)  # type: ignore[arg-type]
+            self._norm = NormalText(self.text, self._normalised, None)  # type: ignore[arg-type]  # _normalised is set whenever _norm is not
         return self._norm
 
     def occurrences(self, key: str) -> list[tuple[int, int]]:
@@ -326,7 +326,7 @@ class TurnView:
 
     def _boundaries(self) -> TextBoundaries:
         if self._bounds is None:
-            self._bounds = self.segmenter.boundaries(self._normalised, self._blocks)  # type: ignore[arg-type]
+            self._bounds = self.segmenter.boundaries(self._normalised, self._blocks)  # type: ignore[arg-type]  # as above
         return self._bounds
 
     def has_match(self, entries: "Entries") -> bool:
@@ -336,7 +336,7 @@ class TurnView:
 
     def matches(self, entries: "Entries") -> list[Match]:
         """Every unhidden word match of the phrases of `entries`, overlapping ones included."""
-        return self._matches(entries, False)  # type: ignore[return-value]
+        return self._matches(entries, False)  # type: ignore[return-value]  # with first_only False, _matches returns the list
 
     def _matches(self, entries: "Entries", first: bool) -> "list[Match] | bool":
         """The one matching loop of `matches` and `has_match`: with `first`, True as soon as a

@@ -72,7 +72,7 @@ class Turns(Sequence):
         out = cls([t.speaker for t in turns], [t.text for t in turns], [t.start for t in turns],
                   [t.end for t in turns], [t.line for t in turns] if any(t.line is not None for t in turns) else None,
                   [t.extra for t in turns] if any(t.extra for t in turns) else None)
-        out._made = made  # type: ignore[assignment]
+        out._made = made  # type: ignore[assignment]  # the cache holds Turn | None; all are made here
         return out
 
     @property
@@ -86,7 +86,7 @@ class Turns(Sequence):
     def __len__(self) -> int:
         return len(self.texts)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(len(self.texts))))
         made = self._made
@@ -127,7 +127,7 @@ class Turns(Sequence):
 @dataclass(frozen=True)
 class Call:
     call_id: str
-    turns: "Turns | tuple[Turn, ...]"  # always a Turns once made
+    turns: Turns  # a tuple of Turn objects is made a Turns (__post_init__)
     agent_id: str | None = None
     agent_name: str | None = None
     team: str | None = None
@@ -143,7 +143,7 @@ class Call:
 
     @property
     def has_timestamps(self) -> bool:
-        return self.turns.timed  # type: ignore[attr-defined]
+        return self.turns.timed
 
     def field_value(self, name: str) -> Any:
         """A call field or, failing that, a metadata value: what `when_meta` and `metadata` read."""
@@ -168,7 +168,7 @@ class Call:
         """The call of `data`; `turns` stands in for the turns when `data` was written without them."""
         if turns is None:
             turns = tuple(Turn.from_json(t) for t in data.get("turns", ()))
-        return cls(data["call_id"], turns, data.get("agent_id"), data.get("agent_name"), data.get("team"),
+        return cls(data["call_id"], Turns.of(turns), data.get("agent_id"), data.get("agent_name"), data.get("team"),
                    data.get("started_at"), data.get("direction"), dict(data.get("metadata") or {}),
                    data.get("source"), data.get("line"))
 

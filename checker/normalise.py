@@ -209,7 +209,7 @@ def alnum_counts(joined: JoinedText, offsets: list[int], texts: list[str], start
     import numpy as np
 
     lo, hi = offsets[0], offsets[-1] + len(texts[-1])
-    codes = codes[lo:hi]  # type: ignore[index]
+    codes = codes[lo:hi]  # type: ignore[index]  # a numpy array, typed object to keep numpy off the import path
     starts = np.asarray(offsets) if starts is None else starts
     if lo:
         starts = starts - lo

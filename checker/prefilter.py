@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 
 try:  # Python 3.11+
-    from re import _constants as _c, _parser as _p  # type: ignore[attr-defined]
+    from re import _constants as _c, _parser as _p  # type: ignore[attr-defined]  # private modules: no stubs
 except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+    import sre_constants as _c
+    import sre_parse as _p
 
 __all__ = ["literal_factors"]
 

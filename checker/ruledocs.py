@@ -179,7 +179,7 @@ def _looks_for(rule: Rule, lexicons: dict[str, list[Any]]) -> list[str]:
         mode = getattr(c, "mode", "any")
         what = ("only when the customer's turns, together, show the same dialect (the agent followed the customer)"
                 if mode == "switch" else "on any turn of the speaker")
-        out += ["", f"Dialects (a turn with at least {_num(c.min_markers)} distinct markers; mode `{mode}`: {what}):", ""]
+        out += ["", f"Dialects (a turn with at least {_num(getattr(c, 'min_markers', 2))} distinct markers; mode `{mode}`: {what}):", ""]
         for d in dialects or []:
             label = d.title if d.name != "custom" else "custom markers"
             listed = "" if d.name != "custom" else ": " + "、".join(m.text for m in d.markers)
@@ -295,7 +295,8 @@ def _expectation(ex) -> str:
         parts.append(f"{ex.count} finding(s)")
     if ex.matched is not None:
         matched = [ex.matched] if isinstance(ex.matched, str) else ex.matched
-        parts.append("matched " + "、".join(f"“{m}”" for m in matched))
+        # "" is the quote of a finding on a missing phrase or on the call as a whole
+        parts.append("matched " + "、".join(f"“{m}”" if m else "no text" for m in matched))
     if ex.suggest is not None:
         parts.append(f"suggests “{ex.suggest}”")
     if ex.turn is not None:

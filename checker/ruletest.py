@@ -91,7 +91,8 @@ def check_example(scheme: Scheme, rule: Rule, index: int, ex: Example, segmenter
     if ex.matched is not None:
         want = [ex.matched] if isinstance(ex.matched, str) else list(ex.matched)
         got = [f.matched for f in findings]
-        if got[: len(want)] != want:
+        # All of them, in order: a prefix would let an example holding two phrases pass on either.
+        if got != want:
             problems.append(f"expected matched {want}, got {got}")
     if ex.suggest is not None:
         got_s = findings[0].suggest if findings else None

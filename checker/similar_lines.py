@@ -28,7 +28,7 @@ _SENTENCE_END = re.compile(r"[。！？；!?;\r\n]+")
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """[begin, end) of each sentence of a normalised text: cut at sentence ends and line ends,
     spaces trimmed, empty ones dropped."""
-    out = []
+    out: list[tuple[int, int]] = []
     at = 0
     for m in _SENTENCE_END.finditer(text):
         _add(text, at, m.start(), out)
@@ -57,7 +57,7 @@ class SimilarLines:
         self.need = [math.ceil(min_score * n / (2 - min_score) - 1e-9) for n in self.sizes]
         self._least = min(self.need)
         self.vocabulary = sorted({k for g in self.grams for k in g})
-        self._finder = None  # the automaton of `vocabulary`, made on first use (not pickled)
+        self._finder: ahocorasick_rs.AhoCorasick | None = None  # the automaton of `vocabulary`, made on first use (not pickled)
 
     def __getstate__(self):
         return {**self.__dict__, "_finder": None}

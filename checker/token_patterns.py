@@ -190,7 +190,7 @@ class PatternSet:
 
     def __init__(self, patterns: list[list[dict]]):
         self.patterns = [list(p) for p in patterns]
-        self._matcher = None
+        self._matcher: Any = None  # spacy's Matcher, made on first use (spaCy is imported then)
 
     def __getstate__(self):
         return {"patterns": self.patterns, "_matcher": None}

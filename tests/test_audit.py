@@ -118,6 +118,14 @@ def test_parallel_output_is_identical_to_serial(workspace):
         run(["audit", str(calls), "--rules", str(workspace / "rules.yaml"), "--out", str(out), "--jobs", jobs])
         outs.append({str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()})
     assert outs[0] == outs[1]
+    # … and it is the right output: 喂，说吧 misses the greeting and says 说吧 (-10), 您好，请讲 is
+    # clean, 您好，这个我不能办 says 我不能 (-5); 50 calls of each.
+    rows = {r["call_id"]: r for r in read_csv(workspace / "out2" / "calls.csv")}
+    assert [(rows[c]["score"], rows[c]["findings"]) for c in ("p0", "p1", "p2", "p149")] == [
+        ("90.0", "2"), ("100.0", "0"), ("95.0", "1"), ("95.0", "1")]
+    findings = [f for f in read_csv(workspace / "out2" / "findings.csv") if f["call_id"].startswith("p")]
+    assert sorted({(f["rule_id"], f["matched"]) for f in findings}) == [("greet", ""), ("taboo", "我不能"), ("taboo", "说吧")]
+    assert len(findings) == 150
 
 
 def test_duplicate_call_ids_are_rejected_not_audited_twice(workspace):

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from checker.cli import main
 from checker.diff import diff_calls, diff_paths, load_pair, render_json, render_markdown, render_text
 from checker.engine import audit_calls
-from checker.read import parse_text, read_paths
+from checker.read import read_paths
 from checker.model import Call
 from checker.scheme import load_scheme
 
@@ -282,7 +282,10 @@ def test_readme_worked_example(tmp_path):
     scheme.write_text(text.replace(before, after), encoding="utf-8")
     d = diff_paths([ROOT / "transcripts"], *load_pair(ROOT / "qa_rules", changed), old_name="HEAD:qa_rules", new_name="qa_rules")
     real = render_markdown(d)
-    rows = lambda md: [l for l in md.splitlines() if l.startswith("| `")]  # flipped calls and rules
+
+    def rows(md):  # flipped calls and rules
+        return [line for line in md.splitlines() if line.startswith("| `")]
+
     assert rows(real) == rows(shown)
     assert "- rule complaint-apology: when.phrases +什么态度 +怎么这么说话 +找了半天" in shown
 

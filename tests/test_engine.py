@@ -13,7 +13,7 @@ from checker.scheme import load_scheme
 from .conftest import ROOT, scheme_from
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from synth import synthetic_calls  # noqa: E402
+from synth import synthetic_calls
 
 BATCH = 32  # what the audit hands `audit_calls`
 
@@ -113,9 +113,13 @@ rules:
 
 def test_batch_with_a_compatibility_ideograph_next_to_an_emoji():
     scheme = scheme_from(SLIP)
-    calls = [Call("compat", (Turn("agent", "好的，说\ufad0吧"),)), Call("emoji", (Turn("agent", "您好😀"),))]
+    calls = [Call("compat", (Turn("agent", "好的，说\ufad0吧"),)), Call("emoji", (Turn("agent", "您好😀"),)),
+             Call("fires", (Turn("agent", "好的😀说吧"),))]
     alone = [audit_call(c, scheme) for c in calls]
     assert result_records(audit_calls(calls, scheme)) == result_records(alone)
+    # U+FAD0 normalises to U+22844, not a character of 说吧: only the third call holds the phrase.
+    assert [[(f.matched, f.turn) for f in r.findings] for r in alone] == [[], [], [("说吧", 0)]]
+    assert [r.score for r in alone] == [100, 100, 95]
 
 
 def test_spans_are_plain_ints_on_every_path(scheme):

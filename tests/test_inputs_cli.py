@@ -3,7 +3,6 @@ other files, GBK exports, Chinese headers, and no ./qa_rules in the working dire
 from __future__ import annotations
 
 import csv
-import textwrap
 from pathlib import Path
 
 import pytest

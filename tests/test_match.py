@@ -228,25 +228,29 @@ def test_utf16_scan_equals_the_text_scan(phrases, texts):
 ASTRAL = ["😀", "\U00020000", "\U0001F44D", "\U00010400"]  # emoji, CJK Ext. B, 👍, Deseret 𐐀
 
 
-@pytest.mark.parametrize("texts", [
-    ["😀您好😀", "说吧"],
-    ["您😀好", "𠀀说吧𠀀"],  # an emoji is a symbol (skipped inside a phrase); 𠀀 is a letter
-    ["您\U00020000好", "好的👍说吧"],
-    ["😀", "您好", "\U00010400说吧"],
-    ["說吧😀", "ＯＫ😀您好"],  # traditional and full-width next to an emoji
+@pytest.mark.parametrize("texts, quoted", [
+    (["😀您好😀", "说吧"], [["您好"], ["说吧"]]),
+    # an emoji is a symbol (skipped inside a phrase); 𠀀 is a letter
+    (["您😀好", "𠀀说吧𠀀"], [["您😀好"], ["说吧"]]),
+    (["您\U00020000好", "好的👍说吧"], [[], ["说吧"]]),
+    (["😀", "您好", "\U00010400说吧"], [[], ["您好"], ["说吧"]]),
+    (["說吧😀", "ＯＫ😀您好"], [["說吧"], ["ＯＫ", "您好"]]),  # traditional and full-width next to an emoji
 ])
-def test_astral_characters_around_a_phrase_same_hits(texts):
+def test_astral_characters_around_a_phrase_same_hits(texts, quoted):
     book = book_of("您好", "说吧", "ok")
     fast, ctx = context_hits(book, texts, vectorised=True)
     slow, _ = context_hits(book, texts, vectorised=False)
     assert fast == slow == one_by_one_hits(book, texts)
-    assert any(fast)  # something was found
+    found_quotes = []
     for i, found in enumerate(fast):
+        found_quotes.append([])
         for key, spans in found.items():
             for b, e in spans:
                 view = ctx.view(i)
                 ob, oe = view.original(b, e)
                 assert normalise(texts[i][ob:oe]).compact == key
+                found_quotes[i].append(texts[i][ob:oe])
+    assert [sorted(q) for q in found_quotes] == [sorted(q) for q in quoted]
 
 
 def test_emoji_inside_a_phrase_is_skipped_and_quoted():

@@ -1,6 +1,7 @@
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
-from checker.normalise import normalise, normalise_phrase
+from checker.normalise import SEPARATOR, compact_of, normalise, normalise_call, normalise_joined, normalise_phrase
 
 
 def test_traditional_full_width_and_case_are_normalised():
@@ -35,10 +36,6 @@ def test_zero_width_space_is_ignored_inside_phrases():
     n = normalise("您\u200b好")
     assert n.compact == "您好"
 
-
-from hypothesis import example, given, settings, strategies as st
-
-from checker.normalise import SEPARATOR, compact_of, normalise_call, normalise_joined
 
 # Simplified and traditional Han, full-width forms, punctuation, Latin, digits, an expanding
 # character (㈱) and the joining separator itself.
@@ -91,19 +88,21 @@ def test_vectorised_call_normalisation_equals_the_regex_one(texts):
     assert_same_joined(texts)
 
 
-@pytest.mark.parametrize("texts", [
-    ["您好，請問有什麼可以幫您？", "說吧", "ＡＢＣ０１２ ok"],  # BMP only: the UTF-16 fast path
-    ["您好😀請問", "𠀀说吧"],  # outside the BMP: the general path
-    ["您好\uffff請問", "沈澱"],  # U+FFFF, where the clip puts the astral code points
-    ["㈱公司", "您好"],  # NFKC lengthens ㈱: None
-    ["您好" + SEPARATOR, "x"],  # the separator itself: None
-    ["", "", ""],  # empty turns
-    [""],
-    ["\u200b \u3000，。"],  # nothing but ignorable characters
-    ["乾隆", "小說吧", "abc"],
+@pytest.mark.parametrize("texts, compact", [
+    # BMP only: the UTF-16 fast path
+    (["您好，請問有什麼可以幫您？", "說吧", "ＡＢＣ０１２ ok"], ["您好请问有什么可以帮您", "说吧", "abc012ok"]),
+    (["您好😀請問", "𠀀说吧"], ["您好请问", "𠀀说吧"]),  # outside the BMP: the general path
+    (["您好\uffff請問", "沈澱"], ["您好\uffff请问", "沉淀"]),  # U+FFFF, where the clip puts the astral code points
+    (["㈱公司", "您好"], None),  # NFKC lengthens ㈱: None
+    (["您好" + SEPARATOR, "x"], None),  # the separator itself: None
+    (["", "", ""], ["", "", ""]),  # empty turns
+    ([""], [""]),
+    (["\u200b \u3000，。"], [""]),  # nothing but ignorable characters
+    (["乾隆", "小說吧", "abc"], ["乾隆", "小说吧", "abc"]),
 ])
-def test_vectorised_call_normalisation_examples(texts):
-    assert_same_joined(texts)
+def test_vectorised_call_normalisation_examples(texts, compact):
+    joined = assert_same_joined(texts)
+    assert (joined.compact.split(SEPARATOR) if joined is not None else None) == compact
 
 
 def test_vectorised_fast_path_keeps_utf16_bytes_of_the_compact_text():

@@ -14,7 +14,7 @@ from checker.scheme import load_scheme
 from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from synth import synthetic_calls  # noqa: E402
+from synth import synthetic_calls
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,13 @@ def test_sample_calls(scheme):
     calls = [c for c in audit_stream([ROOT / "transcripts"], scheme, ROOT / "qa_rules") if not isinstance(c, InputError)]
     results = compare([r.call for r in calls], scheme)
     assert sum(len(r.findings) for r in results) > 30
+    assert len(results) == 49
+    by_id = {r.call.call_id: r for r in results}
+    # the callback that opens with 您好像 (您/好像: no greeting) and names no 工号, at 13:00 (outside the callback hours)
+    assert [(f.rule_id, f.turn) for f in by_id["c-20261112-002"].findings] == [
+        ("opening-greeting", 0), ("opening-self-id", 0), ("callback-hours", None)]
+    abuse = by_id["c-20261112-001"]  # 你有病吧 in turn 8: fatal
+    assert abuse.score == 0 and ("abuse", "你有病", 8) in [(f.rule_id, f.matched, f.turn) for f in abuse.findings]
 
 
 def test_generated_calls(scheme):

@@ -195,7 +195,7 @@ def test_killed_subprocess_then_resume(tmp_path, how):
     except subprocess.TimeoutExpired:
         os.kill(proc.pid, signal.SIGABRT)
         _, err = proc.communicate(timeout=30)
-        raise AssertionError(err)
+        raise AssertionError(err) from None
     if how == signal.SIGTERM:
         assert proc.returncode == 130, err
         assert "interrupted after" in err

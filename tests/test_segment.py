@@ -64,6 +64,10 @@ def test_block_segmentation_equals_whole_text_segmentation(name):
     if name == "jieba":
         assert seg.tokens(text) == jieba.lcut(text)
     assert "".join(seg.tokens(text)) == text
+    # both segmenters, block by block, divide it as jieba divides the whole text
+    assert seg.tokens(text) == [
+        "您好", ",", "欢迎", "致电", "xx", "通信", ",", "工号", "1023", "为您服务", "。", "请问", "有", "什么",
+        "可以", "帮", "您", "?", " ", "我想查", " ", "5G", " ", "套餐"]
 
 
 # -- the block mask of the audit's vectorised path against the regex blocks ----------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Literal, overload
 
 from ..model import Call, InputError, SkippedFile
 from .roles import RecordError, RoleMap
@@ -54,6 +55,11 @@ def iter_files(paths: Iterable[Path | str]) -> Iterator[Path]:
     return (p for p in iter_inputs(paths, READERS, ignore=NOT_TRANSCRIPTS) if isinstance(p, Path))
 
 
+# Without `raw` no RawLine comes out: the overloads say so to the type checker.
+@overload
+def read_file(path: Path, roles: RoleMap, raw: Literal[False] = False) -> Iterator[Call | InputError]: ...
+@overload
+def read_file(path: Path, roles: RoleMap, raw: bool) -> Iterator[Call | InputError | RawLine]: ...
 def read_file(path: Path, roles: RoleMap, raw: bool = False) -> Iterator[Call | InputError | RawLine]:
     """The calls of one file; with `raw`, a JSON Lines file yields its lines unparsed (`RawLine`,
     one per call or error, for `parse_raw_line`) so that parsing can happen in a worker."""
@@ -78,6 +84,12 @@ def read_file(path: Path, roles: RoleMap, raw: bool = False) -> Iterator[Call | 
         yield InputError(str(path), exc.line, str(exc))
 
 
+@overload
+def read_paths(paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None,
+               raw: Literal[False] = False) -> Iterator[Call | InputError]: ...
+@overload
+def read_paths(paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None,
+               raw: bool = ...) -> Iterator[Call | InputError | RawLine]: ...
 def read_paths(
     paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None, raw: bool = False
 ) -> Iterator[Call | InputError | RawLine]:

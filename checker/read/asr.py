@@ -60,7 +60,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import AGENT, CUSTOMER, Call, Turn
+from ..model import AGENT, CUSTOMER, Call, Turn, Turns
 from .records import MAX_TURN_CHARS, check_direction, check_started_at, check_turn_text
 from .roles import RecordError, RoleMap
 from .text import parse_timestamp
@@ -196,7 +196,7 @@ def asr_call(
         metadata["asr_empty_sentences"] = empty
     return Call(
         call_id=str(call_id).strip(),
-        turns=turns,
+        turns=Turns.of(turns),
         agent_id=_opt_str(data.get("agent_id")),
         agent_name=_opt_str(data.get("agent_name")),
         team=_opt_str(data.get("team")),
@@ -559,7 +559,7 @@ def _key_lines(text: str | None, key: str, count: int) -> list[int | None]:
         spelled = re.sub(r"(?<=[a-z])(?=[A-Z])", "_?", key)  # BeginTime, beginTime or begin_time
         lines = [text.count("\n", 0, m.start()) + 1 for m in re.finditer(rf'"{spelled}"\s*:', text, re.IGNORECASE)]
         if len(lines) == count:
-            return lines  # type: ignore[return-value]
+            return lines  # type: ignore[return-value]  # list is invariant: list[int] where list[int | None] is declared
     return [None] * count
 
 

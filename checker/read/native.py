@@ -109,13 +109,14 @@ def parse_raw_line(raw: RawLine, roles: RoleMap) -> Call | InputError:
             return InputError(raw.source, raw.line, f"not UTF-8 text at byte {exc.start + 1} of the line")
         try:
             record = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except json.JSONDecodeError as first:
             # Parsed again without its line ending, so that a line cut short breaks at its end.
+            error = first
             try:
                 json.loads(text.rstrip("\r\n"))
             except json.JSONDecodeError as again:
-                exc = again
-            return InputError(raw.source, raw.line, _broken(exc, text.rstrip("\r\n"))[1])
+                error = again
+            return InputError(raw.source, raw.line, _broken(error, text.rstrip("\r\n"))[1])
         problem = _unpaired_surrogate(text, record)
         if problem:
             return InputError(raw.source, raw.line, problem)

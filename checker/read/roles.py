@@ -49,7 +49,7 @@ class RoleMap:
 
     def role(self, label: object, line: int | None = None) -> str:
         # Labels as written are mostly already normal ("agent", "坐席"): look them up first.
-        role = self.labels.get(label) if label.__class__ is str else None  # type: ignore[arg-type]
+        role = self.labels.get(label) if label.__class__ is str else None
         if role is not None:
             return role
         if not isinstance(label, str) or not label.strip():

@@ -132,9 +132,9 @@ def _row(values: dict[str, str], line: int, n_columns: int, n_cells: int) -> Met
         raise RecordError(f"{what} ({values['']!r})", line)
     fields = {k: values[k] for k in CALL_FIELDS if values.get(k)}
     if "started_at" in fields:
-        fields["started_at"] = check_started_at(fields["started_at"], line)  # type: ignore[assignment]
+        fields["started_at"] = check_started_at(fields["started_at"], line)  # type: ignore[assignment]  # a non-empty value comes back a str, never None
     if "direction" in fields:
-        fields["direction"] = check_direction(fields["direction"], line)  # type: ignore[assignment]
+        fields["direction"] = check_direction(fields["direction"], line)  # type: ignore[assignment]  # as above
     metadata = {k: v for k, v in values.items() if k and k != "call_id" and k not in CALL_FIELDS and v}
     return MetaRow(fields, metadata, line)
 

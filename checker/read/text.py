@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..model import Call, InputError, Turn
+from ..model import Call, InputError, Turn, Turns
 from .decode import find_bad_byte, has_bad_byte, read_decoded
 from .records import MAX_TURN_CHARS, check_direction, check_started_at, check_turn_text, turn_too_long
 from .roles import RecordError, RoleMap
@@ -74,7 +74,7 @@ def parse_text(text: str, roles: RoleMap, source: str = "<text>", default_id: st
         raise RecordError("no turns", None)
     return Call(
         call_id=fields.get("call_id") or default_id,
-        turns=tuple(turns),
+        turns=Turns.of(turns),
         agent_id=fields.get("agent_id") or None,
         agent_name=fields.get("agent_name") or None,
         team=fields.get("team") or None,

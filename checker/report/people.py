@@ -1,8 +1,8 @@
 """Customers' names and addresses in the texts reports show (excerpts, coaching examples,
 `qa-check explain`), masked like the numbers of `mask`: one `*` a character, length kept.
 
-Both come from jieba's part-of-speech tagger (`jieba.posseg`, the dictionary and HMM shipped with
-jieba; nothing fetched):
+Both come from jieba's part-of-speech tagging (rjieba's `tag`: jieba's dictionary, tags and HMM
+in Rust; nothing fetched):
 
 * **names** — a token tagged `nr` (person name) of 2–3 characters that begins with one of the
   common surnames below; the given name is masked, the surname kept (张伟 → 张*, 李明华 → 李**).
@@ -19,8 +19,8 @@ jieba; nothing fetched):
 Only texts where a name or an address may stand are tagged (`_GATE`, a regex: a surname after a
 cue such as 我是/我叫/机主/收件人/代表, a surname and two characters alone as a clause, a number
 with an address unit shortly after a place suffix), and each text once (`mask._mask` caches): most turns cost one regex
-search, and a batch without any such text never loads the tagger (jieba's dictionary and HMM:
-~4 s and ~130 MB, once a process). The false-mask rate is measured by `benchmarks/mask_eval.py`
+search, and a batch without any such text never loads the tagger (rjieba's dictionary, ~0.15 s
+once a process; jieba.posseg took ~2 s and was most of an audit of real calls). The false-mask rate is measured by `benchmarks/mask_eval.py`
 (README, "What you get").
 """
 from __future__ import annotations
@@ -146,9 +146,9 @@ def _is_name(text: str, begin: int, word: str) -> bool:
 
 def _common(word: str) -> bool:
     """An everyday word of jieba's dictionary (its frequency says so), not a name."""
-    import jieba
+    from ..segment import word_frequency
 
-    return (jieba.dt.FREQ.get(word) or 0) >= COMMON_WORD_FREQ
+    return word_frequency(word) >= COMMON_WORD_FREQ
 
 
 COMMON_WORD_FREQ = 100  # 谢谢 1,089, 明白 10,875; names in the dictionary: 刘建国 3, 李明华 3
@@ -157,12 +157,13 @@ _NOT_IN_NAMES = re.compile("[您你我他她它们的了吗呢吧啊哦嗯呀么
 
 
 def _tokens(text: str) -> list[tuple[int, str, str]]:
-    import jieba
-    import jieba.posseg
+    # rjieba's tagger: jieba's dictionary, tags and HMM in Rust, loaded in ~0.15 s where
+    # jieba.posseg takes ~2 s a process (its dictionary and its own HMM tables), which on real
+    # calls, where most batches hold a name somewhere, was most of the audit's time.
+    import rjieba
 
-    jieba.setLogLevel(60)  # no "Building prefix dict" banner on stderr
     out, at = [], 0
-    for pair in jieba.posseg.cut(text):
-        out.append((at, pair.word, pair.flag))
-        at += len(pair.word)
+    for word, flag in rjieba.tag(text):
+        out.append((at, word, flag))
+        at += len(word)
     return out

@@ -148,7 +148,7 @@ class CompositeRule(Rule):
         needed = self._needed(self.expr)
         if needed is None or self.in_seconds:
             return
-        self.gate = frozenset().union(*(self.parts[n].matcher.gate for n in needed))  # type: ignore[arg-type]
+        self.gate = frozenset().union(*(self.parts[n].matcher.gate for n in needed))  # type: ignore[arg-type]  # every needed condition has a gate (_needed returns None otherwise)
         speakers = {self.parts[n].speaker for n in needed}
         if len(speakers) == 1:
             self.gate_speaker = speakers.pop()
@@ -167,11 +167,11 @@ class CompositeRule(Rule):
             return None
         found = [self._needed(e) for e in expr.operands]
         if isinstance(expr, expression.AnyOf):
-            return None if any(f is None for f in found) else frozenset().union(*found)  # type: ignore[arg-type]
+            return None if any(f is None for f in found) else frozenset().union(*found)  # type: ignore[arg-type]  # no None left: checked in the same expression
         known = [f for f in found if f is not None]
         if not known:
             return None
-        return min(known, key=lambda names: sum(len(self.parts[n].matcher.gate) for n in names))  # type: ignore[arg-type]
+        return min(known, key=lambda names: sum(len(self.parts[n].matcher.gate) for n in names))  # type: ignore[arg-type, misc]  # the parts named here all have a gate
 
     def script_view(self) -> "CompositeRule":
         """The rule as `qa-check lint` reads a script: every line is anyone's, no windows."""
@@ -211,7 +211,7 @@ class CompositeRule(Rule):
                                         ("不成立：" + "、".join(missed)) if missed else "") if x)
         message = f"{self.config.message}（{summary}）"
         details: dict[str, Any] = {
-            "fires_when": self.config.fires_when,  # type: ignore[attr-defined]
+            "fires_when": self.config.fires_when,  # type: ignore[attr-defined]  # a CompositeConfig, built by the registry
             "conditions": {n: {"count": len(found[n]), "met": truth[n], "turns": sorted({h.turn for h in found[n]})}
                            for n in self.parts},
         }
@@ -255,7 +255,7 @@ class CompositeRule(Rule):
             where = loc.positions.get(path + ("evidence", "__value__")) or loc.where(path + ("evidence",))
             problems.append(f"{where}: evidence: unknown condition {evidence!r} (known: {', '.join(known)})")
         anchors: dict[str, tuple[str, str]] = {}  # condition -> (its anchor key, the anchor's name)
-        for name, cond in conditions.items():  # type: ignore[union-attr]
+        for name, cond in conditions.items():  # type: ignore[union-attr]  # conditions was checked to be a mapping above
             if not isinstance(cond, dict):
                 continue
             for key in ANCHORS:
@@ -299,7 +299,7 @@ def _placed(ctx: CallContext, hits: list[Hit], anchors: list[Hit], cond: Conditi
         if turns is not None:
             return abs(h.turn - a.turn) <= turns
         if within is not None:
-            return abs(starts[h.turn] - starts[a.turn]) <= within + 1e-6  # type: ignore[operator]
+            return abs(starts[h.turn] - starts[a.turn]) <= within + 1e-6  # type: ignore[operator]  # within_seconds applies to timed calls only: no start is None
         return True
 
     def after(h: Hit, a: Hit) -> bool:

@@ -102,21 +102,21 @@ class _Parser:
         expr = self.any_of()
         if self.peek() is not None:
             tok = self.peek()
-            if tok[0] == ")":  # type: ignore[index]
-                raise ExpressionError("unbalanced ')'", tok[1])  # type: ignore[index]
+            if tok[0] == ")":  # type: ignore[index]  # peek() was just seen not to be None
+                raise ExpressionError("unbalanced ')'", tok[1])  # type: ignore[index]  # as above
             raise self.fail("expected `and`, `or` or the end")
         return expr
 
     def any_of(self) -> Expr:
         parts = [self.all_of()]
-        while self.peek() is not None and self.peek()[0] == "or":  # type: ignore[index]
+        while self.peek() is not None and self.peek()[0] == "or":  # type: ignore[index]  # peek() is not None: checked first in the condition
             self.i += 1
             parts.append(self.all_of())
         return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
 
     def all_of(self) -> Expr:
         parts = [self.negation()]
-        while self.peek() is not None and self.peek()[0] == "and":  # type: ignore[index]
+        while self.peek() is not None and self.peek()[0] == "and":  # type: ignore[index]  # as above
             self.i += 1
             parts.append(self.negation())
         return parts[0] if len(parts) == 1 else All(tuple(parts))

@@ -36,6 +36,6 @@ class ForbiddenRule(Rule):
         if not self.matcher.may_hit(ctx):
             return []
         hits = self.matcher.hits_in(ctx, self.scope(ctx))
-        if len(hits) < self.config.min_count:  # type: ignore[attr-defined]
+        if len(hits) < self.config.min_count:  # type: ignore[attr-defined]  # a ForbiddenConfig, built by the registry
             return []
         return [self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest, how=hit.how) for hit in hits]

@@ -116,7 +116,7 @@ class MetadataRule(Rule):
         self.equals = Options(equals)
 
     def findings(self, ctx: CallContext) -> list[Finding]:
-        cfg: MetadataConfig = self.config  # type: ignore[assignment]
+        cfg: MetadataConfig = self.config  # type: ignore[assignment]  # the registry builds this rule from its own config type
         value = ctx.call.field_value(self.field)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise NotApplicable(f"the call has no {self.field!r}")

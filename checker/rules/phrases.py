@@ -69,7 +69,7 @@ class PhraseSet(Strict):
     exceptions: list[str] = Field(default_factory=list)
     patterns: list[Annotated[list[PatternToken], Field(min_length=1)]] = Field(default_factory=list)
     similar: Similar | None = None
-    entities: list[Literal[ENTITY_KINDS]] = Field(default_factory=list)  # type: ignore[valid-type]
+    entities: list[Literal[ENTITY_KINDS]] = Field(default_factory=list)  # type: ignore[valid-type]  # a Literal of a tuple, made from the detectors' names
     tolerance: Literal["exact", "homophone"] = "exact"
 
     @field_validator("regex", mode="before")
@@ -92,7 +92,7 @@ class PhraseSet(Strict):
             text = first if isinstance(first, str) else first.phrase
             return text[1:] if text.startswith("@") else text
         if self.regex:
-            return self.regex[0]  # type: ignore[index]
+            return self.regex[0]
         if self.similar is not None:
             return self.similar.examples[0]
         if self.patterns:
@@ -138,7 +138,7 @@ class PhraseMatcher:
         # some regex has no literal factor and must run on every turn.
         self.regex_keys: frozenset[str] | None = None
         if self.regexes:
-            self.regex_keys = _regex_keys(config.regex, ctx)  # type: ignore[arg-type]
+            self.regex_keys = _regex_keys(config.regex, ctx)
         # The keys one of which a turn must hold for a hit there; None when a regex without literal
         # factors may match anywhere (then every turn is a candidate).
         self.gate: frozenset[str] | None = None
@@ -293,7 +293,7 @@ class _Finder:
         return True
 
     def may_hold(self, turn_keys) -> bool:
-        return not turn_keys.isdisjoint(self.keys)  # type: ignore[arg-type]
+        return not turn_keys.isdisjoint(self.keys)
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
         raise NotImplementedError
@@ -347,7 +347,7 @@ class _Patterns(_Finder):
         self.keys = frozenset(keys) if self.needs is not None else None
 
     def may_hold(self, turn_keys) -> bool:
-        return any(all(not turn_keys.isdisjoint(k) for k in need) for need in self.needs)  # type: ignore[union-attr]
+        return any(all(not turn_keys.isdisjoint(k) for k in need) for need in self.needs)  # type: ignore[union-attr]  # asked only when keys, and so needs, is set
 
     def warm(self) -> None:
         self.patterns.spans("预热")

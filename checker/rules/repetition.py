@@ -60,7 +60,7 @@ class RepetitionRule(Rule):
     Config = RepetitionConfig
 
     def findings(self, ctx: CallContext) -> list[Finding]:
-        cfg: RepetitionConfig = self.config  # type: ignore[assignment]
+        cfg: RepetitionConfig = self.config  # type: ignore[assignment]  # the registry builds this rule from its own config type
         speakers = ctx.call.turns.speakers
         grams = turn_grams(ctx)
         out: list[Finding] = []

@@ -33,7 +33,7 @@ class RequiredRule(Rule):
         self.matcher = PhraseMatcher(config, ctx)
 
     def findings(self, ctx: CallContext) -> list[Finding]:
-        cfg: RequiredConfig = self.config  # type: ignore[assignment]
+        cfg: RequiredConfig = self.config  # type: ignore[assignment]  # the registry builds this rule from its own config type
         scope = self.scope(ctx)
         message = details = None
         if cfg.min_count == 1 and cfg.min_distinct == 1:

@@ -70,7 +70,7 @@ class ResponseRule(Rule):
             self.gate_speaker = self.trigger_speaker
 
     def findings(self, ctx: CallContext) -> list[Finding]:
-        cfg: ResponseConfig = self.config  # type: ignore[assignment]
+        cfg: ResponseConfig = self.config  # type: ignore[assignment]  # the registry builds this rule from its own config type
         expect = cfg.expect
         if expect.within_seconds is not None and not ctx.call.has_timestamps:
             raise NotApplicable("within_seconds needs timestamps")
@@ -91,9 +91,10 @@ class ResponseRule(Rule):
 
     def _reply_turns(self, ctx: CallContext, trigger: int) -> list[int]:
         """The later turns of the expected speaker in which an answer counts."""
-        expect = self.config.expect  # type: ignore[attr-defined]
+        expect = self.config.expect  # type: ignore[attr-defined]  # a ResponseConfig (see evaluate)
         turns = ctx.call.turns
         n, speakers = len(turns), turns.speakers
+        following: range | list[int]
         if expect.within_turns is not None:
             following = range(trigger + 1, min(n, trigger + 1 + expect.within_turns))
         else:
@@ -105,14 +106,14 @@ class ResponseRule(Rule):
     def _closed(self, ctx: CallContext, trigger: int) -> bool:
         """Whether the trigger's window closed before the call ended: N turns followed it, or the
         call went on S seconds after the trigger's turn ended."""
-        expect = self.config.expect  # type: ignore[attr-defined]
+        expect = self.config.expect  # type: ignore[attr-defined]  # a ResponseConfig (see evaluate)
         turns = ctx.call.turns
         if expect.within_turns is not None:
             return trigger + expect.within_turns <= len(turns) - 1
-        return max(turns.ends) >= turns.ends[trigger] + expect.within_seconds - 1e-6  # type: ignore[type-var, operator]
+        return max(turns.ends) >= turns.ends[trigger] + expect.within_seconds - 1e-6  # type: ignore[type-var]  # timed calls only (the gate): no end is None
 
     def _finding(self, ctx: CallContext, hit: Hit, candidates: list[int]) -> Finding:
-        expect = self.config.expect  # type: ignore[attr-defined]
+        expect = self.config.expect  # type: ignore[attr-defined]  # a ResponseConfig (see evaluate)
         limit = (
             {"within_turns": expect.within_turns}
             if expect.within_turns is not None

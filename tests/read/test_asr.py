@@ -91,6 +91,12 @@ def test_alibaba_result_as_string_reads_like_result_as_object():
     as_string = read_one(FIXTURES / "ali-result-string.json")
     as_object = read_one(FIXTURES / "ali-20261102-0007.json")
     assert [(t.speaker, t.text, t.start) for t in as_string.turns] == [(t.speaker, t.text, t.start) for t in as_object.turns[:8]]
+    # … and what both say, as the fixture holds it (BeginTime 784 and 8571 ms, channels 0 and 1)
+    assert len(as_string.turns) == 8
+    assert [(t.speaker, t.text, t.start) for t in as_string.turns[:2]] == [
+        ("agent", "您好，欢迎致电星联通信，工号3021为您服务，请问有什么可以帮您？", 0.784),
+        ("customer", "喂，你好，我家宽带从昨天晚上开始就一直上不了网。", 8.571),
+    ]
 
 
 def test_alibaba_bare_result_and_camel_case_callback(tmp_path):
@@ -160,6 +166,12 @@ def test_tencent_result_text_matches_result_detail():
     text = read_one(FIXTURES / "tx-result-text.json")
     assert [(t.speaker, t.text) for t in text.turns] == [(t.speaker, t.text) for t in detail.turns]
     assert [t.start for t in text.turns] == pytest.approx([t.start for t in detail.turns])
+    # the Result text's first two lines: [0:00.954,0:07.922,0] and [0:08.553,0:14.885,1]
+    assert len(text.turns) == 14
+    assert [(t.speaker, t.text, t.start) for t in text.turns[:2]] == [
+        ("agent", "您好，这里是星联通信客服中心，工号2117，很高兴为您服务。", 0.954),
+        ("customer", "你好，我这个月话费怎么扣了一百多？我平时都用不了这么多。", 8.553),
+    ]
 
 
 def test_tencent_empty_result_detail_falls_back_to_result_text(tmp_path):
@@ -184,6 +196,8 @@ def test_iflytek_words_joined_and_roles_numbered_from_one():
 def test_iflytek_other_wrappers(tmp_path):
     content = load("xf-20261102-0021.json")["content"]
     reference = [t.text for t in read_one(FIXTURES / "xf-20261102-0021.json").turns]
+    assert len(reference) == 11
+    assert reference[0] == "您好，我是星联通信客服代表，工号1508，这边给您做一个宽带维修回访。"
     for name, data in [
         ("order.json", {"orderResult": content["orderResult"]}),
         ("parsed.json", json.loads(content["orderResult"])),

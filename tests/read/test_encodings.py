@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-from checker.model import Call, InputError
+from checker.model import Call
 from checker.read import RoleMap, read_file, read_paths
 from checker.read.decode import GB18030, UTF8, UTF8_BOM, UTF16_BOM, decode_bytes, detect_encoding
 
@@ -112,7 +112,7 @@ def test_gb18030_and_utf16_jsonl_read_line_by_line(tmp_path):
 
 def test_detection_prefers_utf8_on_a_tie_and_measures_undecodable_bytes():
     assert detect_encoding(b"call_id,speaker,text\r\n") == UTF8
-    assert detect_encoding("坐席".encode("utf-8")[:-1]) == UTF8  # a sample cut inside a character
+    assert detect_encoding("坐席".encode()[:-1]) == UTF8  # a sample cut inside a character
     gbk = "您好，请问有什么可以帮您".encode("gbk")
     assert detect_encoding(gbk) == GB18030
     decoded = decode_bytes(gbk + b"\xff")

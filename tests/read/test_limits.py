@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from checker.model import Call, InputError
+from checker.model import Call
 from checker.read import RoleMap, read_file
 from checker.read.records import MAX_TURN_CHARS
 

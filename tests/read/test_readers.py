@@ -194,20 +194,26 @@ def test_nan_line_reads_as_the_text_line_read_before(tmp_path):
     assert parse_raw_line(RawLine("f.jsonl", 1, line), roles).call_id == "m"
 
 
-@pytest.mark.parametrize("line", [
-    '{"call_id": "big", "turns": [{"speaker": "agent", "text": "您好", "start": 1, "end": 123456789012345678901234}]}',
-    '{"call_id": "inf", "turns": [{"speaker": "agent", "text": "您好", "start": Infinity}]}',
-    '{"call_id": "broken", "turns": [',
-    '{"call_id": "dup", "call_id": "dup2", "turns": [{"speaker": "agent", "text": "您好"}]}',
-    '[1, 2]',
-    '{"call_id": "esc", "turns": [{"speaker": "agent", "text": "\\u60a8\\u597d"}]}',
+@pytest.mark.parametrize("line, read_as", [
+    ('{"call_id": "big", "turns": [{"speaker": "agent", "text": "您好", "start": 1, "end": 123456789012345678901234}]}',
+     "call big"),
+    ('{"call_id": "inf", "turns": [{"speaker": "agent", "text": "您好", "start": Infinity}]}',
+     "error turn 0: start must be a finite, non-negative number of seconds, got inf"),
+    ('{"call_id": "broken", "turns": [', "error broken JSON at column 33"),
+    ('{"call_id": "dup", "call_id": "dup2", "turns": [{"speaker": "agent", "text": "您好"}]}', "call dup2"),  # the last key wins
+    ('[1, 2]', "error a call record is a JSON object, got list"),
+    ('{"call_id": "esc", "turns": [{"speaker": "agent", "text": "\\u60a8\\u597d"}]}', "call esc 您好"),
 ])
-def test_bytes_and_text_lines_read_the_same(line):
+def test_bytes_and_text_lines_read_the_same(line, read_as):
     roles = RoleMap.build()
     as_bytes = parse_raw_line(RawLine("f.jsonl", 2, line.encode("utf-8")), roles)
     as_text = parse_raw_line(RawLine("f.jsonl", 2, line), roles)
     assert type(as_bytes) is type(as_text)
     assert as_bytes == as_text
+    if isinstance(as_bytes, Call):
+        assert f"call {as_bytes.call_id} {as_bytes.turns[0].text}".startswith(read_as)
+    else:
+        assert f"error {as_bytes.reason}".startswith(read_as) and as_bytes.line == 2
 
 
 def test_bom_only_on_the_first_line_and_blank_first_line(tmp_path):

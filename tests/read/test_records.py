@@ -233,6 +233,9 @@ def test_huge_integer_time_fails_the_same_on_both_paths():
     """Whatever a huge integer does, it does the same on both paths."""
     record = record_of(turn(start=10**400, end=10**401))
     assert fast(record) == slow(record)
+    kind, error, message, line = fast(record)
+    assert (kind, error, line) == ("error", "RecordError", 3)
+    assert message.startswith("turn 0: start must be a number of seconds, got 1000000000")
 
 
 def test_build_call_builds_a_call():

@@ -149,6 +149,10 @@ def test_workbook_written_aside_with_jobs_is_the_same(scheme, results, tmp_path)
     write_reports(two, scheme, iter(results), jobs=2)
     assert (one / "report.xlsx").read_bytes() == (two / "report.xlsx").read_bytes()
     assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
+    assert sorted(p.name for p in two.iterdir()) == [
+        "agents", "agents.csv", "calls.csv", "errors.csv", "findings.csv", "findings.jsonl", "index.html", "report.xlsx"]
+    assert CalamineWorkbook.from_path(str(two / "report.xlsx")).sheet_names == [
+        "Summary", "Agents", "Rules", "Sections", "Findings", "Calls"]
 
 
 def test_workbook_failing_aside_fails_the_run(scheme, results, tmp_path, monkeypatch):

@@ -116,3 +116,8 @@ def test_re2_spelling_of_whitespace_is_pythons():
     import sys
 
     assert set(regex_engine.SPACE_CODES) == {cp for cp in range(sys.maxunicode + 1) if chr(cp).isspace()}
+    # tab to CR, the four ASCII separators, space, NEL, NBSP, the ogham mark, the U+2000 block
+    # spaces, the line and paragraph separators, narrow NBSP, the math space and the ideographic space
+    assert sorted(regex_engine.SPACE_CODES) == [
+        *range(0x09, 0x0E), *range(0x1C, 0x21), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+        0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
