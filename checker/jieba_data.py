@@ -66,8 +66,8 @@ class Frequencies:
         for k, _, end in ahocorasick_rs.BytesAhoCorasick(keys).find_matches_as_indexes(self.data, overlapping=True):
             last[k] = end
         for k, word in enumerate(todo):
-            end = last.get(k)
-            self._found[word] = self._frequency(end) if end is not None else 0
+            found_end = last.get(k)
+            self._found[word] = self._frequency(found_end) if found_end is not None else 0
 
     def _frequency(self, start: int) -> int:
         """The frequency written at `start` (a line's second field, before its tag if any)."""

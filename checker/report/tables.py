@@ -12,6 +12,7 @@ import json
 import re
 import weakref
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -211,13 +212,17 @@ def finding_records(result: CallResult, options: ReportOptions) -> list[dict]:
     if kept is not None and kept[0]() is result and kept[1] == options.mask:
         return kept[2]
     records = [finding_record(f, result, options) for f in result.findings]
-    _records[key] = (weakref.ref(result, lambda _, key=key: _records.pop(key, None)), options.mask, records)
+    _records[key] = (weakref.ref(result, partial(_forget, key)), options.mask, records)
     return records
 
 
 # Each live result's records, by identity (a result is a frozen dataclass whose equality and
 # hash go through all its findings), dropped when the result is.
 _records: dict[int, tuple[weakref.ref, bool, list[dict]]] = {}
+
+
+def _forget(key: int, _gone: object) -> None:
+    _records.pop(key, None)
 
 
 def _json_line(record: dict) -> str:

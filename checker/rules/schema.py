@@ -6,7 +6,6 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..model import AGENT
 
 __all__ = ["Example", "PhraseItem", "PhraseSpec", "RuleConfig", "Severity", "Speaker", "Strict", "Window"]
 
@@ -61,7 +60,7 @@ class RuleConfig(Strict):
     kind: str
     section: str = Field(min_length=1)
     message: str = Field(min_length=1)
-    speaker: Speaker = AGENT
+    speaker: Speaker = "agent"
     window: Window | None = None
     when_meta: dict[str, Any] = Field(default_factory=dict)
     deduct: float = Field(0, ge=0)
