@@ -23,18 +23,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 CORPUS = ROOT.parent / "shared" / "corpus" / "real_cs_dialogues.jsonl"
+V1_SCHEME = "a9338e6"  # the shipped scheme before rule language v2 (similar, homophone, entities, composite)
 SCHEME = "qa_rules/hotline-standard.yaml"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--base", default=None,
-                    help="git revision whose shipped scheme is the 'before' side (default: where this branch left main)")
+    ap.add_argument("--base", default=V1_SCHEME,
+                    help=f"git revision whose shipped scheme is the 'before' side (default: {V1_SCHEME}, the last "
+                         "phrases-only scheme)")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    if args.base is None:
-        args.base = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True,
-                                   check=True).stdout.strip()[:12]
     if not CORPUS.is_file():
         print("real corpus not present: skipped")
         return

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from synth import write_jsonl  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "real_cs_dialogues.jsonl"
-SECTIONS = ("throughput", "rules", "parallel", "memory", "startup", "corpus")
+SECTIONS = ("throughput", "rules", "parallel", "memory", "startup", "corpus", "scheme")
 QA = [sys.executable, "-m", "checker"]
 
 
@@ -97,6 +97,10 @@ def run(args, tmp: Path) -> None:
         startup(tmp)
     if "corpus" in only:
         corpus(args, tmp)
+    if "scheme" in only:
+        # The shipped scheme before rule language v2 against today's, same code, real corpus.
+        print("## Shipped scheme before and after rule language v2 (real corpus, same code)")
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "matching_v2.py"), "--runs", "3"], check=True)
 
 
 def rule_set_size(args, tmp: Path, calls_path: Path, mb: float) -> None:
