@@ -83,7 +83,7 @@ class DaskExecutor:
                 self.client = Client(scheduler, timeout=CONNECT_SECONDS)
             else:
                 self._cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                             dashboard_address=None, silence_logs=logging.ERROR)
+                                             dashboard_address=":0", silence_logs=logging.ERROR)
                 self.client = Client(self._cluster)
         except (OSError, TimeoutError) as exc:
             self._stop_cluster()
