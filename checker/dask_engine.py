@@ -9,12 +9,13 @@ process read), audits and renders them there, and sends back rendered runs and t
 `--engine local` writes.
 
 Faults: a worker that dies mid-task has its tasks run again by the scheduler on another worker;
-the client takes each chunk's result once, so nothing is lost or doubled. A worker renders each
-chunk on its own (no memo across chunks: a re-run chunk may come after later ones on a worker,
-and what `digest_run` leaves out must only depend on calls earlier in input order).
+the client takes each chunk's result once, so nothing is lost or doubled. A worker's render memo
+lives for one chunk (a re-run chunk may come after later ones on a worker, and what `digest_run`
+leaves out must only depend on calls earlier in input order).
 
 The workers need qa-check installed (the same version) and must reach the input paths; the
-scheme goes to them with the tasks (its files' bytes), so it need not be on their disks.
+scheme goes to them with the tasks (its files' bytes), so it need not be on their disks. A
+LocalCluster's workers are forked from this process once it has compiled the scheme.
 dask, distributed and fsspec are the optional `dask` extra, imported only here.
 """
 from __future__ import annotations
@@ -78,17 +79,6 @@ class DaskExecutor:
             raise EngineUnavailable(NEEDS_DASK) from None
         self.chunk = CHUNK
         self._cluster = None
-        try:
-            if scheduler:
-                self.client = Client(scheduler, timeout=CONNECT_SECONDS)
-            else:
-                self._cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                             dashboard_address=":0", silence_logs=logging.ERROR)
-                self.client = Client(self._cluster)
-        except (OSError, TimeoutError) as exc:
-            self._stop_cluster()
-            where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
-            raise EngineUnavailable(f"cannot reach {where}: {exc}") from None
         files = scheme_files(scheme_path)
         digest = hashlib.sha256()
         for name, data in files:
@@ -96,6 +86,16 @@ class DaskExecutor:
         digest.update(repr((segmenter, scheme.roles)).encode())
         self.spec = WorkSpec(digest.hexdigest(), str(Path(scheme_path).resolve()), Path(scheme_path).resolve().name,
                              Path(scheme_path).is_dir(), files, segmenter, scheme.roles, render, turn_context)
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout=CONNECT_SECONDS)
+            else:
+                self._cluster = _local_cluster(scheme, self.spec, workers)
+                self.client = Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            self._stop_cluster()
+            where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
+            raise EngineUnavailable(f"cannot reach {where}: {exc}") from None
         self._spec = self.client.scatter(self.spec, broadcast=True, hash=False)
 
     def workers(self) -> int:
@@ -137,6 +137,28 @@ class DaskExecutor:
             self._cluster = None
 
 
+def _local_cluster(scheme, spec: WorkSpec, workers: int):
+    """A LocalCluster of `workers` single-threaded processes forked from this one once it has
+    compiled the scheme and loaded what auditing loads, so that they share it (as
+    `--engine local`'s workers do) instead of each spending seconds loading it again."""
+    import dask
+    from distributed import LocalCluster
+
+    from .audit import _preload
+
+    _preload(scheme, spec.segmenter)
+    _LOADED.clear()
+    _LOADED[spec.key] = scheme
+    method = "fork" if "fork" in __import__("multiprocessing").get_all_start_methods() else "spawn"
+    gc.freeze()  # as `pool.OrderedPool`: the forked workers' collections leave the shared pages alone
+    try:
+        with dask.config.set({"distributed.worker.multiprocessing-method": method}):
+            return LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                dashboard_address=":0", silence_logs=logging.ERROR)
+    finally:
+        gc.unfreeze()
+
+
 _LOADED: dict[str, Any] = {}  # on a worker: the scheme compiled for a spec key (the latest only)
 
 
@@ -149,7 +171,9 @@ def work(spec: WorkSpec, units: list) -> list:
         scheme = _load(spec)
         _LOADED.clear()
         _LOADED[spec.key] = scheme
-    return _work_chunk(units, scheme, spec.segmenter, spec.roles, spec.render, spec.turn_context, None)
+    # A memo of this chunk's own (`render_run`): it holds only calls earlier in input order than
+    # the ones it is used for, whichever chunks this worker ran before.
+    return _work_chunk(units, scheme, spec.segmenter, spec.roles, spec.render, spec.turn_context, {})
 
 
 def _load(spec: WorkSpec):
