@@ -328,7 +328,7 @@ def calibrate(labels: Path, paths: tuple[Path, ...], rules: Path, out: Path, min
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_INPUT)
     else:
-        inputs = [p if "://" in p else Path(p) for p in paths] or [DEFAULT_TRANSCRIPTS]
+        inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
         missing = [p for p in inputs if "://" not in str(p) and not p.exists()]
         if missing:
             click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
@@ -393,7 +393,7 @@ def diff(paths: tuple[Path, ...], base: str, rules: Path, fmt: str, fail_on_flip
     except scheme_diff.GitSchemeError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEME)
-    inputs = [p if "://" in p else Path(p) for p in paths] or [DEFAULT_TRANSCRIPTS]
+    inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
     missing = [p for p in inputs if "://" not in str(p) and not p.exists()]
     if missing:
         click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)

@@ -171,3 +171,16 @@ def test_real_corpus_as_parquet_on_a_local_cluster(tmp_path):
     assert run([*args, str(tmp_path / "out"), "--jobs", "2", "--engine", "dask"]).exit_code == 0
     assert files(tmp_path / "out") == files(tmp_path / "ref")
     assert (tmp_path / "ref" / "calls.csv").read_text(encoding="utf-8").count("\n") == len(records) + 1
+
+
+def test_the_default_engine_imports_no_dask(workspace):
+    """`--engine local` (the default) never imports dask, distributed or fsspec."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom checker.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('dask', 'distributed', 'fsspec') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, *audit_args(workspace, workspace / "out", "--jobs", "2")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr[-2000:]

@@ -201,18 +201,26 @@ def finding_record(f: Finding, result: CallResult, options: ReportOptions) -> di
 
 def finding_records(result: CallResult, options: ReportOptions) -> list[dict]:
     """`finding_record` of every finding of a result. findings.csv and findings.jsonl render the
-    same result one after the other: the records (masking is most of their cost) are made once."""
+    same run one after the other (`report.base.render_run`: each writer the whole run): the
+    records (masking is most of their cost) are made once a call, kept for the results of the
+    run being rendered."""
     if not result.findings:
         return []
-    last = _last_records
-    if last[0] is result and last[1] == options.mask:
-        return last[2]
+    kept = _records.get(id(result))
+    if kept is not None and kept[0] is result and kept[1] == options.mask:
+        return kept[2]
     records = [finding_record(f, result, options) for f in result.findings]
-    _last_records[:] = [result, options.mask, records]
+    if len(_records) >= RECORDS_KEPT:
+        _records.clear()
+    _records[id(result)] = (result, options.mask, records)
     return records
 
 
-_last_records: list = [None, None, None]  # the result last rendered, and its records
+# id(result) -> (the result, mask, its records): the results of the run being rendered (a run is at
+# most a chunk, and a bigger one only makes some again); the result is kept so that an id reused
+# by a later object never matches.
+_records: dict[int, tuple] = {}
+RECORDS_KEPT = 1024
 
 
 def _json_line(record: dict) -> str:
