@@ -105,6 +105,8 @@ def audit(paths: tuple[str, ...], rules: Path, out: Path, jobs: int, engine: str
     from .lock import OutputBusy
     from .resume import ResumeRefused
 
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler names a Dask scheduler: it needs --engine dask")
     rules = _scheme_path(rules)
     scheme = _load_scheme_or_exit(rules)
     _show_read_notes()

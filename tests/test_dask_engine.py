@@ -184,3 +184,9 @@ def test_the_default_engine_imports_no_dask(workspace):
     done = subprocess.run([sys.executable, "-c", code, *audit_args(workspace, workspace / "out", "--jobs", "2")],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr[-2000:]
+
+
+def test_a_scheduler_without_the_dask_engine_is_a_usage_error(workspace):
+    result = CliRunner().invoke(main, audit_args(workspace, workspace / "out", "--scheduler", "tcp://127.0.0.1:9"))
+    assert result.exit_code == 2 and "--scheduler names a Dask scheduler: it needs --engine dask" in result.output
+    assert not (workspace / "out").exists()
