@@ -26,7 +26,7 @@ from .engine import audit_calls
 from .lock import output_lock
 from .report.people import preload as preload_people
 from .model import AGENT, CUSTOMER, Call, CallResult, InputError, SkippedFile, Turn
-from .execute import EngineUnavailable, Executor, InProcess, LocalProcesses
+from .execute import Executor, InProcess, LocalProcesses
 from .plan import Slice, expand, is_url, local_path, plan_units
 from .read import RawLine, check_inputs, parse_raw_line
 from .progress import with_progress
