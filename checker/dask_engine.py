@@ -171,6 +171,8 @@ def work(spec: WorkSpec, units: list) -> list:
         scheme = _load(spec)
         _LOADED.clear()
         _LOADED[spec.key] = scheme
+    if not _TUNED:  # a forked worker inherits the scheme, not the audit's collector settings
+        _tune_gc()
     # A memo of this chunk's own (`render_run`): it holds only calls earlier in input order than
     # the ones it is used for, whichever chunks this worker ran before.
     return _work_chunk(units, scheme, spec.segmenter, spec.roles, spec.render, spec.turn_context, {})
@@ -179,7 +181,7 @@ def work(spec: WorkSpec, units: list) -> list:
 def _load(spec: WorkSpec):
     """The spec's scheme, compiled: from its path when this machine has the same files there (a
     LocalCluster, a shared disk), else from the shipped bytes; and what auditing loads lazily."""
-    from .audit import GC_THRESHOLD, _preload
+    from .audit import _preload
     from .scheme import load_scheme
 
     path = Path(spec.scheme_path)
@@ -194,9 +196,20 @@ def _load(spec: WorkSpec):
     scheme = load_scheme(path)
     scheme.roles = spec.roles  # as the client's (e.g. --agent-channel)
     _preload(scheme, spec.segmenter)
-    gc.freeze()  # the scheme and tables live as long as the worker: out of the collector's walks
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     return scheme
+
+
+def _tune_gc() -> None:
+    """As `audit.batch_gc`, for the worker's life: what is loaded by now (the scheme, the tables)
+    is out of the collector's walks, and it runs every GC_THRESHOLD allocations."""
+    from .audit import GC_THRESHOLD
+
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    _TUNED.append(True)
+
+
+_TUNED: list = []  # non-empty once `_tune_gc` ran in this process
 
 
 def _same_files(path: Path, files: tuple[tuple[str, bytes], ...]) -> bool:
