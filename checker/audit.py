@@ -1,7 +1,9 @@
-"""A batch audit: read → evaluate → score → report, streamed, one call per unit of work.
+"""A batch audit: plan → execute → ordered merge → report, streamed (`_audit_units`).
 
-Calls flow through a process pool in input order (`pool.OrderedPool`), so `--jobs N` writes the
-same reports as `--jobs 1`. Every worker loads and compiles the scheme once.
+The units (calls, JSON Lines lines, Parquet row groups: `plan`) go to an executor (`execute`: this
+process, this machine's processes, or a Dask cluster) that gives back rendered runs in input
+order, so every engine and worker count writes the same reports. Every worker loads and compiles
+the scheme once.
 
 Every item written is journaled in the temporary report folder; `resume=True` continues the run an
 interruption left behind (see `checker/resume.py`).
@@ -24,8 +26,9 @@ from .engine import audit_calls
 from .lock import output_lock
 from .report.people import preload as preload_people
 from .model import AGENT, CUSTOMER, Call, CallResult, InputError, SkippedFile, Turn
-from .pool import OrderedPool
-from .read import RawLine, check_inputs, parse_raw_line, read_paths
+from .execute import Executor, InProcess, LocalProcesses
+from .units import Slice, expand, is_url, local_path, plan_units
+from .read import RawLine, check_inputs, parse_raw_line
 from .progress import with_progress
 from .report import ReportOptions, write_reports
 from .report.base import RenderedRun, elide_turns, rendered_items
@@ -76,6 +79,8 @@ def _run_audit(
     calls_meta: Path | None = None,
     report_options: ReportOptions | None = None,
     resume: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> AuditSummary:
     """Audit every call under `paths` into `out`; the scheme must already be known valid.
 
@@ -84,7 +89,9 @@ def _run_audit(
     options differ from these.
     """
     log = log if log is not None else sys.stderr  # looked up now: a test or caller may have replaced it
-    check_inputs(paths)  # a typo or an empty folder stops here (InputPathError), before anything is written
+    # a typo or an empty folder stops here (InputPathError), before anything is written; remote
+    # storage (s3://, hdfs://) is listed by the planner, which reports a missing URL as an error
+    check_inputs([p for p in map(local_path, paths) if not is_url(p)])
     scheme = scheme or load_scheme(scheme_path)
     summary = AuditSummary()
     options = report_options or ReportOptions()
@@ -131,7 +138,13 @@ def _run_audit(
     _preload(scheme, segmenter)  # what auditing loads on first use, loaded before `batch_gc` freezes it
     if options.mask and jobs > 1:  # the name tagger, loaded once here and shared by the forked workers
         preload_people()
-    items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options)
+    executor = None
+    if engine == "dask":  # connected (or its local cluster started) before anything is written
+        from .dask_engine import DaskExecutor
+
+        executor = DaskExecutor(scheme, scheme_path, segmenter, options, scheduler=scheduler, workers=jobs)
+    items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options,
+                         executor=executor)
     try:
         with batch_gc():
             write_reports(out, scheme, counted(with_progress(items, paths, log, _size)), options=options, journal=journal,
@@ -145,6 +158,8 @@ def _run_audit(
         raise
     finally:
         items.close()  # stops the worker pool now, not when the generator is collected
+        if executor is not None:
+            executor.shutdown()
     if leftover is not None:
         remove_folder(leftover.folder)
     summary.calls_in = summary.audited + summary.rejected
@@ -166,25 +181,30 @@ def audit_stream(
 def _audit_units(
     paths: list[Path], scheme: Scheme, scheme_path: Path, jobs: int = 1, segmenter: str | None = None,
     calls_meta: Path | None = None, leftover: Leftover | None = None, render: ReportOptions | None = None,
-    turn_context: int | None = None,
+    turn_context: int | None = None, executor: Executor | None = None,
 ):
     """The units read, in input order, each audited: CallResults and InputErrors, or with `render`
     (the report options) RenderedRuns (consecutive calls rendered together, where they were
     audited) and InputErrors.
 
-    With `leftover` (an interrupted run's journal), its items come first, rebuilt from the journal
-    and the re-read input without being audited again; its folder is removed once they are out.
+    The run is a composition: plan the units (`units.plan_units`) → the executor audits chunks of
+    them (`execute`: in this process, this machine's processes, or a Dask cluster's workers) →
+    its results, in chunk order, pass the call-id check (`_Unique`, here and only here) → the
+    caller's writers. With `leftover` (an interrupted run's journal), its items come first,
+    rebuilt from the journal and the re-read input without being audited again (`resume.replay`).
 
-    With `jobs` > 1 the parent only reads: JSON Lines records go to the workers as raw lines
-    (`RawLine`), which parse, validate, audit and render them; every other input is parsed here.
-    Each unit read becomes exactly one call of a run or one error, so order, file:line errors and
-    the resume prefix hold. Rendering in the workers (rows formatted and joined, text masked,
-    coaching examples cut) leaves the parent appending a few strings a chunk, which is what lets
-    the audit scale with the cores.
+    Without `executor`, `jobs` picks one: `jobs` 1 audits here, more forks `jobs - 1` workers
+    (`LocalProcesses`) once what auditing loads is loaded here. A parallel run's units leave this
+    process unparsed (JSON Lines lines as `RawLine`s; with a Dask executor, Parquet row groups as
+    `units.Slice`s, read on the workers), and come back rendered (rows formatted and joined, text
+    masked, coaching examples cut), which leaves this process appending a few strings a chunk:
+    that is what lets the audit scale with the cores.
     """
     roles = scheme.roles
     unique = _Unique()
-    units = read_paths(paths, roles, calls_meta, raw=jobs > 1)
+    remote = executor is not None and executor.reads_remotely and leftover is None
+    parallel = jobs > 1 or executor is not None
+    units = plan_units(paths, roles, calls_meta, raw=parallel, remote=remote)
     memo: dict = {}  # the writers' scratch space for the calls rendered in this process (`render_run`)
 
     def finish(items: list) -> list:  # audited items of one chunk, in order
@@ -195,46 +215,85 @@ def _audit_units(
         for chunk in _chunks(replay((unique(item) for item in parsed), leftover), CHUNK):
             yield from finish(chunk)
         remove_folder(leftover.folder)  # every replayed item is in the new journal by now
-    if jobs <= 1:
-        for chunk in _chunks(units, CHUNK):
-            yield from finish(_audited([unique(item) for item in chunk], scheme, segmenter))
+    if not parallel:  # in this process: each call is checked before it is audited, a copy never is
+        for done in InProcess(CHUNK).map(_chunks(units, CHUNK), local=lambda chunk: finish(
+                _audited([unique(item) for item in chunk], scheme, segmenter))):
+            yield from done
         return
-    if "fork" in mp.get_all_start_methods():  # OrderedPool forks where it can
-        _WORKER["scheme"] = scheme  # forked workers inherit the compiled scheme …
-        _preload(scheme, segmenter)  # … and what it loads lazily, rather than each loading it again
-    init = (str(scheme_path), segmenter, roles, render, turn_context)
+    if executor is None:
+        executor = _local_processes(scheme, scheme_path, jobs, segmenter, render, turn_context)
+    sent: deque[list] = deque()  # the chunks given to the executor, not answered yet: it keeps their order
+
+    def chunks() -> Iterator[list]:
+        for chunk in (_slices_apart(units, executor.chunk) if remote else _chunks(units, CHUNK, ending=TAIL_CHUNK)):
+            sent.append(chunk)
+            yield chunk
 
     def here(units: list) -> list:  # a chunk done in this process, as a worker does it
         return _work_chunk(units, scheme, segmenter, roles, render, turn_context, memo)
 
-    sent: deque[list] = deque()  # the chunks given to the pool, not answered yet: the pool keeps their order
+    try:
+        for done in executor.map(chunks(), local=here):
+            yield from _merged(done, sent.popleft(), unique, scheme, segmenter, roles, render)
+    except BaseException:
+        executor.kill()
+        raise
+    executor.close()
 
-    def chunks() -> Iterator[list]:
-        for chunk in _chunks(units, CHUNK, ending=TAIL_CHUNK):
-            sent.append(chunk)
+
+def _merged(done: list, chunk: list, unique: _Unique, scheme: Scheme, segmenter: str | None, roles,
+            render: ReportOptions | None) -> Iterator:
+    """A chunk's results (`done`, from `chunk`'s units) past the call-id check: a copy of a call
+    seen before becomes an error in its place, and its run is done again here without it."""
+    items_of: list | None = None  # `chunk`'s units as items, read again only for a run with a copy
+    at = 0  # where in `chunk`'s items the next result's are
+    for item in done:
+        if not isinstance(item, RenderedRun):  # an InputError, or a CallResult (no `render`)
+            at += 1
+            yield unique(item)
+            continue
+        n = len(item.calls)
+        dups = unique.run(item)
+        if dups is None:
+            yield item
+        else:  # rare: the run again, here, without the copies (a run's parts are joined)
+            if items_of is None:
+                items_of = expand(chunk, roles)
+            items = [dup if dup is not None else u for dup, u in zip(dups, items_of[at:at + n])]
+            # no memo: this process's holds calls later than these, which `digest_run`'s
+            # guess of the tally's choice of examples must not see
+            yield from rendered_items(_audited(items, scheme, segmenter), scheme, render)
+        at += n
+
+
+def _local_processes(scheme: Scheme, scheme_path: Path, jobs: int, segmenter: str | None,
+                     render: ReportOptions | None, turn_context: int | None) -> LocalProcesses:
+    """This machine's processes: `jobs - 1` workers forked from this one, which has loaded what
+    auditing loads, so that they share it; spawned workers load it themselves (`_init_worker`)."""
+    if "fork" in mp.get_all_start_methods():  # OrderedPool forks where it can
+        _WORKER["scheme"] = scheme  # forked workers inherit the compiled scheme …
+        _preload(scheme, segmenter)  # … and what it loads lazily, rather than each loading it again
+    init = (str(scheme_path), segmenter, scheme.roles, render, turn_context)
+    return LocalProcesses(jobs, _work_chunk, _init_worker, init, chunk=CHUNK, depth=DEPTH,
+                          ahead=DEPTH * CHUNK // TAIL_CHUNK, frozen=_BATCH["frozen"])
+
+
+def _slices_apart(units: Iterable, size: int) -> Iterator[list]:
+    """`units` in lists of `size`, each `Slice` (many calls already) a list of its own."""
+    chunk: list = []
+    for unit in units:
+        if isinstance(unit, Slice):
+            if chunk:
+                yield chunk
+                chunk = []
+            yield [unit]
+            continue
+        chunk.append(unit)
+        if len(chunk) == size:
             yield chunk
-
-    # This process is one of the `jobs`: it audits chunks itself while its workers are busy.
-    with OrderedPool(jobs - 1, _work_chunk, _init_worker, init, depth=DEPTH, ahead=DEPTH * CHUNK // TAIL_CHUNK,
-                     frozen=_BATCH["frozen"]) as pool:
-        for done in pool.map(chunks(), local=here):
-            chunk, at = sent.popleft(), 0  # the units `done` came from, and where its next item's are
-            for item in done:
-                if not isinstance(item, RenderedRun):  # an InputError, or a CallResult (no `render`)
-                    at += 1
-                    yield unique(item)
-                    continue
-                n = len(item.calls)
-                dups = unique.run(item)
-                if dups is None:
-                    yield item
-                else:  # rare: the run again, here, without the copies (a run's parts are joined)
-                    items = [dup if dup is not None else parse_raw_line(u, roles) if isinstance(u, RawLine) else u
-                             for dup, u in zip(dups, chunk[at:at + n])]
-                    # no memo: this process's holds calls later than these, which `digest_run`'s
-                    # guess of the tally's choice of examples must not see
-                    yield from rendered_items(_audited(items, scheme, segmenter), scheme, render)
-                at += n
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 # Units per task: large enough to amortise a round trip and the batch's own set-up (`engine.audit_calls`
@@ -399,8 +458,7 @@ def _work_chunk(units: list, scheme: Scheme | None = None, segmenter: str | None
     if scheme is None:
         scheme, segmenter, roles = _WORKER["scheme"], _WORKER["segmenter"], _WORKER["roles"]
         render, context, memo = _WORKER["render"], _WORKER["context"], _WORKER["memo"]
-    items = _audited([parse_raw_line(unit, roles) if isinstance(unit, RawLine) else unit for unit in units],
-                     scheme, segmenter)
+    items = _audited(expand(units, roles), scheme, segmenter)
     if render is not None:
         return rendered_items(items, scheme, render, memo)
     if context is not None:

@@ -61,12 +61,17 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
               help="Scheme: a YAML file or a folder of them.")
 @click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
               help="Report folder (replaced atomically when the run completes).")
 @click.option("--jobs", "-j", type=int, default=0, help="Worker processes (default: all cores).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where the work runs: this machine's processes, or a Dask cluster (the `dask` extra).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="--engine dask: an existing cluster's scheduler (tcp://HOST:8786); default: a local "
+                   "cluster of --jobs worker processes.")
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None,
               help="Word segmenter for boundary checks (default: the scheme's, else rjieba).")
 @click.option("--agent-channel", type=click.IntRange(min=0), default=None,
@@ -79,28 +84,35 @@ def main() -> None:
 @click.option("--resume", is_flag=True, default=False,
               help="Continue the run that an interruption left unfinished for this --out (same paths, scheme and "
                    "options), instead of starting afresh; refused (exit 3) when they differ.")
-def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter: str | None,
-          agent_channel: int | None, calls_meta: Path | None, no_mask: bool, resume: bool) -> None:
+def audit(paths: tuple[str, ...], rules: Path, out: Path, jobs: int, engine: str, scheduler: str | None,
+          segmenter: str | None, agent_channel: int | None, calls_meta: Path | None, no_mask: bool,
+          resume: bool) -> None:
     """Audit transcripts (files or folders; default transcripts/) and write reports.
 
-    Exit codes: 0 every call audited, 2 some input rejected, 3 the scheme is invalid or --resume
-    was refused (nothing written), 130 interrupted (Ctrl-C or SIGTERM; the previous report is
-    unchanged and --resume continues the run).
+    PATHS may be fsspec URLs the workers can read with --engine dask (s3://…, hdfs://…; file://
+    with either engine).
+
+    Exit codes: 0 every call audited, 2 some input rejected, 3 the scheme is invalid, --resume
+    was refused or the Dask scheduler cannot be reached (nothing written), 130 interrupted
+    (Ctrl-C or SIGTERM; the previous report is unchanged and --resume continues the run).
     """
     import signal
     from dataclasses import replace
 
     from .audit import default_jobs, run_audit
+    from .execute import EngineUnavailable
     from .read import InputPathError
     from .lock import OutputBusy
     from .resume import ResumeRefused
 
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler names a Dask scheduler: it needs --engine dask")
     rules = _scheme_path(rules)
     scheme = _load_scheme_or_exit(rules)
     _show_read_notes()
     if agent_channel is not None:
         scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
-    inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
+    inputs = [p if "://" in p else Path(p) for p in paths] or [DEFAULT_TRANSCRIPTS]
     from .report import ReportOptions
 
     def on_sigterm(signum, frame):
@@ -112,8 +124,9 @@ def audit(paths: tuple[Path, ...], rules: Path, out: Path, jobs: int, segmenter:
         previous = None
     try:
         summary = run_audit(inputs, rules, out, jobs=jobs or default_jobs(), segmenter=segmenter, scheme=scheme,
-                            calls_meta=calls_meta, report_options=ReportOptions(mask=not no_mask), resume=resume)
-    except (ResumeRefused, OutputBusy) as exc:
+                            calls_meta=calls_meta, report_options=ReportOptions(mask=not no_mask), resume=resume,
+                            engine=engine, scheduler=scheduler)
+    except (ResumeRefused, OutputBusy, EngineUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEME)
     except InputPathError as exc:

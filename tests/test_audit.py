@@ -70,7 +70,8 @@ def test_audit_writes_every_report_and_exit_2_on_rejected_input(workspace):
     assert result.exit_code == 2
     assert "4 call(s) in: 3 audited, 1 rejected" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "agents", "agents.csv", "calls.csv", "errors.csv", "findings.csv", "findings.jsonl", "index.html", "report.xlsx"
+        "agents", "agents.csv", "calls.csv", "calls.parquet", "errors.csv", "findings.csv", "findings.jsonl",
+        "findings.parquet", "index.html", "report.xlsx",
     ]
     calls = {r["call_id"]: r for r in read_csv(out / "calls.csv")}
     assert calls["good"]["score"] == "100.0" and calls["good"]["passed"] == "true"

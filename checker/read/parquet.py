@@ -19,7 +19,7 @@ from .records import build_call
 from .roles import RecordError, RoleMap
 from .table import cell_text, read_table, resolve_headers
 
-__all__ = ["read_parquet", "NEEDS_PYARROW"]
+__all__ = ["read_parquet", "read_parquet_groups", "NEEDS_PYARROW"]
 
 NEEDS_PYARROW = ("reading .parquet files needs pyarrow, which is not installed: "
                  "pip install 'qa-check[parquet]' (the `parquet` extra)")
@@ -57,6 +57,32 @@ def read_parquet(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
             yield InputError(str(path), None, str(exc))
 
 
+def read_parquet_groups(source, roles: RoleMap, groups: tuple[int, ...], first_row: int,
+                        name: str | None = None) -> Iterator[Call | InputError]:
+    """The calls of row groups `groups` of a one-row-a-call Parquet file (`source`: a path or an
+    open binary file, `name` what messages call it), numbered from `first_row`: the same items
+    `read_parquet` gives for those rows (`units.Slice`, read where it is audited)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    name = name or str(source)
+    try:
+        file = pq.ParquetFile(source)
+        names = list(file.schema_arrow.names)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        yield InputError(name, None, f"not a readable Parquet file: {exc}")
+        return
+
+    def rows() -> Iterator[dict]:
+        try:
+            for batch in file.iter_batches(batch_size=BATCH_ROWS, row_groups=list(groups)):
+                yield from batch.to_pylist()
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise RecordError(f"Parquet data cannot be read: {exc}") from None
+
+    yield from _call_rows(name, names, _names(names, roles), rows(), roles, first_row - 1)
+
+
 def _names(keys: list[str], roles: RoleMap) -> list[str]:
     """Our name for each column or struct field (a `turns` column keeps its name)."""
     names, _ = resolve_headers(keys, roles.columns)
@@ -64,17 +90,18 @@ def _names(keys: list[str], roles: RoleMap) -> list[str]:
 
 
 def _call_rows(
-    path: Path, names: list[str], ours: list[str], rows: Iterator[dict], roles: RoleMap
+    path: Path | str, names: list[str], ours: list[str], rows: Iterator[dict], roles: RoleMap, before: int = 0
 ) -> Iterator[Call | InputError]:
+    """`before`: rows of the file ahead of `rows` (a slice of its row groups)."""
     source = str(path)
     if "call_id" not in ours:
         yield InputError(source, None, f"a Parquet file with a `turns` column needs a call_id column too; columns found: "
                          f"{', '.join(names)} (map one with the scheme's `columns: {{call_id: …}}`)")
         return
     fields: dict[tuple, list[str]] = {}  # struct keys -> our names, worked out once per key set
-    row_no = 0
+    row_no = before
     try:
-        for row_no, row in enumerate(rows, 1):
+        for row_no, row in enumerate(rows, before + 1):
             record = {}
             metadata = {}
             for key, name in zip(names, ours):
