@@ -39,7 +39,7 @@ FINDING_COLUMNS = [
     ("call_id", "string"), ("agent_id", "string"), ("rule_id", "string"), ("kind", "string"),
     ("section", "string"), ("severity", "string"), ("turn", "int32"), ("speaker", "string"),
     ("start", "float64"), ("matched", "string"), ("excerpt", "string"), ("message", "string"),
-    ("suggest", "string"), ("deduct", "float64"), ("fatal", "bool"),
+    ("suggest", "string"), ("deduct", "float64"), ("fatal", "bool"), ("how", "string"),
 ]
 
 

@@ -150,7 +150,8 @@ def test_workbook_written_aside_with_jobs_is_the_same(scheme, results, tmp_path)
     assert (one / "report.xlsx").read_bytes() == (two / "report.xlsx").read_bytes()
     assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
     assert sorted(p.name for p in two.iterdir()) == [
-        "agents", "agents.csv", "calls.csv", "errors.csv", "findings.csv", "findings.jsonl", "index.html", "report.xlsx"]
+        "agents", "agents.csv", "calls.csv", "calls.parquet", "errors.csv", "findings.csv", "findings.jsonl",
+        "findings.parquet", "index.html", "report.xlsx"]
     assert CalamineWorkbook.from_path(str(two / "report.xlsx")).sheet_names == [
         "Summary", "Agents", "Rules", "Sections", "Findings", "Calls"]
 
