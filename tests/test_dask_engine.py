@@ -13,7 +13,8 @@ pytest.importorskip("distributed")
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from checker import dask_engine, plan  # noqa: E402
+from checker import dask_engine  # noqa: E402
+from checker import units as work_units  # noqa: E402
 from checker.cli import main  # noqa: E402
 from checker.units import Slice, plan_units  # noqa: E402
 from checker.read import RoleMap  # noqa: E402
@@ -71,7 +72,7 @@ def cluster():
 
 
 def test_parquet_row_groups_are_planned_as_slices_without_reading_the_rows(workspace, monkeypatch):
-    monkeypatch.setattr(plan, "SLICE_ROWS", 20)
+    monkeypatch.setattr(work_units, "SLICE_ROWS", 20)
     units = list(plan_units([workspace / "calls"], RoleMap(), remote=True))
     slices = [u for u in units if isinstance(u, Slice)]
     a = [s for s in slices if s.path.endswith("a.parquet")]
@@ -85,7 +86,7 @@ def test_parquet_row_groups_are_planned_as_slices_without_reading_the_rows(works
 def test_dask_reports_are_the_bytes_of_the_local_engine(workspace, cluster, monkeypatch, slice_rows):
     ref = workspace / "ref"
     assert run(audit_args(workspace, ref, "--jobs", "1")).exit_code == 2
-    monkeypatch.setattr(plan, "SLICE_ROWS", slice_rows)
+    monkeypatch.setattr(work_units, "SLICE_ROWS", slice_rows)
     monkeypatch.setattr(dask_engine, "CHUNK", 9)  # the JSON Lines lines in several tasks too
     out = workspace / "out"
     result = run(audit_args(workspace, out, "--engine", "dask", "--scheduler", cluster.scheduler_address))
@@ -109,7 +110,7 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(workspace, monkeypatc
 
     ref = workspace / "ref"
     assert run(audit_args(workspace, ref, "--jobs", "1")).exit_code == 2
-    monkeypatch.setattr(plan, "SLICE_ROWS", 7)  # many small tasks: the killed worker has some queued
+    monkeypatch.setattr(work_units, "SLICE_ROWS", 7)  # many small tasks: the killed worker has some queued
     killed = []
     original = dask_engine.DaskExecutor._result
 
