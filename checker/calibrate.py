@@ -458,9 +458,11 @@ def calibration_csv(cal: Calibration) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for m in cal.rules:
-        writer.writerow([m.rule_id, m.labelled, m.tp, m.fp, m.fn, m.tn, _num(m.precision), _num(m.recall),
-                         _num(m.f1), _num(m.kappa)])
+    from .report.cells import csv_cells  # (the report package loads its writers: only when writing)
+
+    for m in cal.rules:  # through the one guard every CSV cell of the product passes
+        writer.writerow(csv_cells([m.rule_id, str(m.labelled), str(m.tp), str(m.fp), str(m.fn), str(m.tn),
+                                   _num(m.precision), _num(m.recall), _num(m.f1), _num(m.kappa)]))
     return out.getvalue()
 
 

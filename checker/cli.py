@@ -13,6 +13,7 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 DEFAULT_RULES = Path("qa_rules")
 DEFAULT_TRANSCRIPTS = Path("transcripts")
 DEFAULT_OUT = Path("reports/latest")
+SHIPPED_RULES = Path(__file__).resolve().parent.parent / "qa_rules"  # the installed package's copy
 
 
 def _scheme_path(path: Path) -> Path:
@@ -20,9 +21,8 @@ def _scheme_path(path: Path) -> Path:
     qa-check (the installed package's copy), said on stderr so that nobody wonders which ran."""
     if path != DEFAULT_RULES or path.exists():
         return path
-    shipped = Path(__file__).resolve().parent.parent / "qa_rules"
-    click.echo(f"note: no {DEFAULT_RULES}/ here: using the scheme shipped with qa-check ({shipped})", err=True)
-    return shipped
+    click.echo(f"note: no {DEFAULT_RULES}/ here: using the scheme shipped with qa-check ({SHIPPED_RULES})", err=True)
+    return SHIPPED_RULES
 
 
 def _show_read_notes() -> None:
@@ -248,7 +248,7 @@ def lint(files: tuple[Path, ...], rules: Path, fmt: str, segmenter: str | None) 
     from .lint.run import Linter
 
     if rules == DEFAULT_RULES and not rules.exists():
-        rules = Path(__file__).resolve().parent.parent / "qa_rules"  # the scheme shipped with qa-check
+        rules = SHIPPED_RULES  # quietly: a pre-commit hook's output is the findings
     scheme = _load_scheme_or_exit(rules)
     owned = [rules] if rules.is_dir() else [rules, rules.parent / "lexicons"]
     report = Linter(scheme, segmenter, owned=owned).lint_paths(files)

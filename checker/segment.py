@@ -250,11 +250,6 @@ def best_subdivision(token: str) -> list[int]:
     return out
 
 
-def word_frequency(word: str) -> int:
-    """A word's frequency in jieba's dictionary (0: not a word there)."""
-    return dictionary()[0].get(word)
-
-
 def preload_dictionary() -> None:
     """Read the word frequencies now (before forking workers) rather than on first need."""
     dictionary()

@@ -146,9 +146,9 @@ def _is_name(text: str, begin: int, word: str) -> bool:
 
 def _common(word: str) -> bool:
     """An everyday word of jieba's dictionary (its frequency says so), not a name."""
-    from ..segment import word_frequency
+    from ..jieba_data import dictionary
 
-    return word_frequency(word) >= COMMON_WORD_FREQ
+    return dictionary()[0].get(word) >= COMMON_WORD_FREQ
 
 
 COMMON_WORD_FREQ = 100  # 谢谢 1,089, 明白 10,875; names in the dictionary: 刘建国 3, 李明华 3
