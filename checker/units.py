@@ -95,7 +95,7 @@ def _remote_units(urls: list[str], roles: RoleMap) -> Iterator[InputError | Slic
     import fsspec
 
     from .model import SkippedFile
-    from .read import READERS
+    from .read import LABELS_NAME, READERS, SIDECAR_NAME
     from .read.paths import skip_reason
 
     for url in urls:
@@ -107,6 +107,12 @@ def _remote_units(urls: list[str], roles: RoleMap) -> Iterator[InputError | Slic
         found = sorted(fs.find(root)) if fs.isdir(root) else [root]
         for name in found:
             full = f"{protocol}://{name}" if not name.startswith(f"{protocol}://") else name
+            if fs.isdir(root) and Path(name).name == LABELS_NAME:
+                continue  # reviewers' verdicts beside the calls, passed over as `iter_inputs` does
+            if fs.isdir(root) and Path(name).name == SIDECAR_NAME:  # never read as a transcript
+                yield SkippedFile(full, None, f"skipped: a {SIDECAR_NAME} under a URL is not applied; "
+                                              "give it with --calls-meta")
+                continue
             reason = skip_reason(Path(name), tuple(READERS)) if fs.isdir(root) else None
             if reason is not None:
                 yield SkippedFile(full, None, reason)

@@ -191,3 +191,19 @@ def test_a_scheduler_without_the_dask_engine_is_a_usage_error(workspace):
     result = CliRunner().invoke(main, audit_args(workspace, workspace / "out", "--scheduler", "tcp://127.0.0.1:9"))
     assert result.exit_code == 2 and "--scheduler names a Dask scheduler: it needs --engine dask" in result.output
     assert not (workspace / "out").exists()
+
+
+def test_a_remote_folder_passes_over_labels_and_names_a_side_car_it_does_not_apply():
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe({"/qa-remote/a.jsonl": b'{"call_id": "c1", "turns": []}\n', "/qa-remote/labels.csv": b"call_id,rule_id,fires\n",
+             "/qa-remote/calls_meta.csv": b"call_id,agent_id\n"})
+    try:
+        units = list(plan_units(["memory://qa-remote"], RoleMap(), remote=True))
+    finally:
+        fs.rm("/qa-remote", recursive=True)
+    assert [u.path for u in units if isinstance(u, Slice)] == ["memory:///qa-remote/a.jsonl"]
+    [skipped] = [u for u in units if not isinstance(u, Slice)]
+    assert skipped.file == "memory:///qa-remote/calls_meta.csv"
+    assert "give it with --calls-meta" in skipped.reason
