@@ -16,13 +16,13 @@ from pathlib import Path
 from ..model import CallResult, InputError, SkippedFile
 from .base import ReportOptions, ReportWriter, register
 from .cells import csv_frame
-from .filenames import hashed_filename, safe_filename, unique_filenames
+from .filenames import hashed_filename, unique_filenames
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
 from .sheet_rows import SHEET_FILES
 from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, UNKNOWN_AGENT, BatchTally, RunDigest, digest_run
 
-__all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filename", "agent_filenames", "UNKNOWN_PAGE"]
+__all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filenames", "UNKNOWN_PAGE"]
 
 
 @dataclass
@@ -131,12 +131,6 @@ def write_agents_csv(ctx: SummaryContext) -> None:
 
 
 UNKNOWN_PAGE = "unknown-agent"  # the page of the calls without an agent (未标注坐席)
-
-
-def agent_filename(agent_id: str) -> str:
-    """A file name for an agent's page: the id where it is safe, else a bounded, readable, unique
-    stand-in (`filenames.safe_filename`). The pages of one report: `agent_filenames`."""
-    return safe_filename(agent_id)
 
 
 def agent_filenames(agent_ids) -> dict[str, str]:
