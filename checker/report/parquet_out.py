@@ -13,11 +13,10 @@ out, said once on stderr.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import importlib.util
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..model import CallResult
 from .base import ReportOptions, ReportWriter, register
