@@ -5,6 +5,7 @@ alternated `--runs` times; prints the best and median CPU seconds, findings and 
 
     python benchmarks/corpus_scheme.py --before /tmp/qa-before
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,6 @@ def time_tree(root: Path, out: Path, corpus: Path = CORPUS) -> tuple[float, int]
     return float(seconds), int(findings)
 
 
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--before", type=Path, help="another tree (code + qa_rules) to compare with")
@@ -67,7 +66,9 @@ def main() -> None:
         print(f"{name}: best {ts[0]:.3f} s, median {ts[len(ts) // 2]:.3f} s, {found[name]} findings")
     if args.before:
         this, before = sorted(times["this tree"]), sorted(times[trees[1][0]])
-        print(f"ratio this / before: best {this[0] / before[0]:.3f}, median {this[len(this) // 2] / before[len(before) // 2]:.3f}")
+        print(
+            f"ratio this / before: best {this[0] / before[0]:.3f}, median {this[len(this) // 2] / before[len(before) // 2]:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ Prints, each whole command timed as a user runs it (start-up, the cluster's too,
 
 Needs the real corpus (../shared/corpus) and the `dask` extra.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,8 +93,10 @@ def main() -> None:
         data.mkdir()
         n = len([line for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]) * args.copies
         write_parquet(data / "corpus.parquet", n)
-        print(f"## Real corpus × {args.copies} as Parquet: {n:,} calls (best of {args.rounds}; "
-              f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        print(
+            f"## Real corpus × {args.copies} as Parquet: {n:,} calls (best of {args.rounds}; "
+            f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+        )
         out = lambda name: ["--out", str(tmp / name)]  # noqa: E731
         runs = {  # taken in turn, round after round: this machine's speed drifts from one minute to the next
             "local1": [str(data), "--engine", "local", "--jobs", "1", *out("local1")],
@@ -108,8 +111,10 @@ def main() -> None:
         same = same_reports(tmp / "local1", tmp / "dask2") and same_reports(tmp / "local1", tmp / "local2")
         print(f"--engine local --jobs 1:  {local1:6.2f} s  {n / local1:7,.0f} calls/s")
         print(f"--engine local --jobs 2:  {local2:6.2f} s  {n / local2:7,.0f} calls/s")
-        print(f"--engine dask  --jobs 2:  {dask2:6.2f} s  {n / dask2:7,.0f} calls/s  (LocalCluster of 2 workers, "
-              "its start-up included)")
+        print(
+            f"--engine dask  --jobs 2:  {dask2:6.2f} s  {n / dask2:7,.0f} calls/s  (LocalCluster of 2 workers, "
+            "its start-up included)"
+        )
         print(f"dask (2 workers) / local --jobs 1: {local1 / dask2:.2f}x   (target >= 1.3x)")
         print(f"dask overhead against --jobs 2: {dask2 - local2:+.2f} s ({dask2 / local2 - 1:+.0%})")
         print(f"reports byte-identical across the three: {same}")
@@ -129,7 +134,9 @@ def main() -> None:
             rss_big = peak_rss_mb([str(big), *where, *out("m-big")])
             big_took = time.perf_counter() - start
         print(f"1,000 calls: {rss_small:6.0f} MB")
-        print(f"{args.memory_calls:,} calls: {rss_big:6.0f} MB   ({big_took:.1f} s, {args.memory_calls / big_took:,.0f} calls/s)")
+        print(
+            f"{args.memory_calls:,} calls: {rss_big:6.0f} MB   ({big_took:.1f} s, {args.memory_calls / big_took:,.0f} calls/s)"
+        )
         print(f"ratio: {rss_big / rss_small:.2f}x for {args.memory_calls // 1000}x the calls")
 
 

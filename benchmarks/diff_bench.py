@@ -17,6 +17,7 @@ Prints, on the same synthetic calls:
 and the ratios, with a check that the shared scan gives every call the same scores and findings
 as the two separate audits.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,10 @@ def changed_scheme(tmp: Path) -> Path:
     edits = [
         ("  pass: 85", "  pass: 90"),
         ("祝您生活愉快, 再见]", "祝您生活愉快, 再见, 拜拜]"),
-        ("      - {phrase: 自己去查, suggest: 我帮您查询一下}",
-         "      - {phrase: 自己去查, suggest: 我帮您查询一下}\n      - {phrase: 你找别人吧, suggest: 我帮您转给负责的同事}"),
+        (
+            "      - {phrase: 自己去查, suggest: 我帮您查询一下}",
+            "      - {phrase: 自己去查, suggest: 我帮您查询一下}\n      - {phrase: 你找别人吧, suggest: 我帮您转给负责的同事}",
+        ),
     ]
     for old, new in edits:
         if old not in text:
@@ -63,11 +66,7 @@ def changed_scheme(tmp: Path) -> Path:
     return target
 
 
-PRELUDE = (
-    "import io, sys, time\n"
-    f"sys.path.insert(0, {str(ROOT)!r})\n"
-    "from pathlib import Path\n"
-)
+PRELUDE = f"import io, sys, time\nsys.path.insert(0, {str(ROOT)!r})\nfrom pathlib import Path\n"
 
 
 def in_process(code: str) -> str:
@@ -78,15 +77,18 @@ def in_process(code: str) -> str:
 
 
 def time_audit(calls: Path, out: Path, jobs: int) -> tuple[float, float]:
-    return _times(in_process(
-        "from checker.audit import _preload, run_audit\n"
-        "from checker.scheme import load_scheme\n"
-        "scheme = load_scheme(Path('qa_rules'))\n"
-        "_preload(scheme, None)\n"
-        "t, u = time.perf_counter(), time.process_time()\n"
-        f"run_audit([Path({str(calls)!r})], Path('qa_rules'), Path({str(out)!r}), jobs={jobs}, scheme=scheme,"
-        " log=io.StringIO())\n"
-        "print(time.perf_counter() - t, time.process_time() - u)\n"))
+    return _times(
+        in_process(
+            "from checker.audit import _preload, run_audit\n"
+            "from checker.scheme import load_scheme\n"
+            "scheme = load_scheme(Path('qa_rules'))\n"
+            "_preload(scheme, None)\n"
+            "t, u = time.perf_counter(), time.process_time()\n"
+            f"run_audit([Path({str(calls)!r})], Path('qa_rules'), Path({str(out)!r}), jobs={jobs}, scheme=scheme,"
+            " log=io.StringIO())\n"
+            "print(time.perf_counter() - t, time.process_time() - u)\n"
+        )
+    )
 
 
 def _times(line: str) -> tuple[float, float]:
@@ -95,20 +97,19 @@ def _times(line: str) -> tuple[float, float]:
     return float(wall), float(cpu)
 
 
-WARM = (
-    "from checker.audit import _preload\n"
-    "_preload(old, None); _preload(new, None)\n"
-)
+WARM = "from checker.audit import _preload\n_preload(old, None); _preload(new, None)\n"
 
 
 def time_diff(calls: Path, new_rules: Path) -> tuple[float, float, str]:
     line = in_process(
         "from checker.diff import load_pair, diff_paths, render_markdown\n"
-        f"old, new = load_pair(Path('qa_rules'), Path({str(new_rules)!r}))\n" + WARM +
-        "t, u = time.perf_counter(), time.process_time()\n"
+        f"old, new = load_pair(Path('qa_rules'), Path({str(new_rules)!r}))\n"
+        + WARM
+        + "t, u = time.perf_counter(), time.process_time()\n"
         f"d = diff_paths([Path({str(calls)!r})], old, new)\n"
         "render_markdown(d)\n"
-        "print(time.perf_counter() - t, time.process_time() - u, len(d.changes), len(d.passed_flips), sum(r.added + r.removed for r in d.rules.values()))\n")
+        "print(time.perf_counter() - t, time.process_time() - u, len(d.changes), len(d.passed_flips), sum(r.added + r.removed for r in d.rules.values()))\n"
+    )
     wall, cpu, *rest = line.split()
     return float(wall), float(cpu), " ".join(rest)
 
@@ -119,49 +120,60 @@ def time_naive_diff(calls: Path, new_rules: Path) -> tuple[float, float]:
         "from checker.audit import _preload, audit_stream\n"
         "from checker.scheme import load_scheme\n"
         "from checker.model import InputError\n"
-        f"old, new = load_scheme(Path('qa_rules')), load_scheme(Path({str(new_rules)!r}))\n" + WARM +
-        "t, u = time.perf_counter(), time.process_time()\n"
+        f"old, new = load_scheme(Path('qa_rules')), load_scheme(Path({str(new_rules)!r}))\n"
+        + WARM
+        + "t, u = time.perf_counter(), time.process_time()\n"
         "def results(scheme, path):\n"
         "    return [(r.call.call_id, r.score, r.passed, tuple((f.rule_id, f.turn, f.span, f.matched) for f in r.findings))\n"
         "            for r in audit_stream([Path(path)], scheme, Path(path)) if not isinstance(r, InputError)]\n"
         f"a, b = results(old, {str(calls)!r}), results(new, {str(calls)!r})\n"
         "changed = sum(1 for x, y in zip(a, b) if x[1:3] != y[1:3])\n"
-        "print(time.perf_counter() - t, time.process_time() - u, changed)\n")
+        "print(time.perf_counter() - t, time.process_time() - u, changed)\n"
+    )
     return _times(line)
 
 
 def time_bare_audit(calls: Path) -> tuple[float, float]:
     """Read and audit in memory, no reports: the work the diff does once per scheme."""
-    return _times(in_process(
-        "from checker.audit import _preload, audit_stream\n"
-        "from checker.scheme import load_scheme\n"
-        "scheme = load_scheme(Path('qa_rules'))\n"
-        "_preload(scheme, None)\n"
-        "t, u = time.perf_counter(), time.process_time()\n"
-        f"n = sum(1 for _ in audit_stream([Path({str(calls)!r})], scheme, Path('qa_rules')))\n"
-        "print(time.perf_counter() - t, time.process_time() - u)\n"))
+    return _times(
+        in_process(
+            "from checker.audit import _preload, audit_stream\n"
+            "from checker.scheme import load_scheme\n"
+            "scheme = load_scheme(Path('qa_rules'))\n"
+            "_preload(scheme, None)\n"
+            "t, u = time.perf_counter(), time.process_time()\n"
+            f"n = sum(1 for _ in audit_stream([Path({str(calls)!r})], scheme, Path('qa_rules')))\n"
+            "print(time.perf_counter() - t, time.process_time() - u)\n"
+        )
+    )
 
 
 def same_results(calls: Path, new_rules: Path) -> bool:
     """Every call's scores and findings from the shared scan equal those of two separate audits."""
-    return in_process(
-        "from checker.diff import load_pair, diff_paths\n"
-        "from checker.audit import audit_stream\n"
-        "from checker.scheme import load_scheme\n"
-        f"old, new = load_pair(Path('qa_rules'), Path({str(new_rules)!r}))\n"
-        f"d = diff_paths([Path({str(calls)!r})], old, new)\n"
-        "from collections import Counter\n"
-        "def run(path):\n"
-        "    return {r.call.call_id: r for r in audit_stream([Path(" + repr(str(calls)) + ")], load_scheme(path), path)}\n"
-        f"a, b = run(Path('qa_rules')), run(Path({str(new_rules)!r}))\n"
-        "changes = [(c.call_id, c.old_score, c.new_score, c.old_passed, c.new_passed) for c in d.changes]\n"
-        "expect = [(k, a[k].score, b[k].score, a[k].passed, b[k].passed) for k in a\n"
-        "          if (a[k].score, a[k].passed, a[k].fatal) != (b[k].score, b[k].passed, b[k].fatal)]\n"
-        "key = lambda f: (f.rule_id, f.turn, f.span, f.matched)\n"
-        "added = sum(sum((Counter(map(key, b[k].findings)) - Counter(map(key, a[k].findings))).values()) for k in a)\n"
-        "removed = sum(sum((Counter(map(key, a[k].findings)) - Counter(map(key, b[k].findings))).values()) for k in a)\n"
-        "print(changes == expect and added == sum(r.added for r in d.rules.values())\n"
-        "      and removed == sum(r.removed for r in d.rules.values()) and d.calls == len(a))\n") == "True"
+    return (
+        in_process(
+            "from checker.diff import load_pair, diff_paths\n"
+            "from checker.audit import audit_stream\n"
+            "from checker.scheme import load_scheme\n"
+            f"old, new = load_pair(Path('qa_rules'), Path({str(new_rules)!r}))\n"
+            f"d = diff_paths([Path({str(calls)!r})], old, new)\n"
+            "from collections import Counter\n"
+            "def run(path):\n"
+            "    return {r.call.call_id: r for r in audit_stream([Path("
+            + repr(str(calls))
+            + ")], load_scheme(path), path)}\n"
+            f"a, b = run(Path('qa_rules')), run(Path({str(new_rules)!r}))\n"
+            "changes = [(c.call_id, c.old_score, c.new_score, c.old_passed, c.new_passed) for c in d.changes]\n"
+            "expect = [(k, a[k].score, b[k].score, a[k].passed, b[k].passed) for k in a\n"
+            "          if (a[k].score, a[k].passed, a[k].fatal) != (b[k].score, b[k].passed, b[k].fatal)]\n"
+            "key = lambda f: (f.rule_id, f.turn, f.span, f.matched)\n"
+            "added = sum(sum((Counter(map(key, b[k].findings)) - Counter(map(key, a[k].findings))).values()) for k in a)\n"
+            "removed = sum(sum((Counter(map(key, a[k].findings)) - Counter(map(key, b[k].findings))).values()) for k in a)\n"
+            "print(changes == expect and added == sum(r.added for r in d.rules.values())\n"
+            "      and removed == sum(r.removed for r in d.rules.values()) and d.calls == len(a))\n"
+        )
+        == "True"
+    )
 
 
 def best_of(*measures, runs: int):
@@ -179,8 +191,10 @@ def run(args, tmp: Path) -> None:
     write_jsonl(calls, args.calls, seed=7)
     new_rules = changed_scheme(tmp)
     n = args.calls
-    print(f"# qa-check diff — {n:,} synthetic calls × 45 turns; the shipped scheme against a change of it "
-          f"(pass line 85 → 90, 拜拜 into closing_thanks, one forbidden phrase added); best of {args.runs}\n")
+    print(
+        f"# qa-check diff — {n:,} synthetic calls × 45 turns; the shipped scheme against a change of it "
+        f"(pass line 85 → 90, 拜拜 into closing_thanks, one forbidden phrase added); best of {args.runs}\n"
+    )
     audit1, audit2, diff, naive, bare = best_of(
         lambda: time_audit(calls, tmp / "a1", 1),
         lambda: time_audit(calls, tmp / "a2", 2),
@@ -191,19 +205,23 @@ def run(args, tmp: Path) -> None:
     )
     changed, flips, moved = diff[2][0].split()
     print("  wall s = elapsed; CPU s = the timed process's own CPU time (the workers' not counted for --jobs 2)")
-    for label, (wall, cpu, _) in (("qa-check audit --jobs 1 (every report)", audit1),
-                                  ("qa-check audit --jobs 2 (every report)", audit2),
-                                  ("qa-check diff (one process)", diff),
-                                  ("naive diff: two in-memory audits", naive),
-                                  ("one in-memory audit, no reports", bare)):
+    for label, (wall, cpu, _) in (
+        ("qa-check audit --jobs 1 (every report)", audit1),
+        ("qa-check audit --jobs 2 (every report)", audit2),
+        ("qa-check diff (one process)", diff),
+        ("naive diff: two in-memory audits", naive),
+        ("one in-memory audit, no reports", bare),
+    ):
         print(f"  {label:<42} {wall:7.2f} s wall {cpu:7.2f} s CPU  {n / wall:6.0f} calls/s")
     print(f"  the diff: {changed} calls changed, {flips} flip passed, {moved} findings added or removed\n")
     wall_ratio, cpu_ratio = diff[0] / audit1[0], diff[1] / audit1[1]
     verdict = "met" if max(wall_ratio, cpu_ratio) <= TARGET else "NOT met"
     print(f"  diff / audit --jobs 1: {wall_ratio:.2f}× wall, {cpu_ratio:.2f}× CPU  (target ≤ {TARGET}×: {verdict})")
     print(f"  diff / audit --jobs 2: {diff[0] / audit2[0]:.2f}× wall")
-    print(f"  diff / naive diff: {diff[0] / naive[0]:.2f}× wall, {diff[1] / naive[1]:.2f}× CPU  "
-          "(what reading, scanning and the unchanged rules done once save)")
+    print(
+        f"  diff / naive diff: {diff[0] / naive[0]:.2f}× wall, {diff[1] / naive[1]:.2f}× CPU  "
+        "(what reading, scanning and the unchanged rules done once save)"
+    )
     print(f"  diff / one in-memory audit: {diff[0] / bare[0]:.2f}× wall, {diff[1] / bare[1]:.2f}× CPU")
     print(f"  shared scan gives the same results as two separate audits: {same_results(calls, new_rules)}")
 

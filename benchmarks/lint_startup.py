@@ -11,6 +11,7 @@ Usage::
 
 Never a test assertion: timings depend on the machine and its load.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,11 +60,15 @@ def main() -> None:
 
     probe = subprocess.run(
         [sys.executable, "-c", _PROBE, str(args.rules), str(args.file), json.dumps(HEAVY)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     heavy = json.loads(probe.stderr.strip().splitlines()[-1]) if probe.stderr.strip() else []
-    print(f"qa-check lint {args.file.name}: median {statistics.median(times):.3f} s over {args.runs} runs "
-          f"(min {min(times):.3f}, max {max(times):.3f}); target < 1 s")
+    print(
+        f"qa-check lint {args.file.name}: median {statistics.median(times):.3f} s over {args.runs} runs "
+        f"(min {min(times):.3f}, max {max(times):.3f}); target < 1 s"
+    )
     print(f"heavy modules imported: {', '.join(heavy) or 'none'}")
 
 

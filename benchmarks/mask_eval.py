@@ -9,6 +9,7 @@ the turns and characters masked, the masked spans by kind (number, name, address
 
     .venv/bin/python benchmarks/mask_eval.py [--corpus PATH] [--show N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,12 @@ def corpus_turns(path: Path) -> list[str]:
 
 def sample_turns() -> list[str]:
     scheme = load_scheme(ROOT / "qa_rules")
-    return [t.text for item in read_paths([ROOT / "transcripts"], scheme.roles) if hasattr(item, "turns")
-            for t in item.turns]
+    return [
+        t.text
+        for item in read_paths([ROOT / "transcripts"], scheme.roles)
+        if hasattr(item, "turns")
+        for t in item.turns
+    ]
 
 
 def evaluate(name: str, texts: list[str], show: int) -> None:
@@ -65,8 +70,10 @@ def evaluate(name: str, texts: list[str], show: int) -> None:
             shown.append((text, out))
     elapsed = time.perf_counter() - t0
     print(f"== {name}: {len(texts):,} turns, {chars:,} characters, masked in {elapsed:.2f} s")
-    print(f"   turns with a mask: {masked_turns:,} ({masked_turns / max(1, len(texts)):.2%}); "
-          f"characters masked: {masked_chars:,} ({masked_chars / max(1, chars):.3%})")
+    print(
+        f"   turns with a mask: {masked_turns:,} ({masked_turns / max(1, len(texts)):.2%}); "
+        f"characters masked: {masked_chars:,} ({masked_chars / max(1, chars):.3%})"
+    )
     print(f"   turns by kind of span: {dict(kinds)}")
     for text, out in shown:
         print(f"   - {text[:120]}\n     {out[:120]}")

@@ -10,6 +10,7 @@ ratio, and the findings of each. The one-time loading (scheme, dictionaries, pyp
 before the clock starts, as in `run.py`. Skipped when the shared corpus is absent. Never a test
 assertion: timings depend on the machine and its load.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,12 @@ SCHEME = "qa_rules/hotline-standard.yaml"
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--base", default=V1_SCHEME,
-                    help=f"git revision whose shipped scheme is the 'before' side (default: {V1_SCHEME}, the last "
-                         "phrases-only scheme)")
+    ap.add_argument(
+        "--base",
+        default=V1_SCHEME,
+        help=f"git revision whose shipped scheme is the 'before' side (default: {V1_SCHEME}, the last "
+        "phrases-only scheme)",
+    )
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     if not CORPUS.is_file():
@@ -43,7 +47,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qa-v2-") as tmp:
         before = Path(tmp) / "before"
         before.mkdir()
-        text = subprocess.run(["git", "show", f"{args.base}:{SCHEME}"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["git", "show", f"{args.base}:{SCHEME}"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
         (before / "hotline-standard.yaml").write_text(text, encoding="utf-8")
         sides = {"before": before, "after": ROOT / "qa_rules"}
         schemes = {name: load_scheme(path) for name, path in sides.items()}
@@ -55,14 +61,20 @@ def main() -> None:
         for _ in range(args.runs):
             for name, path in sides.items():
                 c, w = time.process_time(), time.perf_counter()
-                summary = run_audit([CORPUS], path, Path(tmp) / f"out-{name}", jobs=1, scheme=schemes[name], log=io.StringIO())
+                summary = run_audit(
+                    [CORPUS], path, Path(tmp) / f"out-{name}", jobs=1, scheme=schemes[name], log=io.StringIO()
+                )
                 cpu[name].append(time.process_time() - c)
                 wall[name].append(time.perf_counter() - w)
                 found[name] = summary.findings
-    print(f"# shipped scheme at {args.base} (before) against the working tree (after), real corpus, {args.runs} runs each")
+    print(
+        f"# shipped scheme at {args.base} (before) against the working tree (after), real corpus, {args.runs} runs each"
+    )
     for name in sides:
         print(f"{name:>6}: best CPU {min(cpu[name]):.3f} s, best wall {min(wall[name]):.3f} s, {found[name]} findings")
-    print(f"after/before: CPU {min(cpu['after']) / min(cpu['before']):.2f}x, wall {min(wall['after']) / min(wall['before']):.2f}x")
+    print(
+        f"after/before: CPU {min(cpu['after']) / min(cpu['before']):.2f}x, wall {min(wall['after']) / min(wall['before']):.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ one-time loading done before the clock starts: jieba's dictionary for the baseli
 the segmenter's dictionary and the normalisation tables for the audit (one warm-up call). The
 start-up figures say what that loading costs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,11 +44,19 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=10_000, help="synthetic calls for throughput (45 turns each)")
     ap.add_argument("--memory-calls", type=int, default=100_000, help="calls for the memory figure")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
-    ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections to run, of {','.join(SECTIONS)}")
-    ap.add_argument("--corpus-copies", type=int, default=1,
-                    help="audit the real corpus this many times over (call ids made unique), for a longer timing")
+    ap.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"comma-separated sections to run, of {','.join(SECTIONS)}"
+    )
+    ap.add_argument(
+        "--corpus-copies",
+        type=int,
+        default=1,
+        help="audit the real corpus this many times over (call ids made unique), for a longer timing",
+    )
     ap.add_argument("--corpus", type=Path, default=CORPUS, help="the real corpus (JSON Lines) to time")
-    ap.add_argument("--rounds", type=int, default=None, help="rounds of each best-of measurement (default 3; 5 for the headline)")
+    ap.add_argument(
+        "--rounds", type=int, default=None, help="rounds of each best-of measurement (default 3; 5 for the headline)"
+    )
     args = ap.parse_args()
     if args.quick:
         args.calls, args.memory_calls = 1000, 10_000
@@ -79,8 +88,11 @@ def run(args, tmp: Path) -> None:
         # timing is the best of a few runs, the sides of a ratio taken in turn (`best_of`).
         # The headline ratio takes more rounds: the audit has been seen to run a quarter slower in a
         # minute spent alternating with the baseline than in the next one.
-        naive, audit_s = best_of(lambda: naive_baseline(calls_path),
-                                 lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out1", jobs=1), runs=headline)
+        naive, audit_s = best_of(
+            lambda: naive_baseline(calls_path),
+            lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out1", jobs=1),
+            runs=headline,
+        )
         print("## Throughput, one core (shipped scheme, every report written)")
         row("naive baseline: jieba.lcut over every turn", args.calls / naive, mb / naive)
         row("qa-check audit --jobs 1", args.calls / audit_s, mb / audit_s)
@@ -117,23 +129,32 @@ def rule_set_size(args, tmp: Path, calls_path: Path, mb: float) -> None:
         paths[label] = tmp / f"s{i}.yaml"
         write_scheme(paths[label], phrases)
         compiles[label] = time_compile(paths[label])
-    runs = best_of(*(lambda p=p, i=i: time_audit([calls_path], p, tmp / f"o{i}", jobs=1, count=True)
-                     for i, p in enumerate(paths.values())))
+    runs = best_of(
+        *(
+            lambda p=p, i=i: time_audit([calls_path], p, tmp / f"o{i}", jobs=1, count=True)
+            for i, p in enumerate(paths.values())
+        )
+    )
     timings = {}
     for label, (seconds, findings) in zip(lists, runs):
         timings[label] = seconds
         row(f"{label} ({findings:,} findings)", args.calls / seconds, mb / seconds)
         print(f"    compile: {compiles[label] * 1000:.0f} ms")
     base = timings["50 dictionary words"]
-    print(f"  cost 10,000 / 50 phrases: {timings['10,000 dictionary words'] / base:.2f}× "
-          f"(rare words: {timings['10,000 rare dictionary words'] / base:.2f}×)\n")
+    print(
+        f"  cost 10,000 / 50 phrases: {timings['10,000 dictionary words'] / base:.2f}× "
+        f"(rare words: {timings['10,000 rare dictionary words'] / base:.2f}×)\n"
+    )
 
 
 def parallel(args, tmp: Path, calls_path: Path, mb: float, audit_s: float | None, headline: int) -> None:
     print("## Parallel (same calls)")
     # Five rounds as well: --jobs 2 needs both cores, and now and then this machine lends one out.
-    audit_s2, j2 = best_of(lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out1", jobs=1),
-                           lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out2", jobs=2), runs=headline)
+    audit_s2, j2 = best_of(
+        lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out1", jobs=1),
+        lambda: time_audit([calls_path], ROOT / "qa_rules", tmp / "out2", jobs=2),
+        runs=headline,
+    )
     audit_s = min(audit_s, audit_s2) if audit_s else audit_s2
     row("qa-check audit --jobs 2", args.calls / j2, mb / j2)
     print(f"  speed-up --jobs 2 / --jobs 1: {audit_s / j2:.2f}×")
@@ -144,12 +165,18 @@ def parallel(args, tmp: Path, calls_path: Path, mb: float, audit_s: float | None
     # batch shrinks as it grows, and the speed-up with it grows.
     big = tmp / "big.jsonl"
     write_jsonl(big, args.calls * 3, seed=13)
-    nb, b1, b2 = best_of(lambda: naive_baseline(big), lambda: time_audit([big], ROOT / "qa_rules", tmp / "b1", jobs=1),
-                         lambda: time_audit([big], ROOT / "qa_rules", tmp / "b2", jobs=2), runs=2)
-    print(f"  on {args.calls * 3:,} calls: --jobs 1 {args.calls * 3 / b1:.0f} calls/s, --jobs 2 "
-          f"{args.calls * 3 / b2:.0f} calls/s, speed-up {b1 / b2:.2f}×; naive baseline "
-          f"{args.calls * 3 / nb:.0f} calls/s, --jobs 1 / naive {nb / b1:.2f}× (the end-of-run reports' "
-          "fixed cost spread over more calls)\n")
+    nb, b1, b2 = best_of(
+        lambda: naive_baseline(big),
+        lambda: time_audit([big], ROOT / "qa_rules", tmp / "b1", jobs=1),
+        lambda: time_audit([big], ROOT / "qa_rules", tmp / "b2", jobs=2),
+        runs=2,
+    )
+    print(
+        f"  on {args.calls * 3:,} calls: --jobs 1 {args.calls * 3 / b1:.0f} calls/s, --jobs 2 "
+        f"{args.calls * 3 / b2:.0f} calls/s, speed-up {b1 / b2:.2f}×; naive baseline "
+        f"{args.calls * 3 / nb:.0f} calls/s, --jobs 1 / naive {nb / b1:.2f}× (the end-of-run reports' "
+        "fixed cost spread over more calls)\n"
+    )
 
 
 def memory(args, tmp: Path) -> None:
@@ -159,8 +186,10 @@ def memory(args, tmp: Path) -> None:
     write_jsonl(big_calls, args.memory_calls, seed=11)
     rss_small = peak_rss([small_calls], tmp / "m1")
     rss_big = peak_rss([big_calls], tmp / "m2")
-    print(f"  1,000 calls: {rss_small:.0f} MB; {args.memory_calls:,} calls: {rss_big:.0f} MB; "
-          f"ratio {rss_big / rss_small:.2f}\n")
+    print(
+        f"  1,000 calls: {rss_small:.0f} MB; {args.memory_calls:,} calls: {rss_big:.0f} MB; "
+        f"ratio {rss_big / rss_small:.2f}\n"
+    )
 
 
 def startup(tmp: Path) -> None:
@@ -200,9 +229,11 @@ def corpus(args, tmp: Path) -> None:
     naive_c, audit_c = min(naives), min(walls)
     row("naive baseline", n / naive_c, size / naive_c)
     row("qa-check audit --jobs 1", n / audit_c, size / audit_c)
-    print(f"  audit: {audit_c:.2f} s wall, {min(cpus):.2f} s CPU (best of {RUNS}; every run: "
-          f"{', '.join(f'{w:.2f}/{c:.2f}' for w, c in zip(walls, cpus))}); ratio audit / naive: {naive_c / audit_c:.1f}× "
-          "(short chats: the reports' fixed cost weighs more)")
+    print(
+        f"  audit: {audit_c:.2f} s wall, {min(cpus):.2f} s CPU (best of {RUNS}; every run: "
+        f"{', '.join(f'{w:.2f}/{c:.2f}' for w, c in zip(walls, cpus))}); ratio audit / naive: {naive_c / audit_c:.1f}× "
+        "(short chats: the reports' fixed cost weighs more)"
+    )
 
 
 RUNS = 3
@@ -328,10 +359,17 @@ def rare_dictionary_words(n: int) -> list[str]:
 
 
 def write_scheme(path: Path, phrases: list[str]) -> None:
-    rules = [{
-        "id": "phrases", "kind": "forbidden", "section": "词表", "message": "命中词表", "deduct": 1,
-        "per": "occurrence", "phrases": phrases,
-    }]
+    rules = [
+        {
+            "id": "phrases",
+            "kind": "forbidden",
+            "section": "词表",
+            "message": "命中词表",
+            "deduct": 1,
+            "per": "occurrence",
+            "phrases": phrases,
+        }
+    ]
     path.write_text(json.dumps({"scheme": path.stem, "rules": rules}, ensure_ascii=False), encoding="utf-8")
 
 

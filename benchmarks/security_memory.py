@@ -14,6 +14,7 @@ The scheme: forbidden rules of 1,000 random Han phrases (2–6 characters) each,
 asked; the 5 calls: the sample calls of transcripts/ (the first five). The big turn is audited
 with the shipped scheme (qa_rules/). `--cases scheme` or `--cases turn` runs one of them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,7 @@ def write_scheme(path: Path, megabytes: float, seed: int = 1) -> int:
 
 def write_big_turn(path: Path, megabytes: float) -> None:
     unit = "您好请问有什么可以帮您我们的服务热线为您服务谢谢"  # 3 bytes a character in UTF-8
-    text = (unit * (int(megabytes * 1024 * 1024) // (3 * len(unit)) + 1))
+    text = unit * (int(megabytes * 1024 * 1024) // (3 * len(unit)) + 1)
     call = {"call_id": "big-turn", "agent_id": "A1", "turns": [{"speaker": "agent", "text": text}]}
     with path.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps(call, ensure_ascii=False) + "\n")
@@ -66,7 +67,19 @@ def run_audit(calls: Path, rules: Path, out: Path, limit_gb: float) -> dict:
         "lines = [l for l in (r.stderr or '').splitlines() if l.strip()]\n"
         "print(lines[-1] if lines else '')\n"
     )
-    cmd = [sys.executable, "-m", "checker", "audit", str(calls), "--rules", str(rules), "--out", str(out), "--jobs", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "checker",
+        "audit",
+        str(calls),
+        "--rules",
+        str(rules),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+    ]
     done = subprocess.run([sys.executable, "-c", probe, str(limit_gb), *cmd], capture_output=True, text=True, cwd=ROOT)
     first, _, last = done.stdout.partition("\n")
     rss_kb, code, seconds = first.split()
@@ -90,10 +103,14 @@ def main() -> None:
         scheme = tmp / "big.yaml"
         phrases = write_scheme(scheme, args.scheme_mb) if "scheme" in cases else 0
         small = tmp / "small.yaml"
-        small.write_text("scheme: small\nrules:\n  - {id: r, kind: forbidden, section: s, message: m, phrases: [说吧]}\n",
-                         encoding="utf-8")
+        small.write_text(
+            "scheme: small\nrules:\n  - {id: r, kind: forbidden, section: s, message: m, phrases: [说吧]}\n",
+            encoding="utf-8",
+        )
         base = run_audit(calls, small, tmp / "out0", args.limit_gb)
-        print(f"baseline (1-phrase scheme, 5 calls): peak {base['peak_mb']:.0f} MB, {base['seconds']:.1f} s, exit {base['exit']}")
+        print(
+            f"baseline (1-phrase scheme, 5 calls): peak {base['peak_mb']:.0f} MB, {base['seconds']:.1f} s, exit {base['exit']}"
+        )
         if "scheme" in cases:
             scheme_case(args, calls, scheme, phrases, base, tmp)
         if "turn" in cases:
@@ -103,9 +120,11 @@ def main() -> None:
 def scheme_case(args, calls: Path, scheme: Path, phrases: int, base: dict, tmp: Path) -> None:
     big = run_audit(calls, scheme, tmp / "out1", args.limit_gb)
     verdict = "under" if big["peak_mb"] < SCHEME_TARGET_MB and big["exit"] == 0 else "NOT under"
-    print(f"{args.scheme_mb:g} MB scheme ({phrases:,} phrases), 5 calls: peak {big['peak_mb']:.0f} MB "
-          f"({big['peak_mb'] / max(base['peak_mb'], 1):.1f}x the baseline), {big['seconds']:.1f} s, exit {big['exit']}: "
-          f"{verdict} the {SCHEME_TARGET_MB} MB target")
+    print(
+        f"{args.scheme_mb:g} MB scheme ({phrases:,} phrases), 5 calls: peak {big['peak_mb']:.0f} MB "
+        f"({big['peak_mb'] / max(base['peak_mb'], 1):.1f}x the baseline), {big['seconds']:.1f} s, exit {big['exit']}: "
+        f"{verdict} the {SCHEME_TARGET_MB} MB target"
+    )
     if big["exit"]:
         print(f"   last line: {big['last']}")
 
@@ -116,7 +135,9 @@ def turn_case(args, tmp: Path) -> None:
     turn_calls.mkdir()
     write_big_turn(turn_calls / "big.jsonl", args.turn_mb)
     one = run_audit(turn_calls, ROOT / "qa_rules", tmp / "out2", args.limit_gb)
-    print(f"one {args.turn_mb:g} MB turn (shipped scheme): peak {one['peak_mb']:.0f} MB, {one['seconds']:.1f} s, exit {one['exit']}")
+    print(
+        f"one {args.turn_mb:g} MB turn (shipped scheme): peak {one['peak_mb']:.0f} MB, {one['seconds']:.1f} s, exit {one['exit']}"
+    )
     print(f"   last line: {one['last']}")
 
 

@@ -6,6 +6,7 @@ floor, most calls are clean: 70 % have no slip, the rest one to five (a bad open
 a forbidden phrase, a hollow 我知道了); 15 % are complaints, 8 % have a dialect-speaking
 customer, and an agent now and then follows the customer into the dialect.
 """
+
 from __future__ import annotations
 
 import json
@@ -118,8 +119,10 @@ def synthetic_calls(count: int, seed: int = 7, turns: int = 45, timestamps: bool
             "team": "一组" if i % 2 else "二组",
             "started_at": started.isoformat() + "+08:00",
             "direction": "outbound" if i % 9 == 0 else "inbound",
-            "metadata": {"hangup_by": "agent" if i % 13 == 0 else "customer",
-                         "call_type": "complaint" if complaint else "inquiry"},
+            "metadata": {
+                "hangup_by": "agent" if i % 13 == 0 else "customer",
+                "call_type": "complaint" if complaint else "inquiry",
+            },
             "turns": out,
         }
 

@@ -11,6 +11,7 @@ decoding the bytes with it gives what decoding them in their true encoding gives
 copy: the text with that one byte replaced). Prints, per variant, how many each detector got right and its time a
 file; and the same for single-turn files (short text, where statistics have least to go on).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,7 +52,7 @@ def csv_text(call_id: str, turns: list[dict]) -> str:
 def damaged(data: bytes) -> bytes:
     """One byte in the middle replaced by 0xFF (never valid in UTF-8 or as a GB18030 lead byte)."""
     at = len(data) // 2
-    return data[:at] + b"\xff" + data[at + 1:]
+    return data[:at] + b"\xff" + data[at + 1 :]
 
 
 def right(text: str, data: bytes, name: str | None, truth: str) -> bool:
@@ -67,8 +68,13 @@ def right(text: str, data: bytes, name: str | None, truth: str) -> bool:
 
 
 def variants(text: str):
-    for label, enc in (("UTF-8", "utf-8"), ("UTF-8 BOM", "utf-8-sig"), ("GBK", "gbk"), ("GB18030", "gb18030"),
-                       ("UTF-16 BOM", "utf-16")):
+    for label, enc in (
+        ("UTF-8", "utf-8"),
+        ("UTF-8 BOM", "utf-8-sig"),
+        ("GBK", "gbk"),
+        ("GB18030", "gb18030"),
+        ("UTF-16 BOM", "utf-16"),
+    ):
         truth = "gb18030" if enc == "gbk" else enc  # GBK text is GB18030 text
         try:
             yield label, text.encode(enc), truth
@@ -104,7 +110,9 @@ def main() -> None:
         print(f"{'variant':22} {'ours: right':>14} {'ms/file':>8} {'charset-normalizer: right':>27} {'ms/file':>8}")
         for label, by in tally.items():
             a, b = by["ours"], by["charset-normalizer"]
-            print(f"{label:22} {a[0]:>7}/{a[1]:<6} {a[2] / a[1] * 1000:8.2f} {b[0]:>20}/{b[1]:<6} {b[2] / b[1] * 1000:8.2f}")
+            print(
+                f"{label:22} {a[0]:>7}/{a[1]:<6} {a[2] / a[1] * 1000:8.2f} {b[0]:>20}/{b[1]:<6} {b[2] / b[1] * 1000:8.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ the scheme once.
 Every item written is journaled in the temporary report folder; `resume=True` continues the run an
 interruption left behind (see `checker/resume.py`).
 """
+
 from __future__ import annotations
 
 import gc
@@ -32,7 +33,16 @@ from .read import RawLine, check_inputs, parse_raw_line
 from .progress import with_progress
 from .report import ReportOptions, write_reports
 from .report.base import RenderedRun, elide_turns, rendered_items
-from .resume import Journal, Leftover, check_compatible, find_leftover, fingerprint, leftover_folders, remove_folder, replay
+from .resume import (
+    Journal,
+    Leftover,
+    check_compatible,
+    find_leftover,
+    fingerprint,
+    leftover_folders,
+    remove_folder,
+    replay,
+)
 from .scheme import Scheme, load_scheme
 from .report.dashboard import preload_templates
 from .rules.phrases import preload_matchers
@@ -61,7 +71,9 @@ class AuditSummary:
         return 2 if self.rejected or self.rule_errors else 0
 
 
-def run_audit(paths: list[Path], scheme_path: Path, out: Path, *args, log: TextIO | None = None, **kwargs) -> AuditSummary:
+def run_audit(
+    paths: list[Path], scheme_path: Path, out: Path, *args, log: TextIO | None = None, **kwargs
+) -> AuditSummary:
     """`_run_audit` holding `out`'s lock for the whole run (`lock`): raises `lock.OutputBusy`
     when another run is writing `out`; cleans up first what crashed runs of `out` left."""
     with output_lock(out, log if log is not None else sys.stderr):
@@ -95,11 +107,16 @@ def _run_audit(
     scheme = scheme or load_scheme(scheme_path)
     summary = AuditSummary()
     options = report_options or ReportOptions()
-    header = fingerprint(paths, scheme_path, calls_meta, {
-        "segmenter": segmenter,
-        "agent_channel": scheme.roles.agent_channel,
-        "report": asdict(options),
-    })
+    header = fingerprint(
+        paths,
+        scheme_path,
+        calls_meta,
+        {
+            "segmenter": segmenter,
+            "agent_channel": scheme.roles.agent_channel,
+            "report": asdict(options),
+        },
+    )
     leftover: Leftover | None = None
     if resume:
         leftover = find_leftover(out)
@@ -107,11 +124,17 @@ def _run_audit(
             print(f"--resume: no interrupted run of {out} to continue; starting a fresh run", file=log)
         else:
             check_compatible(leftover, header)
-            print(f"--resume: continuing the run interrupted in {leftover.folder}: "
-                  f"{len(leftover.entries)} item(s) already done", file=log)
+            print(
+                f"--resume: continuing the run interrupted in {leftover.folder}: "
+                f"{len(leftover.entries)} item(s) already done",
+                file=log,
+            )
     elif leftover_folders(out):
-        print(f"note: an interrupted run of {out} was left in {leftover_folders(out)[0]}; "
-              "`qa-check audit --resume` would have continued it. Starting afresh.", file=log)
+        print(
+            f"note: an interrupted run of {out} was left in {leftover_folders(out)[0]}; "
+            "`qa-check audit --resume` would have continued it. Starting afresh.",
+            file=log,
+        )
     journal = Journal(header)
 
     def counted(items: Iterable[RenderedRun | InputError]) -> Iterator[RenderedRun | InputError]:
@@ -128,7 +151,10 @@ def _run_audit(
                 for call in item.calls:
                     if call.rule_errors:
                         summary.rule_errors += call.rule_errors
-                        print(f"error: call {call.call_id}: {call.rule_errors} rule(s) not judged (see errors.csv)", file=log)
+                        print(
+                            f"error: call {call.call_id}: {call.rule_errors} rule(s) not judged (see errors.csv)",
+                            file=log,
+                        )
                     summary.passed += call.passed
                     summary.fatal += call.fatal
                     summary.findings += call.n_findings
@@ -143,18 +169,25 @@ def _run_audit(
         from .dask_engine import DaskExecutor
 
         executor = DaskExecutor(scheme, scheme_path, segmenter, options, scheduler=scheduler, workers=jobs)
-    items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options,
-                         executor=executor)
+    items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options, executor=executor)
     try:
         with batch_gc():
-            write_reports(out, scheme, counted(with_progress(items, paths, log, _size)), options=options, journal=journal,
-                          jobs=jobs)
+            write_reports(
+                out,
+                scheme,
+                counted(with_progress(items, paths, log, _size)),
+                options=options,
+                journal=journal,
+                jobs=jobs,
+            )
     except (KeyboardInterrupt, SystemExit):
         journal.flush()
         where = journal.path.parent if journal.path else None
-        print(f"interrupted after {journal.count} item(s): {out} is unchanged"
-              + (f"; `qa-check audit --resume` (same paths, scheme and --out) continues from {where}" if where else ""),
-              file=log)
+        print(
+            f"interrupted after {journal.count} item(s): {out} is unchanged"
+            + (f"; `qa-check audit --resume` (same paths, scheme and --out) continues from {where}" if where else ""),
+            file=log,
+        )
         raise
     finally:
         items.close()  # stops the worker pool now, not when the generator is collected
@@ -167,8 +200,14 @@ def _run_audit(
 
 
 def audit_stream(
-    paths: list[Path], scheme: Scheme, scheme_path: Path, jobs: int = 1, segmenter: str | None = None,
-    calls_meta: Path | None = None, leftover: Leftover | None = None, turn_context: int | None = None,
+    paths: list[Path],
+    scheme: Scheme,
+    scheme_path: Path,
+    jobs: int = 1,
+    segmenter: str | None = None,
+    calls_meta: Path | None = None,
+    leftover: Leftover | None = None,
+    turn_context: int | None = None,
 ) -> Iterator[CallResult | InputError]:
     """CallResults and InputErrors in input order (what a library caller or a test wants; the
     audit itself writes reports from `_audit_units`, which renders in the workers).
@@ -179,9 +218,16 @@ def audit_stream(
 
 
 def _audit_units(
-    paths: list[Path], scheme: Scheme, scheme_path: Path, jobs: int = 1, segmenter: str | None = None,
-    calls_meta: Path | None = None, leftover: Leftover | None = None, render: ReportOptions | None = None,
-    turn_context: int | None = None, executor: Executor | None = None,
+    paths: list[Path],
+    scheme: Scheme,
+    scheme_path: Path,
+    jobs: int = 1,
+    segmenter: str | None = None,
+    calls_meta: Path | None = None,
+    leftover: Leftover | None = None,
+    render: ReportOptions | None = None,
+    turn_context: int | None = None,
+    executor: Executor | None = None,
 ):
     """The units read, in input order, each audited: CallResults and InputErrors, or with `render`
     (the report options) RenderedRuns (consecutive calls rendered together, where they were
@@ -216,8 +262,10 @@ def _audit_units(
             yield from finish(chunk)
         remove_folder(leftover.folder)  # every replayed item is in the new journal by now
     if not parallel:  # in this process: each call is checked before it is audited, a copy never is
-        for done in InProcess(CHUNK).map(_chunks(units, CHUNK), local=lambda chunk: finish(
-                _audited([unique(item) for item in chunk], scheme, segmenter))):
+        for done in InProcess(CHUNK).map(
+            _chunks(units, CHUNK),
+            local=lambda chunk: finish(_audited([unique(item) for item in chunk], scheme, segmenter)),
+        ):
             yield from done
         return
     if executor is None:
@@ -225,7 +273,7 @@ def _audit_units(
     sent: deque[list] = deque()  # the chunks given to the executor, not answered yet: it keeps their order
 
     def chunks() -> Iterator[list]:
-        for chunk in (_slices_apart(units, executor.chunk) if remote else _chunks(units, CHUNK, ending=TAIL_CHUNK)):
+        for chunk in _slices_apart(units, executor.chunk) if remote else _chunks(units, CHUNK, ending=TAIL_CHUNK):
             sent.append(chunk)
             yield chunk
 
@@ -241,8 +289,9 @@ def _audit_units(
     executor.close()
 
 
-def _merged(done: list, chunk: list, unique: _Unique, scheme: Scheme, segmenter: str | None, roles,
-            render: ReportOptions | None) -> Iterator:
+def _merged(
+    done: list, chunk: list, unique: _Unique, scheme: Scheme, segmenter: str | None, roles, render: ReportOptions | None
+) -> Iterator:
     """A chunk's results (`done`, from `chunk`'s units) past the call-id check: a copy of a call
     seen before becomes an error in its place, and its run is done again here without it."""
     items_of: list | None = None  # `chunk`'s units as items, read again only for a run with a copy
@@ -259,23 +308,37 @@ def _merged(done: list, chunk: list, unique: _Unique, scheme: Scheme, segmenter:
         else:  # rare: the run again, here, without the copies (a run's parts are joined)
             if items_of is None:
                 items_of = expand(chunk, roles)
-            items = [dup if dup is not None else u for dup, u in zip(dups, items_of[at:at + n])]
+            items = [dup if dup is not None else u for dup, u in zip(dups, items_of[at : at + n])]
             # no memo: this process's holds calls later than these, which `digest_run`'s
             # guess of the tally's choice of examples must not see
             yield from rendered_items(_audited(items, scheme, segmenter), scheme, render)
         at += n
 
 
-def _local_processes(scheme: Scheme, scheme_path: Path, jobs: int, segmenter: str | None,
-                     render: ReportOptions | None, turn_context: int | None) -> LocalProcesses:
+def _local_processes(
+    scheme: Scheme,
+    scheme_path: Path,
+    jobs: int,
+    segmenter: str | None,
+    render: ReportOptions | None,
+    turn_context: int | None,
+) -> LocalProcesses:
     """This machine's processes: `jobs - 1` workers forked from this one, which has loaded what
     auditing loads, so that they share it; spawned workers load it themselves (`_init_worker`)."""
     if "fork" in mp.get_all_start_methods():  # OrderedPool forks where it can
         _WORKER["scheme"] = scheme  # forked workers inherit the compiled scheme …
         _preload(scheme, segmenter)  # … and what it loads lazily, rather than each loading it again
     init = (str(scheme_path), segmenter, scheme.roles, render, turn_context)
-    return LocalProcesses(jobs, _work_chunk, _init_worker, init, chunk=CHUNK, depth=DEPTH,
-                          ahead=DEPTH * CHUNK // TAIL_CHUNK, frozen=_BATCH["frozen"])
+    return LocalProcesses(
+        jobs,
+        _work_chunk,
+        _init_worker,
+        init,
+        chunk=CHUNK,
+        depth=DEPTH,
+        ahead=DEPTH * CHUNK // TAIL_CHUNK,
+        frozen=_BATCH["frozen"],
+    )
 
 
 def _slices_apart(units: Iterable, size: int) -> Iterator[list]:
@@ -338,7 +401,7 @@ def _chunks(items: Iterable, size: int, ending: int | None = None) -> Iterator[l
             yield ahead[:size]
             del ahead[:size]
     for i in range(0, len(ahead), ending):
-        yield ahead[i:i + ending]
+        yield ahead[i : i + ending]
 
 
 TAIL_AHEAD = 4  # chunks read ahead to know the end: more than the pool has in flight per worker (DEPTH)
@@ -416,6 +479,7 @@ def batch_gc():
 
 _BATCH = {"frozen": False}  # within `batch_gc`
 
+
 def _preload(scheme: Scheme, segmenter: str | None) -> None:
     """Load here, once, the tables that auditing loads on first use (the segmenter's dictionary,
     OpenCC, jieba's word frequencies for sub-division, the normalisation tables, the report
@@ -423,18 +487,27 @@ def _preload(scheme: Scheme, segmenter: str | None) -> None:
     if _WORKER.get("warm") is scheme:
         return
     warm = [
-        Call("warm-up", (Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。", 0.0, 3.0), Turn(CUSTOMER, "謝謝你們", 3.5, 5.0))),
+        Call(
+            "warm-up",
+            (
+                Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。", 0.0, 3.0),
+                Turn(CUSTOMER, "謝謝你們", 3.5, 5.0),
+            ),
+        ),
         Call("warm-up-2", (Turn(AGENT, "好的，请稍等。", 0.0, 1.0),)),
     ]
-    rendered_items(audit_calls(warm, scheme, segmenter), scheme, ReportOptions())  # the batch path, as the audit runs it
+    rendered_items(
+        audit_calls(warm, scheme, segmenter), scheme, ReportOptions()
+    )  # the batch path, as the audit runs it
     preload_dictionary()
     preload_matchers()
     preload_templates()
     _WORKER["warm"] = scheme
 
 
-def _init_worker(scheme_path: str, segmenter: str | None, roles, render: ReportOptions | None,
-                 turn_context: int | None) -> None:
+def _init_worker(
+    scheme_path: str, segmenter: str | None, roles, render: ReportOptions | None, turn_context: int | None
+) -> None:
     # The parent handles Ctrl-C (it stops the pool); a terminal's SIGINT goes to the whole group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -451,8 +524,15 @@ def _init_worker(scheme_path: str, segmenter: str | None, roles, render: ReportO
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _work_chunk(units: list, scheme: Scheme | None = None, segmenter: str | None = None, roles=None,
-                render: ReportOptions | None = None, context: int | None = None, memo: dict | None = None) -> list:
+def _work_chunk(
+    units: list,
+    scheme: Scheme | None = None,
+    segmenter: str | None = None,
+    roles=None,
+    render: ReportOptions | None = None,
+    context: int | None = None,
+    memo: dict | None = None,
+) -> list:
     """Parse, audit and render (or elide) one chunk: in a worker, with what `_init_worker` set up;
     in the parent, with what it is given."""
     if scheme is None:

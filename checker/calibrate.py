@@ -9,6 +9,7 @@ written as 0 or NaN. `calibration.md` then quotes every disagreement, worst rule
 The verdicts come from auditing the labelled calls now (`calibrate_calls`), or from the findings
 of an audit already run (`read_audit`, `--findings DIR`).
 """
+
 from __future__ import annotations
 
 import csv
@@ -44,8 +45,22 @@ __all__ = [
 
 # How a reviewer may write "the rule fires here" / "it does not" (SPEC: true/false, 1/0, 是/否,
 # 命中/未命中); matched after stripping and lower-casing.
-FIRES = {"true": True, "1": True, "是": True, "命中": True, "yes": True, "y": True, "t": True,
-         "false": False, "0": False, "否": False, "未命中": False, "no": False, "n": False, "f": False}
+FIRES = {
+    "true": True,
+    "1": True,
+    "是": True,
+    "命中": True,
+    "yes": True,
+    "y": True,
+    "t": True,
+    "false": False,
+    "0": False,
+    "否": False,
+    "未命中": False,
+    "no": False,
+    "n": False,
+    "f": False,
+}
 
 # Column names a labels file may use: the SPEC's, or the Chinese a QA tool exports.
 COLUMNS = {
@@ -109,7 +124,9 @@ def read_labels(path: Path) -> list[Label]:
             continue
         fires = parse_fires(cells["fires"])
         if fires is None:
-            problems.append(f"{path}:{line}: fires {cells['fires']!r} is not one of true/false, 1/0, 是/否, 命中/未命中")
+            problems.append(
+                f"{path}:{line}: fires {cells['fires']!r} is not one of true/false, 1/0, 是/否, 命中/未命中"
+            )
             continue
         pair = (cells["call_id"], cells["rule_id"])
         lines.setdefault(pair, []).append(line)
@@ -117,8 +134,10 @@ def read_labels(path: Path) -> list[Label]:
         labels.append(Label(pair[0], pair[1], fires, line, note))
     for (call_id, rule_id), at in lines.items():
         if len(at) > 1:
-            problems.append(f"{path}:{at[1]}: call {call_id!r} rule {rule_id!r} is labelled more than once "
-                            f"(lines {', '.join(map(str, at))})")
+            problems.append(
+                f"{path}:{at[1]}: call {call_id!r} rule {rule_id!r} is labelled more than once "
+                f"(lines {', '.join(map(str, at))})"
+            )
     if problems:
         raise LabelError(sorted(problems, key=_line_of))
     return labels
@@ -247,8 +266,9 @@ EVIDENCE_PER_PAIR = 3  # findings quoted for one (call, rule): enough to see wha
 SCOPE_TURNS = 4  # turns quoted, for a miss, from the rule's scope
 
 
-def audit_labelled(labels: list[Label], paths: list[Path], scheme, segmenter: str | None = None,
-                   calls_meta: Path | None = None) -> Verdicts:
+def audit_labelled(
+    labels: list[Label], paths: list[Path], scheme, segmenter: str | None = None, calls_meta: Path | None = None
+) -> Verdicts:
     """Read the calls under `paths`, audit those that are labelled, and keep each labelled pair's
     verdict: its findings quoted, or for a pair the checker did not fire on, the turns the rule
     looked at (its scope), so that a miss can be read in context."""
@@ -294,8 +314,9 @@ def _keep(verdicts: Verdicts, result, rule_ids: set[str], scheme, segmenter: str
             quoted = verdicts.found.setdefault(pair, [])
             if not quoted and f.turn:  # the turn before the first finding: what it answers
                 before = f.turn - 1
-                verdicts.context[pair] = [f"turn {before} ({call.turns.speakers[before]}): "
-                                          f"{_clip(call.turns.texts[before])}"]
+                verdicts.context[pair] = [
+                    f"turn {before} ({call.turns.speakers[before]}): {_clip(call.turns.texts[before])}"
+                ]
             if len(quoted) < EVIDENCE_PER_PAIR:
                 quoted.append(_quote_finding(f.turn, f.speaker, f.excerpt, f.message))
     ctx = None
@@ -355,7 +376,9 @@ def read_audit(folder: Path, labels: list[Label], rule_ids: list[str]) -> Verdic
             if len(quoted) < EVIDENCE_PER_PAIR:
                 turn = row.get("turn")
                 turn = None if turn in (None, "") else int(turn)
-                quoted.append(_quote_finding(turn, row.get("speaker"), row.get("excerpt") or "", row.get("message") or ""))
+                quoted.append(
+                    _quote_finding(turn, row.get("speaker"), row.get("excerpt") or "", row.get("message") or "")
+                )
     return verdicts
 
 
@@ -401,19 +424,25 @@ class Calibration:
         """Rules with disagreements first, lowest κ first (then more disagreements), then the
         rest in scheme order."""
         order = {m.rule_id: i for i, m in enumerate(self.rules)}
-        return sorted(self.rules, key=lambda m: (
-            m.disagreements == 0,
-            m.kappa if m.kappa is not None else Fraction(2),
-            -m.disagreements,
-            order[m.rule_id],
-        ))
+        return sorted(
+            self.rules,
+            key=lambda m: (
+                m.disagreements == 0,
+                m.kappa if m.kappa is not None else Fraction(2),
+                -m.disagreements,
+                order[m.rule_id],
+            ),
+        )
 
     def below(self, min_kappa: float | None) -> list[RuleMetrics]:
         """Rules with enough labels whose κ is under `min_kappa` (undefined κ is not judged)."""
         if min_kappa is None:
             return []
-        return [m for m in self.rules if m.labelled >= MIN_LABELS_FOR_GATE and m.kappa is not None
-                and m.kappa < Fraction(str(min_kappa))]
+        return [
+            m
+            for m in self.rules
+            if m.labelled >= MIN_LABELS_FOR_GATE and m.kappa is not None and m.kappa < Fraction(str(min_kappa))
+        ]
 
 
 def calibrate(labels: list[Label], verdicts: Verdicts) -> Calibration:
@@ -440,8 +469,9 @@ def calibrate(labels: list[Label], verdicts: Verdicts) -> Calibration:
             disagreements.setdefault(label.rule_id, []).append(Disagreement(label, verdict, context))
     found = metrics(pairs)
     rules = [found.get(rule_id, RuleMetrics(rule_id)) for rule_id in verdicts.rules]
-    return Calibration(verdicts.source, rules, disagreements, unknown_calls, unknown_rules, not_applicable,
-                       len(compared_calls))
+    return Calibration(
+        verdicts.source, rules, disagreements, unknown_calls, unknown_rules, not_applicable, len(compared_calls)
+    )
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -461,8 +491,22 @@ def calibration_csv(cal: Calibration) -> str:
     from .report.cells import csv_cells  # (the report package loads its writers: only when writing)
 
     for m in cal.rules:  # through the one guard every CSV cell of the product passes
-        writer.writerow(csv_cells([m.rule_id, str(m.labelled), str(m.tp), str(m.fp), str(m.fn), str(m.tn),
-                                   _num(m.precision), _num(m.recall), _num(m.f1), _num(m.kappa)]))
+        writer.writerow(
+            csv_cells(
+                [
+                    m.rule_id,
+                    str(m.labelled),
+                    str(m.tp),
+                    str(m.fp),
+                    str(m.fn),
+                    str(m.tn),
+                    _num(m.precision),
+                    _num(m.recall),
+                    _num(m.f1),
+                    _num(m.kappa),
+                ]
+            )
+        )
     return out.getvalue()
 
 
@@ -489,35 +533,58 @@ def calibration_markdown(cal: Calibration, scheme_name: str, labels_name: str, m
     for m in cal.worst_first():
         if not m.labelled:
             continue
-        lines.append(f"| `{m.rule_id}` | {m.labelled} | {m.tp} | {m.fp} | {m.fn} | {m.tn} | {_num(m.precision) or '–'} "
-                     f"| {_num(m.recall) or '–'} | {_num(m.f1) or '–'} | {_num(m.kappa) or '–'} |")
-    lines += ["", "tp: both say the rule fires; fp: the checker fires, the reviewer says it should not; fn: the "
-              "reviewer says it should fire, the checker does not; tn: neither. – : undefined (a zero "
-              "denominator)."]
+        lines.append(
+            f"| `{m.rule_id}` | {m.labelled} | {m.tp} | {m.fp} | {m.fn} | {m.tn} | {_num(m.precision) or '–'} "
+            f"| {_num(m.recall) or '–'} | {_num(m.f1) or '–'} | {_num(m.kappa) or '–'} |"
+        )
+    lines += [
+        "",
+        "tp: both say the rule fires; fp: the checker fires, the reviewer says it should not; fn: the "
+        "reviewer says it should fire, the checker does not; tn: neither. – : undefined (a zero "
+        "denominator).",
+    ]
     unlabelled = [m.rule_id for m in cal.rules if not m.labelled]
     if unlabelled:
         lines += ["", f"Rules without a label ({len(unlabelled)}): " + ", ".join(f"`{r}`" for r in unlabelled) + "."]
     failing = {m.rule_id for m in cal.below(min_kappa)}
     if min_kappa is not None:
-        lines += ["", f"`--min-kappa {min_kappa}` (rules with at least {MIN_LABELS_FOR_GATE} labels): "
-                  + (f"**{len(failing)} rule(s) below**: " + ", ".join(f"`{r}`" for r in sorted(failing)) if failing
-                     else "every rule meets it.")]
+        lines += [
+            "",
+            f"`--min-kappa {min_kappa}` (rules with at least {MIN_LABELS_FOR_GATE} labels): "
+            + (
+                f"**{len(failing)} rule(s) below**: " + ", ".join(f"`{r}`" for r in sorted(failing))
+                if failing
+                else "every rule meets it."
+            ),
+        ]
     for m in cal.worst_first():
         if not m.labelled:
             continue
-        lines += ["", f"## `{m.rule_id}` — κ {_num(m.kappa) or 'undefined'}, {m.disagreements} disagreement(s)", "",
-                  "| | reviewer: fires | reviewer: does not fire |", "|---|---:|---:|",
-                  f"| **checker fires** | {m.tp} | {m.fp} |",
-                  f"| **checker does not fire** | {m.fn} | {m.tn} |"]
+        lines += [
+            "",
+            f"## `{m.rule_id}` — κ {_num(m.kappa) or 'undefined'}, {m.disagreements} disagreement(s)",
+            "",
+            "| | reviewer: fires | reviewer: does not fire |",
+            "|---|---:|---:|",
+            f"| **checker fires** | {m.tp} | {m.fp} |",
+            f"| **checker does not fire** | {m.fn} | {m.tn} |",
+        ]
         for d in cal.disagreements.get(m.rule_id, []):
             kind = "false positive" if d.verdict.fired else "miss"
-            lines += ["", f"- **{kind}** — call `{d.label.call_id}` (labels line {d.label.line}): reviewer says "
-                      f"{_verdict_word(d.label.fires)}" + (f" — “{_cell(d.label.note)}”" if d.label.note else "")
-                      + f", checker {'fired' if d.verdict.fired else 'did not fire'}"]
+            lines += [
+                "",
+                f"- **{kind}** — call `{d.label.call_id}` (labels line {d.label.line}): reviewer says "
+                f"{_verdict_word(d.label.fires)}"
+                + (f" — “{_cell(d.label.note)}”" if d.label.note else "")
+                + f", checker {'fired' if d.verdict.fired else 'did not fire'}",
+            ]
             quoted = d.context + d.verdict.evidence if d.verdict.fired else d.context
             if not quoted and not d.verdict.fired:
-                quoted = ("(no finding; the transcript was not read: run without --findings to quote the turns)",) \
-                    if not cal.source.startswith("audited") else ("(the rule looks at no turn of this call)",)
+                quoted = (
+                    ("(no finding; the transcript was not read: run without --findings to quote the turns)",)
+                    if not cal.source.startswith("audited")
+                    else ("(the rule looks at no turn of this call)",)
+                )
             lines += [f"  > {_cell(q)}" + ("  " if i < len(quoted) - 1 else "") for i, q in enumerate(quoted)]
     lines += _not_compared(cal)
     return "\n".join(lines) + "\n"
@@ -541,8 +608,9 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "–"
 
 
-def write_calibration(out: Path, cal: Calibration, scheme_name: str, labels_name: str,
-                      min_kappa: float | None = None) -> tuple[Path, Path]:
+def write_calibration(
+    out: Path, cal: Calibration, scheme_name: str, labels_name: str, min_kappa: float | None = None
+) -> tuple[Path, Path]:
     """calibration.csv and calibration.md in `out`, each written under a temporary name first."""
     out.mkdir(parents=True, exist_ok=True)
     files = (

@@ -1,6 +1,7 @@
 """The `qa-check` command line. Exit codes: 0 fine, 1 findings/test failures where a command
 fails on them, 2 some input rejected, 3 the scheme is invalid (or `audit --resume` refused),
 130 an audit interrupted."""
+
 from __future__ import annotations
 
 import sys
@@ -62,31 +63,81 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
-              help="Scheme: a YAML file or a folder of them.")
-@click.option("--out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="Report folder (replaced atomically when the run completes).")
+@click.option(
+    "--rules",
+    "rules",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_RULES,
+    show_default=True,
+    help="Scheme: a YAML file or a folder of them.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_OUT,
+    show_default=True,
+    help="Report folder (replaced atomically when the run completes).",
+)
 @click.option("--jobs", "-j", type=int, default=0, help="Worker processes (default: all cores).")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Where the work runs: this machine's processes, or a Dask cluster (the `dask` extra).")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="--engine dask: an existing cluster's scheduler (tcp://HOST:8786); default: a local "
-                   "cluster of --jobs worker processes.")
-@click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None,
-              help="Word segmenter for boundary checks (default: the scheme's, else rjieba).")
-@click.option("--agent-channel", type=click.IntRange(min=0), default=None,
-              help="ASR results: the channel/speaker index that is the agent (default: the scheme's asr.agent_channel, else 0).")
-@click.option("--calls-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="CSV of call metadata keyed by call_id (agent_id, started_at, …); calls_meta.csv next to transcripts is read too.")
-@click.option("--no-mask", is_flag=True, default=False,
-              help="Do not mask personal data (phone, ID and bank card numbers, e-mail, customers' names and "
-                   "addresses) in the reports.")
-@click.option("--resume", is_flag=True, default=False,
-              help="Continue the run that an interruption left unfinished for this --out (same paths, scheme and "
-                   "options), instead of starting afresh; refused (exit 3) when they differ.")
-def audit(paths: tuple[str, ...], rules: Path, out: Path, jobs: int, engine: str, scheduler: str | None,
-          segmenter: str | None, agent_channel: int | None, calls_meta: Path | None, no_mask: bool,
-          resume: bool) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the work runs: this machine's processes, or a Dask cluster (the `dask` extra).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="--engine dask: an existing cluster's scheduler (tcp://HOST:8786); default: a local "
+    "cluster of --jobs worker processes.",
+)
+@click.option(
+    "--segmenter",
+    type=click.Choice(["rjieba", "jieba"]),
+    default=None,
+    help="Word segmenter for boundary checks (default: the scheme's, else rjieba).",
+)
+@click.option(
+    "--agent-channel",
+    type=click.IntRange(min=0),
+    default=None,
+    help="ASR results: the channel/speaker index that is the agent (default: the scheme's asr.agent_channel, else 0).",
+)
+@click.option(
+    "--calls-meta",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="CSV of call metadata keyed by call_id (agent_id, started_at, …); calls_meta.csv next to transcripts is read too.",
+)
+@click.option(
+    "--no-mask",
+    is_flag=True,
+    default=False,
+    help="Do not mask personal data (phone, ID and bank card numbers, e-mail, customers' names and "
+    "addresses) in the reports.",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    default=False,
+    help="Continue the run that an interruption left unfinished for this --out (same paths, scheme and "
+    "options), instead of starting afresh; refused (exit 3) when they differ.",
+)
+def audit(
+    paths: tuple[str, ...],
+    rules: Path,
+    out: Path,
+    jobs: int,
+    engine: str,
+    scheduler: str | None,
+    segmenter: str | None,
+    agent_channel: int | None,
+    calls_meta: Path | None,
+    no_mask: bool,
+    resume: bool,
+) -> None:
     """Audit transcripts (files or folders; default transcripts/) and write reports.
 
     PATHS may be fsspec URLs the workers can read with --engine dask (s3://…, hdfs://…; file://
@@ -123,9 +174,19 @@ def audit(paths: tuple[str, ...], rules: Path, out: Path, jobs: int, engine: str
     except ValueError:  # not the main thread (an embedding application): leave signals alone
         previous = None
     try:
-        summary = run_audit(inputs, rules, out, jobs=jobs or default_jobs(), segmenter=segmenter, scheme=scheme,
-                            calls_meta=calls_meta, report_options=ReportOptions(mask=not no_mask), resume=resume,
-                            engine=engine, scheduler=scheduler)
+        summary = run_audit(
+            inputs,
+            rules,
+            out,
+            jobs=jobs or default_jobs(),
+            segmenter=segmenter,
+            scheme=scheme,
+            calls_meta=calls_meta,
+            report_options=ReportOptions(mask=not no_mask),
+            resume=resume,
+            engine=engine,
+            scheduler=scheduler,
+        )
     except (ResumeRefused, OutputBusy, EngineUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEME)
@@ -166,8 +227,10 @@ def rules_validate(path: Path) -> None:
     path = _scheme_path(path)
     scheme = _load_scheme_or_exit(path)
     examples = sum(len(r.config.examples) for r in scheme.rules)
-    click.echo(f"{path}: scheme {scheme.name!r} is valid: {len(scheme.rules)} rule(s), "
-               f"{len(scheme.book)} phrase(s), {examples} example(s)")
+    click.echo(
+        f"{path}: scheme {scheme.name!r} is valid: {len(scheme.rules)} rule(s), "
+        f"{len(scheme.book)} phrase(s), {examples} example(s)"
+    )
 
 
 @rules.command("test")
@@ -193,18 +256,46 @@ def rules_test(path: Path, segmenter: str | None) -> None:
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--call", "call_id", default=None, help="Explain only this call of the file (default: every call in it).")
-@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
-              help="Scheme: a YAML file or a folder of them.")
-@click.option("--agent-channel", type=click.IntRange(min=0), default=None,
-              help="ASR results: the channel/speaker index that is the agent.")
-@click.option("--calls-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="CSV of call metadata keyed by call_id.")
+@click.option(
+    "--rules",
+    "rules",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_RULES,
+    show_default=True,
+    help="Scheme: a YAML file or a folder of them.",
+)
+@click.option(
+    "--agent-channel",
+    type=click.IntRange(min=0),
+    default=None,
+    help="ASR results: the channel/speaker index that is the agent.",
+)
+@click.option(
+    "--calls-meta",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="CSV of call metadata keyed by call_id.",
+)
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
-@click.option("--width", type=click.IntRange(min=40), default=None, help="Columns (default: the terminal's, 80 when piped).")
-@click.option("--no-mask", is_flag=True, default=False,
-              help="Show personal data (numbers, names, addresses) unmasked; masked by default, as in the reports.")
-def explain(file: Path, call_id: str | None, rules: Path, agent_channel: int | None, calls_meta: Path | None,
-            segmenter: str | None, width: int | None, no_mask: bool) -> None:
+@click.option(
+    "--width", type=click.IntRange(min=40), default=None, help="Columns (default: the terminal's, 80 when piped)."
+)
+@click.option(
+    "--no-mask",
+    is_flag=True,
+    default=False,
+    help="Show personal data (numbers, names, addresses) unmasked; masked by default, as in the reports.",
+)
+def explain(
+    file: Path,
+    call_id: str | None,
+    rules: Path,
+    agent_channel: int | None,
+    calls_meta: Path | None,
+    segmenter: str | None,
+    width: int | None,
+    no_mask: bool,
+) -> None:
     """Show a call as a transcript with every finding in place, then its score."""
     from dataclasses import replace
 
@@ -232,12 +323,24 @@ LINT_FORMATS = ("text", "json", "sarif", "github")  # checker/lint/formats FORMA
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
-              envvar="QA_CHECK_RULES",
-              help="Scheme: a YAML file or a folder of them (env QA_CHECK_RULES); without qa_rules/ here, "
-                   "the scheme shipped with qa-check.")
-@click.option("--format", "fmt", type=click.Choice(LINT_FORMATS), default="text", show_default=True,
-              help="text: path:line:col lines; json; sarif (2.1.0); github (workflow annotations).")
+@click.option(
+    "--rules",
+    "rules",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_RULES,
+    show_default=True,
+    envvar="QA_CHECK_RULES",
+    help="Scheme: a YAML file or a folder of them (env QA_CHECK_RULES); without qa_rules/ here, "
+    "the scheme shipped with qa-check.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(LINT_FORMATS),
+    default="text",
+    show_default=True,
+    help="text: path:line:col lines; json; sarif (2.1.0); github (workflow annotations).",
+)
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
 def lint(files: tuple[Path, ...], rules: Path, fmt: str, segmenter: str | None) -> None:
     """Lint call-script files (.md, .txt, .yaml; folders are searched) with the scheme's text rules.
@@ -264,8 +367,13 @@ def lint(files: tuple[Path, ...], rules: Path, fmt: str, segmenter: str | None) 
 
 @rules.command("docs")
 @click.argument("path", type=click.Path(path_type=Path), default=DEFAULT_RULES)
-@click.option("--out", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the reference here (default: stdout).")
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the reference here (default: stdout).",
+)
 @click.option("--check", is_flag=True, help="With --out: exit 1 when the file is not up to date, write nothing.")
 def rules_docs(path: Path, out: Path | None, check: bool) -> None:
     """Write the scheme's Markdown reference: sections, rules, messages, deductions, examples."""
@@ -296,17 +404,44 @@ def rules_docs(path: Path, out: Path | None, check: bool) -> None:
 @main.command()
 @click.argument("labels", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
-              help="Scheme: a YAML file or a folder of them.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("reports/calibration"),
-              show_default=True, help="Where calibration.csv and calibration.md go.")
-@click.option("--min-kappa", type=float, default=None,
-              help="Exit 1 when a rule with at least 10 labels has Cohen's κ below this (default: no threshold).")
-@click.option("--findings", "findings", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
-              help="Read the verdicts from the report folder of a finished audit instead of auditing again.")
+@click.option(
+    "--rules",
+    "rules",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_RULES,
+    show_default=True,
+    help="Scheme: a YAML file or a folder of them.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports/calibration"),
+    show_default=True,
+    help="Where calibration.csv and calibration.md go.",
+)
+@click.option(
+    "--min-kappa",
+    type=float,
+    default=None,
+    help="Exit 1 when a rule with at least 10 labels has Cohen's κ below this (default: no threshold).",
+)
+@click.option(
+    "--findings",
+    "findings",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Read the verdicts from the report folder of a finished audit instead of auditing again.",
+)
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
-def calibrate(labels: Path, paths: tuple[Path, ...], rules: Path, out: Path, min_kappa: float | None,
-              findings: Path | None, segmenter: str | None) -> None:
+def calibrate(
+    labels: Path,
+    paths: tuple[Path, ...],
+    rules: Path,
+    out: Path,
+    min_kappa: float | None,
+    findings: Path | None,
+    segmenter: str | None,
+) -> None:
     """Measure the scheme against human verdicts: LABELS is a CSV call_id, rule_id, fires.
 
     Audits the labelled calls under PATHS (default transcripts/), or with --findings reads an
@@ -342,34 +477,65 @@ def calibrate(labels: Path, paths: tuple[Path, ...], rules: Path, out: Path, min
         click.echo(f"error: {error}", err=True)
     result = cal.calibrate(labelled, verdicts)
     csv_path, md_path = cal.write_calibration(out, result, scheme.name, labels.name, min_kappa)
-    for title, group in (("call not in the input", result.unknown_calls), ("rule not in the scheme", result.unknown_rules),
-                         ("rule not applicable to the call", result.not_applicable)):
+    for title, group in (
+        ("call not in the input", result.unknown_calls),
+        ("rule not in the scheme", result.unknown_rules),
+        ("rule not applicable to the call", result.not_applicable),
+    ):
         for label in group:
-            click.echo(f"{labels}:{label.line}: not compared ({title}): call {label.call_id!r}, rule {label.rule_id!r}",
-                       err=True)
+            click.echo(
+                f"{labels}:{label.line}: not compared ({title}): call {label.call_id!r}, rule {label.rule_id!r}",
+                err=True,
+            )
     compared = sum(m.labelled for m in result.rules)
     disagreeing = sum(m.disagreements for m in result.rules)
-    click.echo(f"{compared} labelled pair(s) in {result.calls} call(s) compared ({verdicts.source}): "
-               f"{compared - disagreeing} agree, {disagreeing} disagree → {csv_path}, {md_path}", err=True)
+    click.echo(
+        f"{compared} labelled pair(s) in {result.calls} call(s) compared ({verdicts.source}): "
+        f"{compared - disagreeing} agree, {disagreeing} disagree → {csv_path}, {md_path}",
+        err=True,
+    )
     below = result.below(min_kappa)
     for m in below:
-        click.echo(f"rule {m.rule_id}: κ {float(m.kappa):.4f} < --min-kappa {min_kappa} ({m.labelled} labels)", err=True)
+        click.echo(
+            f"rule {m.rule_id}: κ {float(m.kappa):.4f} < --min-kappa {min_kappa} ({m.labelled} labels)", err=True
+        )
     sys.exit(EXIT_INPUT if verdicts.errors else EXIT_FAIL if below else EXIT_OK)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--base", "base", required=True,
-              help="The scheme before the change: a file or folder, or a Git revision REV:PATH (main:qa_rules).")
-@click.option("--rules", "rules", type=click.Path(path_type=Path), default=DEFAULT_RULES, show_default=True,
-              help="The scheme after the change.")
+@click.option(
+    "--base",
+    "base",
+    required=True,
+    help="The scheme before the change: a file or folder, or a Git revision REV:PATH (main:qa_rules).",
+)
+@click.option(
+    "--rules",
+    "rules",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_RULES,
+    show_default=True,
+    help="The scheme after the change.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--fail-on-flip", is_flag=True, default=False, help="Exit 1 when any call's `passed` flips.")
-@click.option("--calls-meta", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="CSV of call metadata keyed by call_id.")
+@click.option(
+    "--calls-meta",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="CSV of call metadata keyed by call_id.",
+)
 @click.option("--segmenter", type=click.Choice(["rjieba", "jieba"]), default=None)
-def diff(paths: tuple[Path, ...], base: str, rules: Path, fmt: str, fail_on_flip: bool, calls_meta: Path | None,
-         segmenter: str | None) -> None:
+def diff(
+    paths: tuple[Path, ...],
+    base: str,
+    rules: Path,
+    fmt: str,
+    fail_on_flip: bool,
+    calls_meta: Path | None,
+    segmenter: str | None,
+) -> None:
     """Audit the calls under PATHS (default transcripts/) under --base and --rules and report what
     the change does: flipped calls, score changes, findings added and removed per rule.
 
@@ -383,7 +549,9 @@ def diff(paths: tuple[Path, ...], base: str, rules: Path, fmt: str, fail_on_flip
 
     base_path = Path(base)
     try:
-        source = nullcontext((base_path, str)) if base_path.exists() or ":" not in base else scheme_diff.git_scheme(base)
+        source = (
+            nullcontext((base_path, str)) if base_path.exists() or ":" not in base else scheme_diff.git_scheme(base)
+        )
         with source as (old_path, where):
             try:
                 old, new = scheme_diff.load_pair(old_path, rules)

@@ -18,6 +18,7 @@ scheme goes to them with the tasks (its files' bytes), so it need not be on thei
 LocalCluster's workers are forked from this process once it has compiled the scheme.
 dask, distributed and fsspec are the optional `dask` extra, imported only here.
 """
+
 from __future__ import annotations
 
 import gc
@@ -35,8 +36,9 @@ from .report.base import ReportOptions
 
 __all__ = ["DaskExecutor", "NEEDS_DASK", "WorkSpec"]
 
-NEEDS_DASK = ("--engine dask needs dask and distributed, which are not installed: "
-              "pip install 'qa-check[dask]' (the `dask` extra)")
+NEEDS_DASK = (
+    "--engine dask needs dask and distributed, which are not installed: pip install 'qa-check[dask]' (the `dask` extra)"
+)
 CHUNK = 128  # units a task (a Parquet slice is a task of its own): ~40 ms of work, the scheduler's ~1 ms is noise
 IN_FLIGHT = 4  # tasks per worker queued or running at once: the client holds no more results than that
 CONNECT_SECONDS = 10
@@ -62,8 +64,11 @@ def scheme_files(path: Path) -> tuple[tuple[str, bytes], ...]:
     lexicons/ beside it, each as (path relative to what is shipped, bytes)."""
     path = Path(path).resolve()
     root = path if path.is_dir() else path.parent
-    picked = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else \
-        [path, *sorted(p for p in (root / "lexicons").rglob("*") if p.is_file())]
+    picked = (
+        sorted(p for p in path.rglob("*") if p.is_file())
+        if path.is_dir()
+        else [path, *sorted(p for p in (root / "lexicons").rglob("*") if p.is_file())]
+    )
     base = path if path.is_dir() else root
     return tuple((str(p.relative_to(base)), p.read_bytes()) for p in picked)
 
@@ -71,8 +76,16 @@ def scheme_files(path: Path) -> tuple[tuple[str, bytes], ...]:
 class DaskExecutor:
     reads_remotely = True
 
-    def __init__(self, scheme, scheme_path: Path, segmenter: str | None, render: ReportOptions | None,
-                 scheduler: str | None = None, workers: int = 2, turn_context: int | None = None) -> None:
+    def __init__(
+        self,
+        scheme,
+        scheme_path: Path,
+        segmenter: str | None,
+        render: ReportOptions | None,
+        scheduler: str | None = None,
+        workers: int = 2,
+        turn_context: int | None = None,
+    ) -> None:
         try:
             from distributed import Client
         except ImportError:
@@ -84,8 +97,17 @@ class DaskExecutor:
         for name, data in files:
             digest.update(name.encode() + b"\0" + data + b"\0")
         digest.update(repr((segmenter, scheme.roles)).encode())
-        self.spec = WorkSpec(digest.hexdigest(), str(Path(scheme_path).resolve()), Path(scheme_path).resolve().name,
-                             Path(scheme_path).is_dir(), files, segmenter, scheme.roles, render, turn_context)
+        self.spec = WorkSpec(
+            digest.hexdigest(),
+            str(Path(scheme_path).resolve()),
+            Path(scheme_path).resolve().name,
+            Path(scheme_path).is_dir(),
+            files,
+            segmenter,
+            scheme.roles,
+            render,
+            turn_context,
+        )
         try:
             if scheduler:
                 self.client = Client(scheduler, timeout=CONNECT_SECONDS)
@@ -153,8 +175,13 @@ def _local_cluster(scheme, spec: WorkSpec, workers: int):
     gc.freeze()  # as `pool.OrderedPool`: the forked workers' collections leave the shared pages alone
     try:
         with dask.config.set({"distributed.worker.multiprocessing-method": method}):
-            return LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                                dashboard_address=":0", silence_logs=logging.ERROR)
+            return LocalCluster(
+                n_workers=max(1, workers),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
     finally:
         gc.unfreeze()
 

@@ -5,6 +5,7 @@ needs company), an optional Mandarin suggestion and exceptions that hide it. Mar
 on normalised (simplified) text, so a traditional marker whose simplified form is plain Mandarin
 (係 → 系) must not be listed as strong: the files say which survive conversion and why.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

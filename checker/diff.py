@@ -14,6 +14,7 @@ findings appeared and disappeared (a finding is its rule, turn, span and quoted 
 that only costs a different deduction is neither added nor removed). The renderers (text,
 markdown for a pull-request comment, JSON) are in `FORMATS`.
 """
+
 from __future__ import annotations
 
 import json
@@ -190,8 +191,9 @@ def scheme_changes(old: Scheme, new: Scheme) -> list[str]:
     # rules in the new scheme's order, the removed ones after
     order = {r.id: len(new.rules) + i for i, r in enumerate(old.rules)} | {r.id: i for i, r in enumerate(new.rules)}
     head = [line for line in out if not line.startswith("rule ")]
-    rules = sorted((line for line in out if line.startswith("rule ")),
-                   key=lambda line: order.get(line.split()[1].rstrip(":"), 0))
+    rules = sorted(
+        (line for line in out if line.startswith("rule ")), key=lambda line: order.get(line.split()[1].rstrip(":"), 0)
+    )
     return head + rules
 
 
@@ -235,16 +237,25 @@ def _short(value, width: int = 60) -> str:
 CHUNK = 64  # calls normalised and scanned together (as `engine.audit_calls` does)
 
 
-def diff_calls(items: Iterable[Call | InputError | tuple[Call, Call]], old: Scheme, new: Scheme,
-               segmenter: str | None = None, old_name: str = "base", new_name: str = "new") -> SchemeDiff:
+def diff_calls(
+    items: Iterable[Call | InputError | tuple[Call, Call]],
+    old: Scheme,
+    new: Scheme,
+    segmenter: str | None = None,
+    old_name: str = "base",
+    new_name: str = "new",
+) -> SchemeDiff:
     """Audit every call under both schemes (compiled into one phrase book, `load_pair`) and
     compare. An item may be a pair (the call as read with the base's roles, and with the new
     scheme's) when the schemes map speakers differently."""
     from .segment import get_segmenter
 
     seg_old = get_segmenter(segmenter or old.segmenter)
-    seg_new = seg_old if (segmenter or new.segmenter) == (segmenter or old.segmenter) else \
-        get_segmenter(segmenter or new.segmenter)
+    seg_new = (
+        seg_old
+        if (segmenter or new.segmenter) == (segmenter or old.segmenter)
+        else get_segmenter(segmenter or new.segmenter)
+    )
     result = SchemeDiff(old_name, new_name, scheme_changes=scheme_changes(old, new))
     result.rule_order = [r.id for r in new.rules] + [r.id for r in old.rules if r.id not in {r.id for r in new.rules}]
     split = split_rules(old, new, seg_old is seg_new)
@@ -297,14 +308,16 @@ class RuleSplit:
         from .engine import evaluate_call
         from .score import score_call
 
-        shared_f, shared_na = (evaluate_call(ctx.call, self.common, None, ctx)[:2] if self.common is not None
-                               else ([], ()))
+        shared_f, shared_na = (
+            evaluate_call(ctx.call, self.common, None, ctx)[:2] if self.common is not None else ([], ())
+        )
         sides = []
         for scheme, part, c in ((self.old, self.old_only, ctx), (self.new, self.new_only, twin)):
             own_f, own_na = evaluate_call(c.call, part, None, c)[:2] if part is not None else ([], ())
             findings = _in_order(shared_f + own_f, scheme) if shared_f and own_f else (own_f or list(shared_f))
-            not_applicable = tuple(_in_rule_order(shared_na + own_na, scheme)) if shared_na and own_na \
-                else (own_na or shared_na)
+            not_applicable = (
+                tuple(_in_rule_order(shared_na + own_na, scheme)) if shared_na and own_na else (own_na or shared_na)
+            )
             sides.append(score_call(c.call, findings, scheme, not_applicable))
         return sides[0], sides[1]
 
@@ -322,7 +335,8 @@ def split_rules(old: Scheme, new: Scheme, same_segmenter: bool = True) -> RuleSp
         return replace(scheme, rules=rules) if rules else None
 
     return RuleSplit(
-        old, new,
+        old,
+        new,
         part(old, [r for r in old.rules if r.id in same]),
         part(old, [r for r in old.rules if r.id not in same]),
         part(new, [r for r in new.rules if r.id not in same]),
@@ -368,8 +382,18 @@ def compare(before: CallResult, after: CallResult, out: SchemeDiff) -> None:
     out.deltas[round(after.score - before.score, 2)] += 1
     if (before.score, before.passed, before.fatal) != (after.score, after.passed, after.fatal):
         call = after.call
-        out.changes.append(CallChange(call.call_id, call.agent_id, before.score, after.score, before.passed,
-                                      after.passed, before.fatal, after.fatal))
+        out.changes.append(
+            CallChange(
+                call.call_id,
+                call.agent_id,
+                before.score,
+                after.score,
+                before.passed,
+                after.passed,
+                before.fatal,
+                after.fatal,
+            )
+        )
     if not before.findings and not after.findings:
         return
     a, b = Counter(map(_identity, before.findings)), Counter(map(_identity, after.findings))
@@ -398,8 +422,9 @@ def _identity(f: Finding) -> tuple:
     return f.rule_id, f.turn, f.span, f.matched
 
 
-def read_once(paths: list[Path], old: Scheme, new: Scheme, calls_meta: Path | None = None
-              ) -> Iterator[Call | InputError | tuple[Call, Call]]:
+def read_once(
+    paths: list[Path], old: Scheme, new: Scheme, calls_meta: Path | None = None
+) -> Iterator[Call | InputError | tuple[Call, Call]]:
     """The calls under `paths`, each read once (a second time, in step, only when the schemes
     map speaker labels to roles differently); a repeated call id is rejected as the audit does."""
     from .read import read_paths
@@ -413,8 +438,9 @@ def read_once(paths: list[Path], old: Scheme, new: Scheme, calls_meta: Path | No
         if first is None:
             seen[item.call_id] = f"{item.source}:{item.line}" if item.line else str(item.source)
             return item
-        return InputError(str(item.source), item.line, f"duplicate call_id {item.call_id!r} (first at {first})",
-                          item.call_id)
+        return InputError(
+            str(item.source), item.line, f"duplicate call_id {item.call_id!r} (first at {first})", item.call_id
+        )
 
     if old.roles == new.roles:
         for item in read_paths(paths, new.roles, calls_meta):
@@ -428,8 +454,15 @@ def read_once(paths: list[Path], old: Scheme, new: Scheme, calls_meta: Path | No
         yield checked if isinstance(checked, InputError) else (a, b)
 
 
-def diff_paths(paths: list[Path], old: Scheme, new: Scheme, segmenter: str | None = None,
-               calls_meta: Path | None = None, old_name: str = "base", new_name: str = "new") -> SchemeDiff:
+def diff_paths(
+    paths: list[Path],
+    old: Scheme,
+    new: Scheme,
+    segmenter: str | None = None,
+    calls_meta: Path | None = None,
+    old_name: str = "base",
+    new_name: str = "new",
+) -> SchemeDiff:
     return diff_calls(read_once(paths, old, new, calls_meta), old, new, segmenter, old_name, new_name)
 
 
@@ -521,9 +554,11 @@ def summary_line(d: SchemeDiff) -> str:
     fatal = sum(1 for c in d.changes if c.old_fatal != c.new_fatal)
     added = sum(r.added for r in d.rules.values())
     removed = sum(r.removed for r in d.rules.values())
-    return (f"{d.calls} call(s) audited under both schemes: {len(flips)} flip passed "
-            f"({to_fail} pass → fail, {len(flips) - to_fail} fail → pass), {fatal} flip fatal; "
-            f"{down} score(s) down, {up} up; findings +{added} −{removed}")
+    return (
+        f"{d.calls} call(s) audited under both schemes: {len(flips)} flip passed "
+        f"({to_fail} pass → fail, {len(flips) - to_fail} fail → pass), {fatal} flip fatal; "
+        f"{down} score(s) down, {up} up; findings +{added} −{removed}"
+    )
 
 
 def _distribution(d: SchemeDiff) -> list[tuple[str, int]]:
@@ -538,8 +573,10 @@ def render_text(d: SchemeDiff) -> str:
     if flips:
         lines += ["", "flipped calls (old → new):"]
         for c in flips:
-            lines.append(f"  {c.call_id}  {c.agent_id or '-'}  {_state(c.old_passed, c.old_fatal)} {_score(c.old_score)}"
-                         f" → {_state(c.new_passed, c.new_fatal)} {_score(c.new_score)}")
+            lines.append(
+                f"  {c.call_id}  {c.agent_id or '-'}  {_state(c.old_passed, c.old_fatal)} {_score(c.old_score)}"
+                f" → {_state(c.new_passed, c.new_fatal)} {_score(c.new_score)}"
+            )
     if d.calls:
         lines += ["", "score changes (new − old: calls):"]
         lines += [f"  {delta:>7}: {n}" for delta, n in _distribution(d)]
@@ -569,11 +606,18 @@ def render_markdown(d: SchemeDiff) -> str:
         lines += ["", "Scheme changes:", ""] + [f"- {_md(c)}" for c in d.scheme_changes]
     flips = d.flips
     if flips:
-        lines += ["", f"#### Flipped calls ({len(flips)})", "",
-                  "| call | agent | old | new | score |", "|---|---|---|---|---:|"]
+        lines += [
+            "",
+            f"#### Flipped calls ({len(flips)})",
+            "",
+            "| call | agent | old | new | score |",
+            "|---|---|---|---|---:|",
+        ]
         for c in flips[:MAX_ROWS]:
-            lines.append(f"| `{c.call_id}` | {c.agent_id or '–'} | {_state(c.old_passed, c.old_fatal)} "
-                         f"| **{_state(c.new_passed, c.new_fatal)}** | {_score(c.old_score)} → {_score(c.new_score)} |")
+            lines.append(
+                f"| `{c.call_id}` | {c.agent_id or '–'} | {_state(c.old_passed, c.old_fatal)} "
+                f"| **{_state(c.new_passed, c.new_fatal)}** | {_score(c.old_score)} → {_score(c.new_score)} |"
+            )
         if len(flips) > MAX_ROWS:
             lines.append(f"| … {len(flips) - MAX_ROWS} more | | | | |")
     moved = [(delta, n) for delta, n in _distribution(d) if delta != "0"]
@@ -602,15 +646,38 @@ def render_json(d: SchemeDiff) -> str:
     """SPEC's `calls` (changed calls) and `rules` (rules whose findings changed), plus a summary,
     the scheme changes, the fatal flags and one example per side."""
     data = {
-        "calls": [{"call_id": c.call_id, "old_score": c.old_score, "new_score": c.new_score,
-                   "old_passed": c.old_passed, "new_passed": c.new_passed,
-                   "old_fatal": c.old_fatal, "new_fatal": c.new_fatal, "agent_id": c.agent_id} for c in d.changes],
-        "rules": [{"rule_id": r.rule_id, "added": r.added, "removed": r.removed,
-                   "added_example": _example_json(r.added_example),
-                   "removed_example": _example_json(r.removed_example)} for r in d.changed_rules()],
-        "summary": {"base": d.old_name, "new": d.new_name, "calls": d.calls, "passed_flips": len(d.passed_flips),
-                    "fatal_flips": sum(1 for c in d.changes if c.old_fatal != c.new_fatal),
-                    "score_changes": {k: n for k, n in _distribution(d)}, "rejected": len(d.errors)},
+        "calls": [
+            {
+                "call_id": c.call_id,
+                "old_score": c.old_score,
+                "new_score": c.new_score,
+                "old_passed": c.old_passed,
+                "new_passed": c.new_passed,
+                "old_fatal": c.old_fatal,
+                "new_fatal": c.new_fatal,
+                "agent_id": c.agent_id,
+            }
+            for c in d.changes
+        ],
+        "rules": [
+            {
+                "rule_id": r.rule_id,
+                "added": r.added,
+                "removed": r.removed,
+                "added_example": _example_json(r.added_example),
+                "removed_example": _example_json(r.removed_example),
+            }
+            for r in d.changed_rules()
+        ],
+        "summary": {
+            "base": d.old_name,
+            "new": d.new_name,
+            "calls": d.calls,
+            "passed_flips": len(d.passed_flips),
+            "fatal_flips": sum(1 for c in d.changes if c.old_fatal != c.new_fatal),
+            "score_changes": {k: n for k, n in _distribution(d)},
+            "rejected": len(d.errors),
+        },
         "scheme_changes": d.scheme_changes,
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -6,6 +6,7 @@ which halves what normalising and scanning cost per call (their per-call overhea
 tables they read staying in the cache). Each call is then evaluated on its own, exactly as
 `audit_call` does it.
 """
+
 from __future__ import annotations
 
 from .model import Call, CallResult, Finding
@@ -29,7 +30,9 @@ def evaluate_call(
         ctx = CallContext(call, scheme.book, get_segmenter(segmenter or scheme.segmenter), vectorised=True)
     outcome = scheme.plan().run(ctx)
     ctx.open_gates = outcome.open_gates
-    ctx.rule_errors = [f"rule {rule_id}: {why}; the rule was not judged on this call" for rule_id, why in outcome.rule_errors]
+    ctx.rule_errors = [
+        f"rule {rule_id}: {why}; the rule was not judged on this call" for rule_id, why in outcome.rule_errors
+    ]
     findings = outcome.findings
     if len(findings) > 1:
         # Turn order first, call-level findings last; the rule order of the scheme breaks ties.

@@ -6,6 +6,7 @@ Amounts, dates and times are read in Arabic or Chinese numerals: 58元, 58.5块,
 2万元; 11月2日, 2026-11-02, 下周三, 明天; 9点半, 16:00, 下午三点. The text is normalised first
 (NFKC), so full-width digits and ￥ arrive as 0-9 and ¥.
 """
+
 from __future__ import annotations
 
 import re

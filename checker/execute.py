@@ -11,6 +11,7 @@ and input errors), and gives the results back in the order of the chunks, whatev
 Everything else of the run (planning, the call-id check, resume, the writers) happens once, in
 the process that writes the reports (`audit.py`), the same for every executor.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
@@ -58,8 +59,9 @@ class LocalProcesses:
 
     reads_remotely = False
 
-    def __init__(self, jobs: int, fn: Callable, init: Callable, initargs: tuple, chunk: int, depth: int,
-                 ahead: int, frozen: bool) -> None:
+    def __init__(
+        self, jobs: int, fn: Callable, init: Callable, initargs: tuple, chunk: int, depth: int, ahead: int, frozen: bool
+    ) -> None:
         from .pool import OrderedPool
 
         self.chunk = chunk

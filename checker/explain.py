@@ -9,6 +9,7 @@ Built on rich, which writes no escape codes when the output is not a terminal. T
 here, by display width (a Chinese character is two columns) and with Chinese line-breaking rules
 (no line starts with `，。？`), so the table holds in 80 columns.
 """
+
 from __future__ import annotations
 
 import sys
@@ -143,7 +144,9 @@ def _grouped(findings: list[Finding], key) -> list[tuple[Finding, int]]:
 
 
 def _marked_text(text: str, findings: list[Finding], look: _Look) -> Text:
-    spans = sorted(((f.span, f) for f in findings if f.span and 0 <= f.span[0] < f.span[1] <= len(text)), key=lambda x: x[0])
+    spans = sorted(
+        ((f.span, f) for f in findings if f.span and 0 <= f.span[0] < f.span[1] <= len(text)), key=lambda x: x[0]
+    )
     if look.colour:
         out = Text(text)
         for (begin, end), f in spans:
@@ -322,7 +325,9 @@ def _not_applicable(result: CallResult, scheme: Scheme) -> list[RenderableType]:
 def _score_line(result: CallResult, scheme: Scheme) -> RenderableType:
     scoring = scheme.scoring
     deducted = sum(f.deduct for f in result.findings)
-    verdict = Text(" PASSED ", style="bold black on green") if result.passed else Text(" FAILED ", style="bold white on red")
+    verdict = (
+        Text(" PASSED ", style="bold black on green") if result.passed else Text(" FAILED ", style="bold white on red")
+    )
     line = Text()
     line.append(f"score {_num(result.score)}/{_num(scoring.full)}", style="bold")
     line.append(f"  pass ≥ {_num(scoring.pass_)}  ")

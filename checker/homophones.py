@@ -12,6 +12,7 @@ the turn; only a turn where that regex finds something other than the phrase its
 pinyin, and the match counts when the turn's reading of it is the phrase's. The homophones of a syllable are every character pypinyin's
 dictionary gives that reading (any of its readings: heteronyms included).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -21,6 +22,7 @@ import re
 from .normalise import compact_of, is_ignorable
 
 __all__ = ["HomophonePhrases", "readings_of"]
+
 
 class HomophonePhrases:
     """The phrases of one rule under `tolerance: homophone`: each phrase's reading, and the
@@ -183,11 +185,18 @@ def _syllable_table() -> dict[str, frozenset[str]]:
 
 
 # gōng -> gong, lǜ -> lv: pypinyin's Style.NORMAL of a toned reading, one `str.translate` per entry.
-_TONELESS = str.maketrans({
-    **dict.fromkeys("āáǎà", "a"), **dict.fromkeys("ēéěè", "e"), **dict.fromkeys("īíǐì", "i"),
-    **dict.fromkeys("ōóǒò", "o"), **dict.fromkeys("ūúǔù", "u"), **dict.fromkeys("ǖǘǚǜü", "v"),
-    **dict.fromkeys("ńňǹ", "n"), "ḿ": "m",
-})
+_TONELESS = str.maketrans(
+    {
+        **dict.fromkeys("āáǎà", "a"),
+        **dict.fromkeys("ēéěè", "e"),
+        **dict.fromkeys("īíǐì", "i"),
+        **dict.fromkeys("ōóǒò", "o"),
+        **dict.fromkeys("ūúǔù", "u"),
+        **dict.fromkeys("ǖǘǚǜü", "v"),
+        **dict.fromkeys("ńňǹ", "n"),
+        "ḿ": "m",
+    }
+)
 
 
 def _is_han(ch: str) -> bool:

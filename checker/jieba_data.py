@@ -8,6 +8,7 @@ starts for every commit. This module is the one place that knows jieba's data; t
 tests/test_jieba_data.py pin it to the installed jieba: the same pattern, the same frequencies
 and total, and the same best route through a token as jieba's own `get_DAG` and `calc`.
 """
+
 from __future__ import annotations
 
 import functools

@@ -9,6 +9,7 @@ holds it. Who holds it is written to `.NAME.lock.owner` (filelock truncates the 
 itself when another process tries it). Under the lock, what crashed runs left is cleaned up
 (`report.swap.clean_leftovers`).
 """
+
 from __future__ import annotations
 
 import json
@@ -43,13 +44,23 @@ def output_lock(target: Path, log=None):
     try:
         lock.acquire()
     except Timeout:
-        raise OutputBusy(f"{target} is being written by another audit: {_describe(owner)}; "
-                         "wait for it to finish, or choose another --out") from None
+        raise OutputBusy(
+            f"{target} is being written by another audit: {_describe(owner)}; "
+            "wait for it to finish, or choose another --out"
+        ) from None
     try:
-        owner.write_text(json.dumps({
-            "pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "command": " ".join(sys.argv[:1] + [a for a in sys.argv[1:]])[:500],
-        }, ensure_ascii=False), encoding="utf-8")
+        owner.write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "command": " ".join(sys.argv[:1] + [a for a in sys.argv[1:]])[:500],
+                },
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
         from .report.swap import clean_leftovers
 
         for note in clean_leftovers(target):
@@ -66,5 +77,4 @@ def _describe(owner: Path) -> str:
         data = json.loads(owner.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "a process that has not said which yet"
-    return (f"process {data.get('pid')} on {data.get('host')}, started {data.get('started')} "
-            f"(`{data.get('command')}`)")
+    return f"process {data.get('pid')} on {data.get('host')}, started {data.get('started')} (`{data.get('command')}`)"

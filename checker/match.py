@@ -5,6 +5,7 @@ call (or a batch of calls) is scanned once whatever the number of rules or phras
 spans the automaton reports are checked against jieba's boundaries (see `segment`), and only when
 a rule asks for them.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -143,7 +144,8 @@ class PhraseBook:
                 # A DFA's table grows with the states times the byte classes: ~6 KB a phrase (a 1 MB
                 # scheme of 70,000 phrases took 420 MB, a 10 MB one GBs). Past DFA_MAX_PATTERNS the
                 # contiguous NFA: ~200 bytes a phrase, and on large sets no slower (cache misses).
-                implementation=ahocorasick_rs.Implementation.DFA if len(patterns) <= DFA_MAX_PATTERNS
+                implementation=ahocorasick_rs.Implementation.DFA
+                if len(patterns) <= DFA_MAX_PATTERNS
                 else ahocorasick_rs.Implementation.ContiguousNFA,
             )
         return self._utf16.find_matches_as_indexes(data, overlapping=True)
@@ -366,7 +368,9 @@ class TurnView:
         return self._norm.original_span(begin, end)
 
 
-def find_phrases(view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()) -> list[Match]:
+def find_phrases(
+    view: TurnView, phrases: "PhraseList | tuple[Phrase, ...]", exceptions: tuple[str, ...] = ()
+) -> list[Match]:
     """Non-overlapping word matches of `phrases` in a turn, longest first, then leftmost.
 
     An occurrence of an exception (on characters: an exception only ever hides) that overlaps a

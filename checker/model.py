@@ -3,6 +3,7 @@
 One type per concept, frozen where the pipeline never changes them, so that a rule kind can
 only read a call and report findings, never edit either.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,8 +37,14 @@ class Turn:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Turn:
-        return cls(data["speaker"], data["text"], data.get("start"), data.get("end"), data.get("line"),
-                   dict(data.get("extra") or {}))
+        return cls(
+            data["speaker"],
+            data["text"],
+            data.get("start"),
+            data.get("end"),
+            data.get("line"),
+            dict(data.get("extra") or {}),
+        )
 
 
 class Turns(Sequence):
@@ -50,9 +57,15 @@ class Turns(Sequence):
 
     __slots__ = ("speakers", "texts", "starts", "ends", "lines", "extras", "_made", "_timed")
 
-    def __init__(self, speakers: list[str], texts: list[str], starts: list[float | None] | None = None,
-                 ends: list[float | None] | None = None, lines: list[int | None] | None = None,
-                 extras: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        speakers: list[str],
+        texts: list[str],
+        starts: list[float | None] | None = None,
+        ends: list[float | None] | None = None,
+        lines: list[int | None] | None = None,
+        extras: list[dict[str, Any]] | None = None,
+    ) -> None:
         n = len(texts)
         self.speakers = speakers
         self.texts = texts
@@ -69,9 +82,14 @@ class Turns(Sequence):
             return turns
         turns = tuple(turns)
         made = list(turns)
-        out = cls([t.speaker for t in turns], [t.text for t in turns], [t.start for t in turns],
-                  [t.end for t in turns], [t.line for t in turns] if any(t.line is not None for t in turns) else None,
-                  [t.extra for t in turns] if any(t.extra for t in turns) else None)
+        out = cls(
+            [t.speaker for t in turns],
+            [t.text for t in turns],
+            [t.start for t in turns],
+            [t.end for t in turns],
+            [t.line for t in turns] if any(t.line is not None for t in turns) else None,
+            [t.extra for t in turns] if any(t.extra for t in turns) else None,
+        )
         out._made = made  # type: ignore[assignment]  # the cache holds Turn | None; all are made here
         return out
 
@@ -97,7 +115,10 @@ class Turns(Sequence):
             if index < 0:
                 index += len(self.texts)
             turn = made[index] = Turn(
-                self.speakers[index], self.texts[index], self.starts[index], self.ends[index],
+                self.speakers[index],
+                self.texts[index],
+                self.starts[index],
+                self.ends[index],
                 self.lines[index] if self.lines is not None else None,
                 dict(self.extras[index]) if self.extras is not None and self.extras[index] else {},
             )
@@ -108,8 +129,12 @@ class Turns(Sequence):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Turns):
-            return (self.speakers, self.texts, self.starts, self.ends) == (other.speakers, other.texts, other.starts, other.ends) \
-                and tuple(self) == tuple(other)
+            return (self.speakers, self.texts, self.starts, self.ends) == (
+                other.speakers,
+                other.texts,
+                other.starts,
+                other.ends,
+            ) and tuple(self) == tuple(other)
         if isinstance(other, (tuple, list)):
             return len(other) == len(self) and all(a == b for a, b in zip(self, other))
         return NotImplemented
@@ -168,9 +193,18 @@ class Call:
         """The call of `data`; `turns` stands in for the turns when `data` was written without them."""
         if turns is None:
             turns = tuple(Turn.from_json(t) for t in data.get("turns", ()))
-        return cls(data["call_id"], Turns.of(turns), data.get("agent_id"), data.get("agent_name"), data.get("team"),
-                   data.get("started_at"), data.get("direction"), dict(data.get("metadata") or {}),
-                   data.get("source"), data.get("line"))
+        return cls(
+            data["call_id"],
+            Turns.of(turns),
+            data.get("agent_id"),
+            data.get("agent_name"),
+            data.get("team"),
+            data.get("started_at"),
+            data.get("direction"),
+            dict(data.get("metadata") or {}),
+            data.get("source"),
+            data.get("line"),
+        )
 
 
 _CALL_FIELDS = frozenset({"call_id", "agent_id", "agent_name", "team", "started_at", "direction"})
@@ -241,8 +275,24 @@ class Finding:
 
 
 _FINDING_FIELDS = (
-    "call_id", "agent_id", "rule_id", "kind", "section", "severity", "message", "turn", "speaker", "start",
-    "matched", "span", "excerpt", "suggest", "deduct", "fatal", "details", "how",
+    "call_id",
+    "agent_id",
+    "rule_id",
+    "kind",
+    "section",
+    "severity",
+    "message",
+    "turn",
+    "speaker",
+    "start",
+    "matched",
+    "span",
+    "excerpt",
+    "suggest",
+    "deduct",
+    "fatal",
+    "details",
+    "how",
 )
 
 

@@ -4,6 +4,7 @@ Matching runs on NFKC (full/half width), traditional→simplified, lower-case te
 ignore spaces and punctuation. Findings must still quote the transcript as written, so every
 normalised character remembers which original character it came from.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,8 +16,16 @@ from dataclasses import dataclass
 from .segment import block_table
 
 __all__ = [
-    "NormalText", "JoinedText", "normalise", "normalise_joined", "normalise_call", "normalise_phrase", "compact_of",
-    "is_ignorable", "alnum_counts", "SEPARATOR",
+    "NormalText",
+    "JoinedText",
+    "normalise",
+    "normalise_joined",
+    "normalise_call",
+    "normalise_phrase",
+    "compact_of",
+    "is_ignorable",
+    "alnum_counts",
+    "SEPARATOR",
 ]
 
 
@@ -151,12 +160,21 @@ def _normalise_call_numpy(texts: list[str]) -> JoinedText | None:
             return None
         if converted != mapped:
             mapped_units = np.frombuffer(converted.encode("utf-16-le"), dtype=np.uint16)
-            if int(mapped_units.max(initial=0)) >= 0xD800 and ((mapped_units >= 0xD800) & (mapped_units < 0xE000)).any():
+            if (
+                int(mapped_units.max(initial=0)) >= 0xD800
+                and ((mapped_units >= 0xD800) & (mapped_units < 0xE000)).any()
+            ):
                 return _normalise_call_general(joined, converted)  # OpenCC left the BMP
         keep = ~ignorable.take(mapped_units)
         compact_units = mapped_units[keep].tobytes()
-        return JoinedText(converted, compact_units.decode("utf-16-le"), np.flatnonzero(keep), compact_units,
-                          units, block_table().take(mapped_units).tobytes())
+        return JoinedText(
+            converted,
+            compact_units.decode("utf-16-le"),
+            np.flatnonzero(keep),
+            compact_units,
+            units,
+            block_table().take(mapped_units).tobytes(),
+        )
     return _normalise_call_general(joined)
 
 

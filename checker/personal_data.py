@@ -25,6 +25,7 @@ character is read as its digit, one for one, so spans land on the characters as 
 a number may be split by spaces, dashes, dots, commas (`,` `，`), `、` or `/` (`137，2345，6789`,
 `135.1234.5678`).
 """
+
 from __future__ import annotations
 
 import re
@@ -34,9 +35,33 @@ from typing import NamedTuple
 __all__ = ["ANY", "Detected", "detect", "luhn_ok", "id_checksum_ok", "valid_birth", "personal_data_spans"]
 
 # Spoken and financial digits, read as the digits they stand for (one character for one).
-_CN_DIGITS = {"〇": "0", "零": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
-              "六": "6", "七": "7", "八": "8", "九": "9", "壹": "1", "贰": "2", "貳": "2", "叁": "3", "參": "3",
-              "肆": "4", "伍": "5", "陆": "6", "陸": "6", "柒": "7", "捌": "8", "玖": "9"}
+_CN_DIGITS = {
+    "〇": "0",
+    "零": "0",
+    "一": "1",
+    "幺": "1",
+    "二": "2",
+    "两": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "八": "8",
+    "九": "9",
+    "壹": "1",
+    "贰": "2",
+    "貳": "2",
+    "叁": "3",
+    "參": "3",
+    "肆": "4",
+    "伍": "5",
+    "陆": "6",
+    "陸": "6",
+    "柒": "7",
+    "捌": "8",
+    "玖": "9",
+}
 # A character every piece of personal data holds: a cheap test before anything else.
 ANY = re.compile("[0-9０-９@＠" + "".join(_CN_DIGITS) + "]")
 _SEPS = " \\t\\-\u00a0,，.。、/"  # between groups of a number (a class in the patterns)
@@ -49,18 +74,28 @@ _HAS_CN_DIGIT = re.compile("[" + "".join(_CN_DIGITS) + "]")
 
 _SEP = "[" + _SEPS + "]?"
 _MOBILE = re.compile(
-    r"(?<![\d])(?P<prefix>(?:\+\s?|00)?86[ \-]?)?(?P<num>1[3-9]\d(?:" + _SEP + r"\d{4}){2}|1[3-9]\d{2}" + _SEP
-    + r"\d{3}" + _SEP + r"\d{4}|1[3-9]\d{9})(?!\d)"
+    r"(?<![\d])(?P<prefix>(?:\+\s?|00)?86[ \-]?)?(?P<num>1[3-9]\d(?:"
+    + _SEP
+    + r"\d{4}){2}|1[3-9]\d{2}"
+    + _SEP
+    + r"\d{3}"
+    + _SEP
+    + r"\d{4}|1[3-9]\d{9})(?!\d)"
 )
 _LANDLINE = re.compile(
-    r"(?<![\d+])(?P<area>0\d{2,3}|[(（]0\d{2,3}[)）])(?P<sep>[ \-]?)(?P<num>[1-9]\d{2,3}[ \-]?\d{4})(?!\d)")
+    r"(?<![\d+])(?P<area>0\d{2,3}|[(（]0\d{2,3}[)）])(?P<sep>[ \-]?)(?P<num>[1-9]\d{2,3}[ \-]?\d{4})(?!\d)"
+)
 _ID = re.compile(
     r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
 )
-_ID15 = re.compile(r"(?<![0-9A-Za-z])[1-8]\d{5}(?P<birth>\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))\d{3}(?![0-9A-Za-z])")
+_ID15 = re.compile(
+    r"(?<![0-9A-Za-z])[1-8]\d{5}(?P<birth>\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))\d{3}(?![0-9A-Za-z])"
+)
 _CARD = re.compile(r"(?<!\d)\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?(?!\d)")
 _LONG_RUN = re.compile(r"(?<!\d)\d{12,15}(?!\d)")
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+)
 _MOBILE_PLAIN = re.compile(r"1[3-9]\d{9}")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -10,6 +10,7 @@ reasons everywhere. What a kind needs is declared once, on its `Rule` subclass:
   applicable, decided here once per call rather than by each rule;
 * `when_meta` (its config): the population `Rule.applies` asks about each call.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable

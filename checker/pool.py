@@ -12,6 +12,7 @@ to read; at most `depth` chunks per worker (and `ahead` done here) are in flight
 flat. Stopping kills the workers (by their own process ids) and closes the pipes: nothing is left
 to join.
 """
+
 from __future__ import annotations
 
 import gc
@@ -55,8 +56,16 @@ def _worker(conn, fn: Callable, init: Callable | None, initargs: tuple, inherite
 
 
 class OrderedPool:
-    def __init__(self, processes: int, fn: Callable[[Any], Any], init: Callable | None = None, initargs: tuple = (),
-                 depth: int = 3, frozen: bool = False, ahead: int | None = None) -> None:
+    def __init__(
+        self,
+        processes: int,
+        fn: Callable[[Any], Any],
+        init: Callable | None = None,
+        initargs: tuple = (),
+        depth: int = 3,
+        frozen: bool = False,
+        ahead: int | None = None,
+    ) -> None:
         """`depth`: chunks in flight per worker; `ahead`: chunks done here that may wait in line for
         a worker's (default `depth`; a caller whose last chunks are smaller lets this process take
         more of them meanwhile). `frozen`: the caller has frozen the collector's objects
@@ -156,7 +165,9 @@ class OrderedPool:
             try:
                 ok, result = pickle.loads(conn.recv_bytes())
             except (EOFError, OSError):
-                raise WorkerError(f"audit worker {self._procs[value].pid} died (exit code {self._procs[value].exitcode})") from None
+                raise WorkerError(
+                    f"audit worker {self._procs[value].pid} died (exit code {self._procs[value].exitcode})"
+                ) from None
             if not ok:
                 raise WorkerError(result)
             pending.popleft()

@@ -13,6 +13,7 @@ Sound because a match is a contiguous piece of the normalised text: the factor s
 contiguously, so its compact form (spaces and punctuation dropped) stands in the compact text the
 automaton scans.
 """
+
 from __future__ import annotations
 
 import re
@@ -143,8 +144,10 @@ def _product(left: set[str], right: set[str]) -> set[str] | None:
 
 def _better(a: set[str] | None, b: set[str] | None) -> set[str] | None:
     """The more selective factor set: the longer shortest string, then the fewer strings."""
+
     def score(s: set[str] | None):
         if not s or "" in s:
             return (-1, 0)
         return (min(map(len, s)), -len(s))
+
     return a if score(a) >= score(b) else b

@@ -4,6 +4,7 @@ The total is estimated before the run without parsing transcripts (lines of a JS
 one call per text file, distinct call ids of a CSV, `"turns"` keys of a JSON file), so the bar
 costs nothing when output is piped or the batch is small.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,8 +40,9 @@ def estimate_calls(paths: Iterable[Path]) -> int:
     return total
 
 
-def with_progress(items: Iterable[T], paths: list[Path], stream: TextIO,
-                  size: Callable[[T], int] | None = None) -> Iterator[T]:
+def with_progress(
+    items: Iterable[T], paths: list[Path], stream: TextIO, size: Callable[[T], int] | None = None
+) -> Iterator[T]:
     """Yield `items` unchanged, drawing a bar on `stream` when it is a terminal and the batch
     is large enough to be worth one. `size`: the calls an item stands for (default one)."""
     if not (hasattr(stream, "isatty") and stream.isatty()):

@@ -17,6 +17,7 @@ turn never finishes. Every scheme regex is compiled here (`compile_regex`), neve
 Syntax is checked by `re` (`regex_problem`): a scheme says what Python's `re` accepts, whichever
 engine runs it. `MAX_PATTERN` bounds a pattern's length.
 """
+
 from __future__ import annotations
 
 import re
@@ -107,13 +108,40 @@ _RE2_OPTIONS.log_errors = False  # a pattern RE2 refuses goes to the fallback, n
 
 # What `str.isspace()` accepts (Python's `\\s`), as RE2 class items; a test checks it against
 # every code point.
-SPACE_CODES = (0x9, 0xA, 0xB, 0xC, 0xD, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
-               0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+SPACE_CODES = (
+    0x9,
+    0xA,
+    0xB,
+    0xC,
+    0xD,
+    0x1C,
+    0x1D,
+    0x1E,
+    0x1F,
+    0x20,
+    0x85,
+    0xA0,
+    0x1680,
+    *range(0x2000, 0x200B),
+    0x2028,
+    0x2029,
+    0x202F,
+    0x205F,
+    0x3000,
+)
 _SPACE = "".join(f"\\x{{{cp:x}}}" for cp in SPACE_CODES)
 _WORD = r"\p{L}\p{N}_"
 # Python's class escapes as RE2 spells them: outside a class, and inside one (None: cannot).
-_OUTSIDE = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": f"[{_WORD}]", "W": f"[^{_WORD}]", "s": f"[{_SPACE}]",
-            "S": f"[^{_SPACE}]", "Z": r"\z", "A": r"\A"}
+_OUTSIDE = {
+    "d": r"\p{Nd}",
+    "D": r"\P{Nd}",
+    "w": f"[{_WORD}]",
+    "W": f"[^{_WORD}]",
+    "s": f"[{_SPACE}]",
+    "S": f"[^{_SPACE}]",
+    "Z": r"\z",
+    "A": r"\A",
+}
 _INSIDE = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": _WORD, "s": _SPACE}
 _FALLBACK_ESCAPES = set("bBg") | set("123456789")  # word boundaries, back-references
 _FALLBACK_GROUPS = ("(?=", "(?!", "(?<=", "(?<!", "(?>", "(?P=", "(?(", "(?#")
@@ -135,7 +163,7 @@ def _for_re2(pattern: str) -> str | None:
             if e in _FALLBACK_ESCAPES:
                 return None
             if e in "uU":  # \uXXXX, \UXXXXXXXX: RE2 spells them \x{…}
-                digits = pattern[i + 2:i + (6 if e == "u" else 10)]
+                digits = pattern[i + 2 : i + (6 if e == "u" else 10)]
                 if len(digits) != (4 if e == "u" else 8) or not all(d in "0123456789abcdefABCDEF" for d in digits):
                     return None
                 out.append(f"\\x{{{digits}}}")
@@ -147,7 +175,7 @@ def _for_re2(pattern: str) -> str | None:
                     return None
                 out.append(table[e])
             else:
-                out.append(pattern[i:i + 2])
+                out.append(pattern[i : i + 2])
             i += 2
             continue
         if not in_class and c == "[":

@@ -16,6 +16,7 @@ keeps that order, so the journal is always a prefix of the stream. The new run j
 replayed items again, so it can itself be resumed; its predecessor's folder is deleted once the
 replay is through. The journal is deleted before the report is renamed into place.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -91,8 +92,10 @@ class Journal:
         # The findings handed to orjson as dataclasses (~3x faster than as dicts), byte for byte the
         # same; the standard encoder, when orjson refuses, needs them as dicts.
         key = item_key(item)
-        return _dump_fast({"k": key, **item.to_json(call=False, findings_as_dicts=False)},
-                          lambda: {"k": key, **item.to_json(call=False)})
+        return _dump_fast(
+            {"k": key, **item.to_json(call=False, findings_as_dicts=False)},
+            lambda: {"k": key, **item.to_json(call=False)},
+        )
 
     def add(self, item: CallResult | InputError) -> None:
         self.add_lines(self.line_for(item), 1)
@@ -230,9 +233,7 @@ def check_compatible(leftover: Leftover, header: dict[str, Any]) -> None:
         )
 
 
-def replay(
-    records: Iterator[Call | InputError], leftover: Leftover
-) -> Iterator[CallResult | InputError]:
+def replay(records: Iterator[Call | InputError], leftover: Leftover) -> Iterator[CallResult | InputError]:
     """The journaled prefix of the stream, rebuilt from re-read `records` and the journal entries.
 
     Consumes exactly one record per entry; raises ResumeRefused when a record is not the one the
@@ -253,4 +254,3 @@ def replay(
 
 def remove_folder(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
-

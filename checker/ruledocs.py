@@ -8,6 +8,7 @@ committed copy can be compared with a fresh one (`--check`, and a test).
 
 The same entry is the SARIF `help` of a rule (`rule_markdown`, `rule_text`).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,9 +36,24 @@ KIND_SUMMARY = {
 }
 # Keys shown in the rule's fact list or phrase tables, not again under "other keys".
 _SHOWN = set(RuleConfig.model_fields) | {
-    "phrases", "regex", "exceptions", "dialects", "markers", "min_markers", "mode", "stage",
-    "patterns", "similar", "entities", "tolerance",
-    "min_count", "min_distinct", "conditions", "fires_when", "evidence"}
+    "phrases",
+    "regex",
+    "exceptions",
+    "dialects",
+    "markers",
+    "min_markers",
+    "mode",
+    "stage",
+    "patterns",
+    "similar",
+    "entities",
+    "tolerance",
+    "min_count",
+    "min_distinct",
+    "conditions",
+    "fires_when",
+    "evidence",
+}
 
 
 def scheme_markdown(scheme: Scheme, source: str | None = None) -> str:
@@ -132,8 +148,12 @@ def rule_markdown(rule: Rule, lexicons: dict[str, list[Any]] | None = None, leve
 def rule_text(rule: Rule) -> str:
     """A plain-text help for tools that do not render Markdown (SARIF `help.text`)."""
     c = rule.config
-    lines = [c.message, f"{rule.kind} rule in section {c.section}; deduct {_deduct(c)}"
-             + ("; fatal" if c.fatal else "") + f"; severity {c.severity}."]
+    lines = [
+        c.message,
+        f"{rule.kind} rule in section {c.section}; deduct {_deduct(c)}"
+        + ("; fatal" if c.fatal else "")
+        + f"; severity {c.severity}.",
+    ]
     phrases = [p for p in getattr(getattr(rule, "matcher", None), "phrases", ())]
     if phrases:
         lines.append("Phrases: " + "、".join(f"{p.text}（→ {p.suggest}）" if p.suggest else p.text for p in phrases))
@@ -164,8 +184,11 @@ def _looks_for(rule: Rule, lexicons: dict[str, list[Any]]) -> list[str]:
                 groups.setdefault(lex, []).append(p)
             out += [f"- {f'`{lex}`: ' if lex else ''}{'、'.join(ps)}" for lex, ps in groups.items()]
     if getattr(c, "tolerance", "exact") == "homophone":
-        out += ["", "Tolerance `homophone`: a phrase also matches text that reads the same in toneless pinyin, "
-                "on word boundaries (工号 ~ 公号)."]
+        out += [
+            "",
+            "Tolerance `homophone`: a phrase also matches text that reads the same in toneless pinyin, "
+            "on word boundaries (工号 ~ 公号).",
+        ]
     out += matching_v2(c)
     regex = getattr(c, "regex", None) or []
     if regex:
@@ -177,9 +200,16 @@ def _looks_for(rule: Rule, lexicons: dict[str, list[Any]]) -> list[str]:
     dialects = getattr(rule, "dialects", None)
     if getattr(c, "dialects", None) or getattr(c, "markers", None):
         mode = getattr(c, "mode", "any")
-        what = ("only when the customer's turns, together, show the same dialect (the agent followed the customer)"
-                if mode == "switch" else "on any turn of the speaker")
-        out += ["", f"Dialects (a turn with at least {_num(getattr(c, 'min_markers', 2))} distinct markers; mode `{mode}`: {what}):", ""]
+        what = (
+            "only when the customer's turns, together, show the same dialect (the agent followed the customer)"
+            if mode == "switch"
+            else "on any turn of the speaker"
+        )
+        out += [
+            "",
+            f"Dialects (a turn with at least {_num(getattr(c, 'min_markers', 2))} distinct markers; mode `{mode}`: {what}):",
+            "",
+        ]
         for d in dialects or []:
             label = d.title if d.name != "custom" else "custom markers"
             listed = "" if d.name != "custom" else ": " + "、".join(m.text for m in d.markers)
@@ -187,9 +217,15 @@ def _looks_for(rule: Rule, lexicons: dict[str, list[Any]]) -> list[str]:
     min_count, min_distinct = getattr(c, "min_count", 1), getattr(c, "min_distinct", 1)
     if min_count != 1 or min_distinct != 1:
         if rule.kind == "forbidden":
-            out += ["", f"Counts: fires only when the scope holds at least {min_count} occurrences (then one finding each)."]
+            out += [
+                "",
+                f"Counts: fires only when the scope holds at least {min_count} occurrences (then one finding each).",
+            ]
         else:
-            out += ["", f"Counts: met by at least {min_count} occurrences of at least {min_distinct} different phrases."]
+            out += [
+                "",
+                f"Counts: met by at least {min_count} occurrences of at least {min_distinct} different phrases.",
+            ]
     if getattr(c, "conditions", None):
         out += _conditions(c, lexicons)
     stage = getattr(c, "stage", None)
@@ -220,7 +256,11 @@ def matching_v2(c: Any) -> list[str]:
 
 def _conditions(c: Any, lexicons: dict[str, list[Any]]) -> list[str]:
     """A composite's expression and its conditions, one table row each."""
-    out = ["", f"Fires when: `{c.fires_when}`" + (f" (the finding points at `{c.evidence}` first)" if c.evidence else ""), ""]
+    out = [
+        "",
+        f"Fires when: `{c.fires_when}`" + (f" (the finding points at `{c.evidence}` first)" if c.evidence else ""),
+        "",
+    ]
     out += ["| condition | speaker | looks for | count | placed |", "| --- | --- | --- | --- | --- |"]
     for name, cond in c.conditions.items():
         looks = []
@@ -228,16 +268,36 @@ def _conditions(c: Any, lexicons: dict[str, list[Any]]) -> list[str]:
             text = _phrase_text(item)
             looks.append(f"`{text}`" if text.startswith("@") and text[1:] in lexicons else text)
         looks += [f"regex `{r}`" for r in cond.regex]
-        extra = {k: v for k, v in _prune(cond.model_dump(mode="json", exclude_defaults=True)).items()
-                 if k not in ("phrases", "regex", "exceptions", "speaker", "window", "min_count", "max_count",
-                              "min_distinct", "after", "before", "around", "within_turns", "within_seconds")}
+        extra = {
+            k: v
+            for k, v in _prune(cond.model_dump(mode="json", exclude_defaults=True)).items()
+            if k
+            not in (
+                "phrases",
+                "regex",
+                "exceptions",
+                "speaker",
+                "window",
+                "min_count",
+                "max_count",
+                "min_distinct",
+                "after",
+                "before",
+                "around",
+                "within_turns",
+                "within_seconds",
+            )
+        }
         looks += [f"{k}: {_value(v) if not isinstance(v, dict) else v}" for k, v in extra.items()]
         text = "、".join(looks)
         if cond.exceptions:
             text += "; exceptions: " + "、".join(cond.exceptions)
         least = cond.least_count
-        count = f"≥ {least}" if cond.max_count is None else (
-            f"{least}–{cond.max_count}" if least else ("none" if cond.max_count == 0 else f"≤ {cond.max_count}"))
+        count = (
+            f"≥ {least}"
+            if cond.max_count is None
+            else (f"{least}–{cond.max_count}" if least else ("none" if cond.max_count == 0 else f"≤ {cond.max_count}"))
+        )
         if cond.min_distinct is not None:
             count += f", ≥ {cond.min_distinct} different"
         placed = "—"
@@ -247,8 +307,11 @@ def _conditions(c: Any, lexicons: dict[str, list[Any]]) -> list[str]:
                 placed += f" within {cond.within_turns} turns"
             elif cond.within_seconds is not None:
                 placed += f" within {_num(cond.within_seconds)} s"
-        window = f" ({_window(c.model_copy(update={'speaker': cond.speaker or c.speaker, 'window': cond.window}))})" \
-            if cond.window is not None else ""
+        window = (
+            f" ({_window(c.model_copy(update={'speaker': cond.speaker or c.speaker, 'window': cond.window}))})"
+            if cond.window is not None
+            else ""
+        )
         out.append(f"| `{name}` | {cond.speaker or c.speaker}{window} | {_cell(text)} | {count} | {placed} |")
     return out
 
@@ -341,8 +404,12 @@ def _cell(text: str) -> str:
 def _yaml(data: Any) -> str:
     # One key at a time: top-level keys in block style, short leaf lists and mappings in flow style.
     return "".join(
-        yaml.safe_dump({k: v}, allow_unicode=True, sort_keys=False, width=100,
-                       default_flow_style=None if isinstance(v, (dict, list)) else False)
+        yaml.safe_dump(
+            {k: v},
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+            default_flow_style=None if isinstance(v, (dict, list)) else False,
+        )
         for k, v in data.items()
     )
-

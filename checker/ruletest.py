@@ -1,4 +1,5 @@
 """Run every rule's `examples:` and say exactly how an example disagrees with its rule."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Every problem is collected and reported as `file:line:col: message` before any t
 read: unknown keys and kinds, wrong types, duplicate ids, bad regexes, unknown lexicons and
 dialects, phrases with nothing left to match.
 """
+
 from __future__ import annotations
 
 import functools
@@ -111,9 +112,9 @@ class Scheme:
         raise KeyError(rule_id)
 
 
-
-
-def load_scheme(path: Union[str, Path], lexicon_dirs: list[Path] | None = None, book: PhraseBook | None = None) -> Scheme:
+def load_scheme(
+    path: Union[str, Path], lexicon_dirs: list[Path] | None = None, book: PhraseBook | None = None
+) -> Scheme:
     """Load, validate and compile a scheme file or folder; raises SchemeError listing every problem.
 
     `book`: compile its phrases into this phrase book, which another scheme may share, so that
@@ -146,7 +147,9 @@ def load_scheme_text(text: str, name: str = "<scheme>", lexicon_dirs: list[Path]
     return _compile([load_located(name, text)], (lexicon_dirs or []) + [SHIPPED_LEXICONS], default_name=name)
 
 
-def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str, book: PhraseBook | None = None) -> Scheme:
+def _compile(
+    files: list[Located], lexicon_dirs: list[Path], default_name: str, book: PhraseBook | None = None
+) -> Scheme:
     problems: list[str] = []
     parsed: list[tuple[Located, SchemeFile]] = []
     for loc in files:
@@ -185,8 +188,10 @@ def _compile(files: list[Located], lexicon_dirs: list[Path], default_name: str, 
         for column, written in spec.columns.items():
             for header in [written] if isinstance(written, str) else written:
                 if headers.setdefault(header.strip(), column) != column:
-                    problems.append(f"{loc.where(('columns', column))}: header {header!r} is given for both "
-                                    f"{headers[header.strip()]} and {column}")
+                    problems.append(
+                        f"{loc.where(('columns', column))}: header {header!r} is given for both "
+                        f"{headers[header.strip()]} and {column}"
+                    )
                 columns.setdefault(column, []).append(header.strip())
         for key, items in spec.lexicons.items():
             if key in lexicons:
@@ -250,7 +255,9 @@ def _compile_rule(
         problems.extend(_kind_problems(cls, raw, loc, path))
         return None
     if config.id in seen:
-        problems.append(f"{loc.where(path + ('id', '__value__'))}: duplicate rule id {config.id!r} (first at {seen[config.id]})")
+        problems.append(
+            f"{loc.where(path + ('id', '__value__'))}: duplicate rule id {config.id!r} (first at {seen[config.id]})"
+        )
         return None
     before = len(problems)
     _check_references(raw, loc, path, ctx, problems)

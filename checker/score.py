@@ -1,4 +1,5 @@
 """Score one call from its findings: deductions capped per rule and per section, fatal = 0."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -25,8 +26,15 @@ def score_call(
     scoring = scheme.scoring
     if not findings:  # most calls: nothing to charge
         score = round(max(0.0, scoring.full), 2)
-        return CallResult(call=call, findings=(), score=score, passed=score >= scoring.pass_, fatal=False,
-                          not_applicable=not_applicable, extra=extra or {})
+        return CallResult(
+            call=call,
+            findings=(),
+            score=score,
+            passed=score >= scoring.pass_,
+            fatal=False,
+            not_applicable=not_applicable,
+            extra=extra or {},
+        )
     table = scheme.rule_table()
     charged_rule: dict[str, float] = {}
     charged_section: dict[str, float] = {}

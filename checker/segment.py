@@ -9,6 +9,7 @@ before is looked up, not segmented again.
 Two segmenters share jieba's dictionary and algorithm: `jieba` (the reference) and `rjieba`
 (jieba-rs, ~20x faster, loads in ~0.15 s). Both are used through `Segmenter.tokens`.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -32,16 +33,13 @@ def on_block_edges(text: str, begin: int, end: int) -> bool:
     any block: then both ends are token boundaries in every segmentation (the check `is_word`
     starts with, answered without segmenting). 您好 in 您好，请问 is; 说吧 in 小说吧 is not."""
     n = len(text)
-    return (
-        (begin == 0 or not _is_block_char(text[begin - 1]) or not _is_block_char(text[begin]))
-        and (end == n or not _is_block_char(text[end]) or not _is_block_char(text[end - 1]))
+    return (begin == 0 or not _is_block_char(text[begin - 1]) or not _is_block_char(text[begin])) and (
+        end == n or not _is_block_char(text[end]) or not _is_block_char(text[end - 1])
     )
 
 
 def _is_block_char(ch: str) -> bool:
     return HAN_FIRST <= ch <= HAN_LAST or ch in BLOCK_ASCII
-
-
 
 
 @functools.lru_cache(maxsize=1)
@@ -236,11 +234,7 @@ def best_subdivision(token: str) -> list[int]:
     route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
     for i in range(n - 1, -1, -1):
         # jieba's DAG: dictionary words starting at i (the whole token excluded), else the char.
-        ends = [
-            j
-            for j in range(i + 1, n + 1)
-            if not (i == 0 and j == n) and freq.get(token[i:j])
-        ] or [i + 1]
+        ends = [j for j in range(i + 1, n + 1) if not (i == 0 and j == n) and freq.get(token[i:j])] or [i + 1]
         # max() over (score, end) breaks ties towards the longer word, as jieba's calc does.
         route[i] = max((math.log(freq.get(token[i:j]) or 1) - log_total + route[j][0], j) for j in ends)
     out, i = [0], 0

@@ -11,6 +11,7 @@ the turn that holds it. One automaton of every example's bigrams counts, in one 
 compact text, the bigrams it shares with each example; a turn sharing fewer than c with every
 example is never split or scored.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,7 +58,9 @@ class SimilarLines:
         self.need = [math.ceil(min_score * n / (2 - min_score) - 1e-9) for n in self.sizes]
         self._least = min(self.need)
         self.vocabulary = sorted({k for g in self.grams for k in g})
-        self._finder: ahocorasick_rs.AhoCorasick | None = None  # the automaton of `vocabulary`, made on first use (not pickled)
+        self._finder: ahocorasick_rs.AhoCorasick | None = (
+            None  # the automaton of `vocabulary`, made on first use (not pickled)
+        )
 
     def __getstate__(self):
         return {**self.__dict__, "_finder": None}
@@ -77,8 +80,10 @@ class SimilarLines:
         for k, _, _ in found:
             gram = vocabulary[k]
             counts[gram] = counts.get(gram, 0) + 1
-        return any(sum(min(c, counts[k]) for k, c in g.items() if k in counts) >= need
-                   for g, need in zip(self.grams, self.need))
+        return any(
+            sum(min(c, counts[k]) for k, c in g.items() if k in counts) >= need
+            for g, need in zip(self.grams, self.need)
+        )
 
     def spans(self, text: str) -> list[tuple[int, int, float]]:
         """(begin, end, score) of each sentence of a normalised text scoring `min_score` or more."""
@@ -112,6 +117,9 @@ class SimilarLines:
 
     def best(self, text: str) -> tuple[float, str]:
         """The best score of any sentence of `text` and that sentence (for `explain`)."""
-        found = [(max(dice(bigrams(compact_of(text[b:e])), g) for g in self.grams), text[b:e])
-                 for b, e in sentence_spans(text) if compact_of(text[b:e])]
+        found = [
+            (max(dice(bigrams(compact_of(text[b:e])), g) for g in self.grams), text[b:e])
+            for b, e in sentence_spans(text)
+            if compact_of(text[b:e])
+        ]
         return max(found, default=(0.0, ""))

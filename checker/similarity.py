@@ -4,6 +4,7 @@ Used by `similar` (a sentence against a script line's examples) and `kind: repet
 against an earlier one). Lexical and deterministic on purpose: it scores reworded and ASR-garbled
 forms of the same line high, and needs no model.
 """
+
 from __future__ import annotations
 
 from collections import Counter

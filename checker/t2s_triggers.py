@@ -14,6 +14,7 @@ with their SHA-256 digests; when the installed dictionaries differ from those it
 `trigger_chars` returns None and every text is converted, as before. Regenerate it with
 `python -m checker.t2s_triggers` (needs the `opencc_dict` tool of the opencc wheel).
 """
+
 from __future__ import annotations
 
 import functools
@@ -65,7 +66,7 @@ def trigger_chars() -> frozenset[str] | None:
     chars = ""
     for line in lines:
         if line.startswith("# sha256 "):
-            name, digest = line[len("# sha256 "):].split()
+            name, digest = line[len("# sha256 ") :].split()
             recorded[name] = digest
         elif line and not line.startswith("#"):
             chars += line
@@ -99,10 +100,18 @@ def _entries(ocd2: Path, out: Path):
 
     folder = Path(opencc.__file__).parent / "clib"
     tool = folder / "bin" / "opencc_dict"
-    env = {**os.environ, "LD_LIBRARY_PATH": os.pathsep.join(p for p in (str(folder / "lib64"), str(folder / "lib"),
-                                                                          os.environ.get("LD_LIBRARY_PATH", "")) if p)}
-    subprocess.run([str(tool), "-i", str(ocd2), "-o", str(out), "-f", "ocd2", "-t", "text"], check=True, env=env,
-                   capture_output=True)
+    env = {
+        **os.environ,
+        "LD_LIBRARY_PATH": os.pathsep.join(
+            p for p in (str(folder / "lib64"), str(folder / "lib"), os.environ.get("LD_LIBRARY_PATH", "")) if p
+        ),
+    }
+    subprocess.run(
+        [str(tool), "-i", str(ocd2), "-o", str(out), "-f", "ocd2", "-t", "text"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
     for line in out.read_text(encoding="utf-8").splitlines():
         key, _, values = line.partition("\t")
         if key:

@@ -12,6 +12,7 @@ literal token a pattern requires (a `NORM`/`TEXT`/`ORTH`/`LOWER` value, or one o
 on a token that must occur), found by the scheme's automaton with every other phrase. A pattern
 without any such token runs on every turn in its scope.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,8 +23,18 @@ __all__ = ["UPOS", "upos_of", "pattern_problems", "required_literals", "PatternS
 
 # jieba tag -> Universal POS (SPEC table). Prefixes: n*, v*, a*, u*; nr* (nr, nrt, nrfg: person
 # names) is PROPN before n* is NOUN.
-_EXACT = {"d": "ADV", "r": "PRON", "m": "NUM", "q": "NOUN", "p": "ADP", "c": "CCONJ", "y": "PART",
-          "e": "INTJ", "x": "PUNCT", "w": "PUNCT"}
+_EXACT = {
+    "d": "ADV",
+    "r": "PRON",
+    "m": "NUM",
+    "q": "NOUN",
+    "p": "ADP",
+    "c": "CCONJ",
+    "y": "PART",
+    "e": "INTJ",
+    "x": "PUNCT",
+    "w": "PUNCT",
+}
 _PREFIX = (("nr", "PROPN"), ("n", "NOUN"), ("v", "VERB"), ("a", "ADJ"), ("u", "PART"))
 UPOS = frozenset(["NOUN", "PROPN", "VERB", "ADJ", "ADV", "PRON", "NUM", "ADP", "CCONJ", "PART", "INTJ", "PUNCT", "X"])
 
@@ -138,7 +149,11 @@ def required_literals(pattern: list[dict]) -> list[list[str]]:
             if isinstance(value, str):
                 out.append([value])
                 break
-            if isinstance(value, dict) and isinstance(value.get("IN"), list) and all(isinstance(v, str) for v in value["IN"]):
+            if (
+                isinstance(value, dict)
+                and isinstance(value.get("IN"), list)
+                and all(isinstance(v, str) for v in value["IN"])
+            ):
                 out.append(list(value["IN"]))
                 break
     return out

@@ -12,6 +12,7 @@ What stays read here even then: a file a calls side-car applies to (the side-car
 reported once for the whole run, after every file), and a JSON Lines file (its lines go out as
 `RawLine`s, parsed on the workers, as `--engine local` does).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -47,12 +48,13 @@ def local_path(path: str | Path) -> str | Path:
     """`file://` URLs as the local paths they are; anything else as given."""
     text = str(path)
     if text.startswith("file://"):
-        return Path(text[len("file://"):])
+        return Path(text[len("file://") :])
     return path
 
 
-def plan_units(paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | None = None, raw: bool = False,
-               remote: bool = False) -> Iterator[Call | InputError | RawLine | Slice]:
+def plan_units(
+    paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | None = None, raw: bool = False, remote: bool = False
+) -> Iterator[Call | InputError | RawLine | Slice]:
     """The units of a run, in input order (see the module's docstring). `raw`: JSON Lines lines
     come unparsed; `remote`: Parquet files without a side-car come as `Slice`s of row groups."""
     paths = [local_path(p) for p in paths]
@@ -70,8 +72,10 @@ def plan_units(paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | N
         yield from _remote_units([str(u) for u in urls], roles)
         return
     listed = list(iter_inputs(paths, READERS, ignore=NOT_TRANSCRIPTS))
-    if any((Path(item.file) if isinstance(item, SkippedFile) else Path(item)).parent.joinpath(SIDECAR_NAME).is_file()
-           for item in listed):
+    if any(
+        (Path(item.file) if isinstance(item, SkippedFile) else Path(item)).parent.joinpath(SIDECAR_NAME).is_file()
+        for item in listed
+    ):
         # A side-car's bad rows are reported once, after every file it applies to: such a run is
         # read here, as `--engine local` reads it.
         yield from read_paths(paths, roles, None, raw=raw)
@@ -110,8 +114,9 @@ def _remote_units(urls: list[str], roles: RoleMap) -> Iterator[InputError | Slic
             if fs.isdir(root) and Path(name).name == LABELS_NAME:
                 continue  # reviewers' verdicts beside the calls, passed over as `iter_inputs` does
             if fs.isdir(root) and Path(name).name == SIDECAR_NAME:  # never read as a transcript
-                yield SkippedFile(full, None, f"skipped: a {SIDECAR_NAME} under a URL is not applied; "
-                                              "give it with --calls-meta")
+                yield SkippedFile(
+                    full, None, f"skipped: a {SIDECAR_NAME} under a URL is not applied; give it with --calls-meta"
+                )
                 continue
             reason = skip_reason(Path(name), tuple(READERS)) if fs.isdir(root) else None
             if reason is not None:

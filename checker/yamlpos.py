@@ -3,6 +3,7 @@
 Scheme errors must point at file:line:col, and PyYAML's plain loader forgets positions and lets a
 duplicate key silently overwrite the first. Composing the node tree ourselves keeps both.
 """
+
 from __future__ import annotations
 
 from array import array
@@ -123,14 +124,22 @@ def _check_expansion(root: yaml.Node, name: str) -> bool:
         raise SchemeError([f"{name}:1:1: the YAML is nested too deeply"]) from None
     if cycles:
         node = cycles[0]
-        raise SchemeError([f"{name}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: the YAML value "
-                           "anchored here holds itself through an alias (`&anchor` … `*anchor`)"])
+        raise SchemeError(
+            [
+                f"{name}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: the YAML value "
+                "anchored here holds itself through an alias (`&anchor` … `*anchor`)"
+            ]
+        )
     if total - len(sizes) > MAX_VALUES:  # the values aliases add: none in a file without them
         anchor = max(reused, key=lambda n: sizes[id(n)], default=root)
         where = f"{name}:{anchor.start_mark.line + 1}:{anchor.start_mark.column + 1}"
-        raise SchemeError([f"{where}: the YAML expands to {total:,} values, {total - len(sizes):,} of them (more than "
-                           f"{MAX_VALUES:,}) through its aliases (`&anchor` / `*alias`, the one "
-                           "anchored here repeats most); write the values out or use `lexicons:`"])
+        raise SchemeError(
+            [
+                f"{where}: the YAML expands to {total:,} values, {total - len(sizes):,} of them (more than "
+                f"{MAX_VALUES:,}) through its aliases (`&anchor` / `*alias`, the one "
+                "anchored here repeats most); write the values out or use `lexicons:`"
+            ]
+        )
     return bool(reused)
 
 
@@ -152,11 +161,11 @@ def _build(node: yaml.Node, path: Path_, name: str, positions: dict, problems: l
                 continue
             out[key] = _build(value_node, path + (key,), name, positions, problems, release)
             # Point key errors (unknown key) at the key itself, value errors at the value.
-            positions[path + (key,)] = Position(
-                name, key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            )
+            positions[path + (key,)] = Position(name, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             positions[path + (key, "__value__")] = Position(
-                name, value_node.start_mark.line + 1, value_node.start_mark.column + 1,
+                name,
+                value_node.start_mark.line + 1,
+                value_node.start_mark.column + 1,
                 value_node.style if isinstance(value_node, yaml.ScalarNode) else None,
             )
         return out
@@ -241,7 +250,7 @@ def validation_problems(exc: ValidationError, located: Located, prefix: tuple = 
             msg = f"unknown key {loc[-1]!r}"
         else:
             pos = located.positions.get(loc + ("__value__",)) or located.where(loc)
-            field = ".".join(str(p) for p in loc[len(prefix):]) or "value"
+            field = ".".join(str(p) for p in loc[len(prefix) :]) or "value"
             msg = f"{field}: {_clean(err['msg'])}"
         problems.append(f"{pos}: {msg}")
     return problems

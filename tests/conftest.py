@@ -1,4 +1,5 @@
 """Shared fixtures: the repo's paths, the shared corpus (skipped when absent), a scheme builder."""
+
 from __future__ import annotations
 
 import textwrap

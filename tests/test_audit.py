@@ -1,4 +1,5 @@
 """`qa-check audit` end to end: outputs, exit codes, rejected input, parallel determinism."""
+
 import csv
 import json
 import textwrap
@@ -47,14 +48,32 @@ def workspace(tmp_path):
     calls.mkdir()
     (calls / "a.txt").write_text("# call_id: good\n# agent_id: A1\n坐席: 您好，请讲\n客户: 查话费\n", encoding="utf-8")
     (calls / "b.jsonl").write_text(
-        "\n".join([
-            json.dumps({"call_id": "bad", "agent_id": "A2", "turns": [
-                {"speaker": "agent", "text": "喂，说吧"}, {"speaker": "customer", "text": "你们怎么回事"},
-                {"speaker": "agent", "text": "我不能帮你，说吧"}]}, ensure_ascii=False),
-            "{broken",
-            json.dumps({"call_id": "rude", "agent_id": "A2", "turns": [
-                {"speaker": "agent", "text": "您好，你是不是神经病"}]}, ensure_ascii=False),
-        ]) + "\n",
+        "\n".join(
+            [
+                json.dumps(
+                    {
+                        "call_id": "bad",
+                        "agent_id": "A2",
+                        "turns": [
+                            {"speaker": "agent", "text": "喂，说吧"},
+                            {"speaker": "customer", "text": "你们怎么回事"},
+                            {"speaker": "agent", "text": "我不能帮你，说吧"},
+                        ],
+                    },
+                    ensure_ascii=False,
+                ),
+                "{broken",
+                json.dumps(
+                    {
+                        "call_id": "rude",
+                        "agent_id": "A2",
+                        "turns": [{"speaker": "agent", "text": "您好，你是不是神经病"}],
+                    },
+                    ensure_ascii=False,
+                ),
+            ]
+        )
+        + "\n",
         encoding="utf-8",
     )
     return tmp_path
@@ -66,12 +85,22 @@ def run(args):
 
 def test_audit_writes_every_report_and_exit_2_on_rejected_input(workspace):
     out = workspace / "out"
-    result = run(["audit", str(workspace / "calls"), "--rules", str(workspace / "rules.yaml"), "--out", str(out), "--jobs", "1"])
+    result = run(
+        ["audit", str(workspace / "calls"), "--rules", str(workspace / "rules.yaml"), "--out", str(out), "--jobs", "1"]
+    )
     assert result.exit_code == 2
     assert "4 call(s) in: 3 audited, 1 rejected" in result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "agents", "agents.csv", "calls.csv", "calls.parquet", "errors.csv", "findings.csv", "findings.jsonl",
-        "findings.parquet", "index.html", "report.xlsx",
+        "agents",
+        "agents.csv",
+        "calls.csv",
+        "calls.parquet",
+        "errors.csv",
+        "findings.csv",
+        "findings.jsonl",
+        "findings.parquet",
+        "index.html",
+        "report.xlsx",
     ]
     calls = {r["call_id"]: r for r in read_csv(out / "calls.csv")}
     assert calls["good"]["score"] == "100.0" and calls["good"]["passed"] == "true"
@@ -80,7 +109,12 @@ def test_audit_writes_every_report_and_exit_2_on_rejected_input(workspace):
     assert calls["rude"]["score"] == "0.0" and calls["rude"]["fatal"] == "true"
     findings = [json.loads(line) for line in (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
     bad = [(f["rule_id"], f["turn"], f["matched"], f["deduct"]) for f in findings if f["call_id"] == "bad"]
-    assert bad == [("greet", 0, "", 5.0), ("taboo", 0, "说吧", 5.0), ("taboo", 2, "我不能", 3.0), ("taboo", 2, "说吧", 0.0)]
+    assert bad == [
+        ("greet", 0, "", 5.0),
+        ("taboo", 0, "说吧", 5.0),
+        ("taboo", 2, "我不能", 3.0),
+        ("taboo", 2, "说吧", 0.0),
+    ]
     assert read_csv(out / "findings.csv")[2]["suggest"] == "我看看能为您做些什么"
     (err,) = read_csv(out / "errors.csv")
     assert err["file"].endswith("b.jsonl") and err["line"] == "2" and err["reason"].startswith("broken JSON")
@@ -100,8 +134,18 @@ def test_invalid_scheme_exits_3_before_reading_and_keeps_old_report(workspace):
 
 
 def test_all_good_input_exits_0(workspace):
-    result = run(["audit", str(workspace / "calls" / "a.txt"), "--rules", str(workspace / "rules.yaml"),
-                  "--out", str(workspace / "o"), "--jobs", "1"])
+    result = run(
+        [
+            "audit",
+            str(workspace / "calls" / "a.txt"),
+            "--rules",
+            str(workspace / "rules.yaml"),
+            "--out",
+            str(workspace / "o"),
+            "--jobs",
+            "1",
+        ]
+    )
     assert result.exit_code == 0
 
 
@@ -110,8 +154,16 @@ def test_parallel_output_is_identical_to_serial(workspace):
     lines = []
     for i in range(150):
         text = ["喂，说吧", "您好，请讲", "您好，这个我不能办"][i % 3]
-        lines.append(json.dumps({"call_id": f"p{i}", "agent_id": f"A{i % 4}", "turns": [
-            {"speaker": "agent", "text": text}, {"speaker": "customer", "text": "好的"}]}, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "call_id": f"p{i}",
+                    "agent_id": f"A{i % 4}",
+                    "turns": [{"speaker": "agent", "text": text}, {"speaker": "customer", "text": "好的"}],
+                },
+                ensure_ascii=False,
+            )
+        )
     (calls / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     outs = []
     for jobs in ("1", "2"):
@@ -123,9 +175,17 @@ def test_parallel_output_is_identical_to_serial(workspace):
     # clean, 您好，这个我不能办 says 我不能 (-5); 50 calls of each.
     rows = {r["call_id"]: r for r in read_csv(workspace / "out2" / "calls.csv")}
     assert [(rows[c]["score"], rows[c]["findings"]) for c in ("p0", "p1", "p2", "p149")] == [
-        ("90.0", "2"), ("100.0", "0"), ("95.0", "1"), ("95.0", "1")]
+        ("90.0", "2"),
+        ("100.0", "0"),
+        ("95.0", "1"),
+        ("95.0", "1"),
+    ]
     findings = [f for f in read_csv(workspace / "out2" / "findings.csv") if f["call_id"].startswith("p")]
-    assert sorted({(f["rule_id"], f["matched"]) for f in findings}) == [("greet", ""), ("taboo", "我不能"), ("taboo", "说吧")]
+    assert sorted({(f["rule_id"], f["matched"]) for f in findings}) == [
+        ("greet", ""),
+        ("taboo", "我不能"),
+        ("taboo", "说吧"),
+    ]
     assert len(findings) == 150
 
 
@@ -156,8 +216,10 @@ def test_parallel_mixed_input_is_identical_to_serial(workspace):
     meta = calls / "meta"
     meta.mkdir()
     (meta / "calls_meta.csv").write_text("call_id,agent_id,team\nm1,A7,一组\n", encoding="utf-8")
-    (meta / "m.jsonl").write_text(json.dumps({"call_id": "m1", "turns": [{"speaker": "agent", "text": "说吧"}]},
-                                             ensure_ascii=False) + "\n", encoding="utf-8")
+    (meta / "m.jsonl").write_text(
+        json.dumps({"call_id": "m1", "turns": [{"speaker": "agent", "text": "说吧"}]}, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
     (calls / "z.txt").write_text("# call_id: p3\n坐席: 说吧\n", encoding="utf-8")  # duplicate of a worker-parsed id
     outs = []
     for jobs in ("1", "2"):
@@ -168,7 +230,10 @@ def test_parallel_mixed_input_is_identical_to_serial(workspace):
     assert outs[0] == outs[1]
     errors = read_csv(workspace / "out2" / "errors.csv")
     assert [(e["line"], e["reason"].split(" ")[0]) for e in errors if e["file"].endswith("many.jsonl")] == [
-        ("21", "broken"), ("41", "unknown"), ("61", "duplicate")]
+        ("21", "broken"),
+        ("41", "unknown"),
+        ("61", "duplicate"),
+    ]
     assert any(e["file"].endswith("z.txt") and "duplicate call_id 'p3'" in e["reason"] for e in errors)
     calls_rows = {r["call_id"]: r for r in read_csv(workspace / "out2" / "calls.csv")}
     assert calls_rows["m1"]["agent_id"] == "A7" and calls_rows["m1"]["team"] == "一组"
@@ -201,8 +266,18 @@ def test_collector_settings_are_restored_after_an_audit(workspace):
 
     before = gc.get_threshold()
     frozen = gc.get_freeze_count()
-    result = run(["audit", str(workspace / "calls" / "a.txt"), "--rules", str(workspace / "rules.yaml"),
-                  "--out", str(workspace / "o"), "--jobs", "1"])
+    result = run(
+        [
+            "audit",
+            str(workspace / "calls" / "a.txt"),
+            "--rules",
+            str(workspace / "rules.yaml"),
+            "--out",
+            str(workspace / "o"),
+            "--jobs",
+            "1",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == frozen

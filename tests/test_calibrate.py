@@ -1,4 +1,5 @@
 """`qa-check calibrate`: labels parsing, metrics on hand-computed cases, the reports and exit codes."""
+
 from __future__ import annotations
 
 import csv
@@ -68,8 +69,18 @@ def test_rule_never_labelled_is_listed_with_empty_metrics():
     cal = calibrate([Label("c1", "greet", True, 2)], verdicts)
     rows = list(csv.DictReader(io.StringIO(calibration_csv(cal))))
     assert [r["rule_id"] for r in rows] == ["greet", "taboo"]
-    assert rows[1] == {"rule_id": "taboo", "labelled": "0", "tp": "0", "fp": "0", "fn": "0", "tn": "0",
-                       "precision": "", "recall": "", "f1": "", "kappa": ""}
+    assert rows[1] == {
+        "rule_id": "taboo",
+        "labelled": "0",
+        "tp": "0",
+        "fp": "0",
+        "fn": "0",
+        "tn": "0",
+        "precision": "",
+        "recall": "",
+        "f1": "",
+        "kappa": "",
+    }
     assert rows[0]["precision"] == "1.0000" and rows[0]["kappa"] == ""  # one label: κ undefined
     assert "Rules without a label (1): `taboo`" in calibration_markdown(cal, "s", "labels.csv")
 
@@ -92,20 +103,36 @@ def test_min_kappa_counts_only_rules_with_ten_labels():
 # -- labels ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, fires", [
-    ("true", True), ("TRUE", True), ("1", True), ("是", True), ("命中", True), (" 命中 ", True),
-    ("false", False), ("False", False), ("0", False), ("否", False), ("未命中", False),
-])
+@pytest.mark.parametrize(
+    "value, fires",
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("1", True),
+        ("是", True),
+        ("命中", True),
+        (" 命中 ", True),
+        ("false", False),
+        ("False", False),
+        ("0", False),
+        ("否", False),
+        ("未命中", False),
+    ],
+)
 def test_fires_spellings(value, fires):
     assert parse_fires(value) is fires
 
 
 def test_read_labels(tmp_path):
     path = tmp_path / "labels.csv"
-    path.write_text("call_id,rule_id,fires,note\nc1,greet,是,开场只说了喂\nc1,taboo,未命中,\n\nc2,greet,1,\n",
-                    encoding="utf-8-sig")
-    assert read_labels(path) == [Label("c1", "greet", True, 2, "开场只说了喂"), Label("c1", "taboo", False, 3),
-                                 Label("c2", "greet", True, 5)]
+    path.write_text(
+        "call_id,rule_id,fires,note\nc1,greet,是,开场只说了喂\nc1,taboo,未命中,\n\nc2,greet,1,\n", encoding="utf-8-sig"
+    )
+    assert read_labels(path) == [
+        Label("c1", "greet", True, 2, "开场只说了喂"),
+        Label("c1", "taboo", False, 3),
+        Label("c2", "greet", True, 5),
+    ]
 
 
 def test_read_labels_chinese_headers_and_gb18030(tmp_path):
@@ -116,8 +143,9 @@ def test_read_labels_chinese_headers_and_gb18030(tmp_path):
 
 def test_duplicate_labels_are_an_error_with_their_lines(tmp_path):
     path = tmp_path / "labels.csv"
-    path.write_text("call_id,rule_id,fires\nc1,greet,1\nc2,greet,0\nc1,greet,0\nc1,greet,1\nc3,greet,maybe\n",
-                    encoding="utf-8")
+    path.write_text(
+        "call_id,rule_id,fires\nc1,greet,1\nc2,greet,0\nc1,greet,0\nc1,greet,1\nc3,greet,maybe\n", encoding="utf-8"
+    )
     with pytest.raises(LabelError) as err:
         read_labels(path)
     assert err.value.problems == [
@@ -150,14 +178,23 @@ def test_calibrate_command(tmp_path):
     labels = tmp_path / "labels.csv"
     labels.write_text(LABELS, encoding="utf-8")
     out = tmp_path / "cal"
-    result = CliRunner().invoke(main, ["calibrate", str(labels), str(ROOT / "transcripts"), "--rules",
-                                       str(ROOT / "qa_rules"), "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        ["calibrate", str(labels), str(ROOT / "transcripts"), "--rules", str(ROOT / "qa_rules"), "--out", str(out)],
+    )
     assert result.exit_code == 0, result.output
     assert f"{labels}:6: not compared (call not in the input): call 'no-such-call'" in result.output
-    assert f"{labels}:7: not compared (rule not in the scheme): call 'c-20261102-002', rule 'no-such-rule'" in result.output
+    assert (
+        f"{labels}:7: not compared (rule not in the scheme): call 'c-20261102-002', rule 'no-such-rule'"
+        in result.output
+    )
     assert "(audited now)" in result.output
     rows = {r["rule_id"]: r for r in csv.DictReader((out / "calibration.csv").open(encoding="utf-8"))}
-    assert (rows["opening-greeting"]["tp"], rows["opening-greeting"]["tn"], rows["opening-greeting"]["kappa"]) == ("1", "1", "1.0000")
+    assert (rows["opening-greeting"]["tp"], rows["opening-greeting"]["tn"], rows["opening-greeting"]["kappa"]) == (
+        "1",
+        "1",
+        "1.0000",
+    )
     assert (rows["taboo-phrases"]["tp"], rows["taboo-phrases"]["fn"]) == ("1", "1")
     md = (out / "calibration.md").read_text(encoding="utf-8")
     assert md.index("## `taboo-phrases`") < md.index("## `opening-greeting`")  # worst first
@@ -166,31 +203,71 @@ def test_calibrate_command(tmp_path):
 
     # The same verdicts read from a finished audit, without auditing again.
     audit_out = tmp_path / "audit"
-    assert CliRunner().invoke(main, ["audit", str(ROOT / "transcripts"), "--rules", str(ROOT / "qa_rules"),
-                                     "--out", str(audit_out), "--jobs", "1"]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(
+            main,
+            [
+                "audit",
+                str(ROOT / "transcripts"),
+                "--rules",
+                str(ROOT / "qa_rules"),
+                "--out",
+                str(audit_out),
+                "--jobs",
+                "1",
+            ],
+        )
+        .exit_code
+        == 0
+    )
     again = tmp_path / "again"
-    result = CliRunner().invoke(main, ["calibrate", str(labels), "--rules", str(ROOT / "qa_rules"), "--out", str(again),
-                                       "--findings", str(audit_out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "calibrate",
+            str(labels),
+            "--rules",
+            str(ROOT / "qa_rules"),
+            "--out",
+            str(again),
+            "--findings",
+            str(audit_out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert f"(read from the audit in {audit_out})" in result.output
-    assert (again / "calibration.csv").read_text(encoding="utf-8") == (out / "calibration.csv").read_text(encoding="utf-8")
+    assert (again / "calibration.csv").read_text(encoding="utf-8") == (out / "calibration.csv").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_calibrate_exit_codes(tmp_path):
     dup = tmp_path / "dup.csv"
     dup.write_text("call_id,rule_id,fires\nc1,greet,1\nc1,greet,1\n", encoding="utf-8")
     out = tmp_path / "cal"
-    result = CliRunner().invoke(main, ["calibrate", str(dup), str(ROOT / "transcripts"), "--out", str(out),
-                                       "--rules", str(ROOT / "qa_rules")])
+    result = CliRunner().invoke(
+        main, ["calibrate", str(dup), str(ROOT / "transcripts"), "--out", str(out), "--rules", str(ROOT / "qa_rules")]
+    )
     assert result.exit_code == 2 and "labelled more than once (lines 2, 3)" in result.output
     assert not out.exists()  # nothing written
 
     # Ten labels of opening-greeting that contradict the checker on every call: κ at most 0.
     verdicts = _checker_verdicts(tmp_path, "opening-greeting", 10)
     wrong = tmp_path / "wrong.csv"
-    wrong.write_text("call_id,rule_id,fires\n" + "".join(f"{c},opening-greeting,{0 if v else 1}\n" for c, v in verdicts.items()),
-                     encoding="utf-8")
-    args = ["calibrate", str(wrong), str(ROOT / "transcripts"), "--rules", str(ROOT / "qa_rules"), "--out", str(tmp_path / "w")]
+    wrong.write_text(
+        "call_id,rule_id,fires\n" + "".join(f"{c},opening-greeting,{0 if v else 1}\n" for c, v in verdicts.items()),
+        encoding="utf-8",
+    )
+    args = [
+        "calibrate",
+        str(wrong),
+        str(ROOT / "transcripts"),
+        "--rules",
+        str(ROOT / "qa_rules"),
+        "--out",
+        str(tmp_path / "w"),
+    ]
     assert CliRunner().invoke(main, args).exit_code == 0  # no threshold by default
     result = CliRunner().invoke(main, args + ["--min-kappa", "0.5"])
     assert result.exit_code == 1, result.output
@@ -200,10 +277,15 @@ def test_calibrate_exit_codes(tmp_path):
 def _checker_verdicts(tmp_path: Path, rule_id: str, count: int) -> dict[str, bool]:
     """Whether the checker fires `rule_id` in each of the first `count` sample calls."""
     out = tmp_path / "verdicts"
-    CliRunner().invoke(main, ["audit", str(ROOT / "transcripts"), "--out", str(out), "--jobs", "1",
-                              "--rules", str(ROOT / "qa_rules")])
+    CliRunner().invoke(
+        main, ["audit", str(ROOT / "transcripts"), "--out", str(out), "--jobs", "1", "--rules", str(ROOT / "qa_rules")]
+    )
     calls = [r["call_id"] for r in csv.DictReader((out / "calls.csv").open(encoding="utf-8-sig"))][:count]
-    fired = {r["call_id"] for r in csv.DictReader((out / "findings.csv").open(encoding="utf-8-sig")) if r["rule_id"] == rule_id}
+    fired = {
+        r["call_id"]
+        for r in csv.DictReader((out / "findings.csv").open(encoding="utf-8-sig"))
+        if r["rule_id"] == rule_id
+    }
     return {c: c in fired for c in calls}
 
 
@@ -231,18 +313,31 @@ def test_shipped_labels_judge_every_sample_call_and_run_from_a_clone(tmp_path, m
 
 def test_read_labels_utf16(tmp_path):
     path = tmp_path / "labels.csv"
-    path.write_bytes("call_id\trule_id\tfires\n".replace("\t", ",").encode("utf-16") + "c1,greet,否\n".encode("utf-16-le"))
+    path.write_bytes(
+        "call_id\trule_id\tfires\n".replace("\t", ",").encode("utf-16") + "c1,greet,否\n".encode("utf-16-le")
+    )
     assert read_labels(path) == [Label("c1", "greet", False, 2)]
 
 
 def _mini_calibration():
-    labels = [Label("c1", "greet", True, 2, "开场只说了喂"), Label("c2", "greet", False, 3), Label("c3", "greet", True, 4),
-              Label("c1", "taboo", True, 5, "说吧"), Label("c2", "taboo", False, 6), Label("c9", "taboo", True, 7),
-              Label("c1", "ghost", True, 8)]
+    labels = [
+        Label("c1", "greet", True, 2, "开场只说了喂"),
+        Label("c2", "greet", False, 3),
+        Label("c3", "greet", True, 4),
+        Label("c1", "taboo", True, 5, "说吧"),
+        Label("c2", "taboo", False, 6),
+        Label("c9", "taboo", True, 7),
+        Label("c1", "ghost", True, 8),
+    ]
     verdicts = Verdicts(
-        source="audited now", calls={"c1", "c2", "c3"}, rules=["greet", "taboo", "thanks"],
-        found={("c1", "greet"): ["turn 0 (agent): 喂，说吧。"], ("c2", "greet"): ["turn 0 (agent): 你好，请讲。"],
-               ("c1", "taboo"): ["turn 0 (agent): 喂，【说吧】。"]},
+        source="audited now",
+        calls={"c1", "c2", "c3"},
+        rules=["greet", "taboo", "thanks"],
+        found={
+            ("c1", "greet"): ["turn 0 (agent): 喂，说吧。"],
+            ("c2", "greet"): ["turn 0 (agent): 你好，请讲。"],
+            ("c1", "taboo"): ["turn 0 (agent): 喂，【说吧】。"],
+        },
         context={("c3", "greet"): ["turn 0 (agent): 您好像打错了"]},
     )
     return calibrate(labels, verdicts)

@@ -1,4 +1,5 @@
 """`qa-check rules validate|test`: exit codes and diff-like failure messages."""
+
 import textwrap
 
 from click.testing import CliRunner
@@ -26,7 +27,9 @@ def test_validate_ok_and_invalid(tmp_path):
     result = CliRunner().invoke(main, ["rules", "validate", str(good)])
     assert result.exit_code == 0 and "is valid: 1 rule(s)" in result.output
     bad = tmp_path / "bad.yaml"
-    bad.write_text("rules:\n  - {id: x, kind: required, section: s, message: m, phrases: [a], colour: red}\n", encoding="utf-8")
+    bad.write_text(
+        "rules:\n  - {id: x, kind: required, section: s, message: m, phrases: [a], colour: red}\n", encoding="utf-8"
+    )
     result = CliRunner().invoke(main, ["rules", "validate", str(bad)])
     assert result.exit_code == 3
     assert f"{bad}:2:67: unknown key 'colour'" in result.output
@@ -45,7 +48,8 @@ def test_rules_test_reports_the_failing_example(tmp_path):
 
 def test_rules_test_failure_is_a_diff_of_expected_and_actual_findings(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text(textwrap.dedent("""
+    path.write_text(
+        textwrap.dedent("""
         rules:
           - id: taboo
             kind: forbidden
@@ -54,7 +58,9 @@ def test_rules_test_failure_is_a_diff_of_expected_and_actual_findings(tmp_path):
             message: 使用服务禁语
             examples:
               - {fires: true, matched: 我不能, transcript: "坐席: 喂，说吧"}
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     out = CliRunner().invoke(main, ["rules", "test", str(path)]).output
     assert f"FAIL {path}:3:5: taboo example 1" in out  # at the rule's `id:`
     assert "expected matched ['我不能'], got ['说吧']" in out

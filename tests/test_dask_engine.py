@@ -1,5 +1,6 @@
 """`audit --engine dask`: the same report bytes as `--engine local` whatever the workers and the
 partitioning, a worker killed mid-run, a scheduler that cannot be reached, `--resume`."""
+
 import json
 import os
 import signal
@@ -32,9 +33,15 @@ def run(args):
 
 
 def call(i: int, call_id: str | None = None) -> dict:
-    return {"call_id": call_id or f"p{i}", "agent_id": f"A{i % 3}", "started_at": f"2026-11-{1 + i % 20:02d}T09:00:00",
-            "turns": [{"speaker": "agent", "text": TEXTS[i % 4], "start": 0.0, "end": 1.5},
-                      {"speaker": "customer", "text": "我的手机号是13812345678", "start": 1.6, "end": 3.0}]}
+    return {
+        "call_id": call_id or f"p{i}",
+        "agent_id": f"A{i % 3}",
+        "started_at": f"2026-11-{1 + i % 20:02d}T09:00:00",
+        "turns": [
+            {"speaker": "agent", "text": TEXTS[i % 4], "start": 0.0, "end": 1.5},
+            {"speaker": "customer", "text": "我的手机号是13812345678", "start": 1.6, "end": 3.0},
+        ],
+    }
 
 
 def write_parquet(path: Path, records: list[dict], group: int) -> None:
@@ -53,8 +60,9 @@ def workspace(tmp_path):
     first[90] = call(90, call_id="p5")  # a copy of p5, within the same file
     write_parquet(calls / "a.parquet", first, group=7)
     write_parquet(calls / "b.parquet", [call(i) for i in range(150, 260)] + [call(1, call_id="p12")], group=16)
-    (calls / "c.jsonl").write_text("\n".join(json.dumps(call(i), ensure_ascii=False) for i in range(260, 300)) + "\n{broken\n",
-                                   encoding="utf-8")
+    (calls / "c.jsonl").write_text(
+        "\n".join(json.dumps(call(i), ensure_ascii=False) for i in range(260, 300)) + "\n{broken\n", encoding="utf-8"
+    )
     (calls / "z.txt").write_text("# call_id: last\n# agent_id: A9\n坐席: 说吧\n客户: 好\n", encoding="utf-8")
     return tmp_path
 
@@ -79,7 +87,7 @@ def test_parquet_row_groups_are_planned_as_slices_without_reading_the_rows(works
     # row groups of 7 rows, taken together up to 20: 21, 21, … rows, numbered on from each other
     assert [s.first_row for s in a] == [1, 22, 43, 64, 85, 106, 127, 148]
     assert sum(s.rows for s in a) == 150
-    assert all(isinstance(u, Slice) for u in units[:len(a)])  # a.parquet comes first, read by nobody yet
+    assert all(isinstance(u, Slice) for u in units[: len(a)])  # a.parquet comes first, read by nobody yet
 
 
 @pytest.mark.parametrize("slice_rows", [7, 64, 10_000])
@@ -138,7 +146,9 @@ def test_an_unreachable_scheduler_is_exit_3_and_the_report_stands(workspace, mon
     out = workspace / "out"
     out.mkdir()
     (out / "calls.csv").write_text("previous", encoding="utf-8")
-    result = CliRunner().invoke(main, audit_args(workspace, out, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9"))
+    result = CliRunner().invoke(
+        main, audit_args(workspace, out, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    )
     assert result.exit_code == 3
     assert "error: cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
     assert files(out) == {"calls.csv": b"previous"}
@@ -179,11 +189,18 @@ def test_the_default_engine_imports_no_dask(workspace):
     import subprocess
     import sys
 
-    code = ("import sys\nfrom checker.cli import main\n"
-            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('dask', 'distributed', 'fsspec') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code, *audit_args(workspace, workspace / "out", "--jobs", "2")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    code = (
+        "import sys\nfrom checker.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('dask', 'distributed', 'fsspec') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *audit_args(workspace, workspace / "out", "--jobs", "2")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr[-2000:]
 
 
@@ -197,8 +214,13 @@ def test_a_remote_folder_passes_over_labels_and_names_a_side_car_it_does_not_app
     import fsspec
 
     fs = fsspec.filesystem("memory")
-    fs.pipe({"/qa-remote/a.jsonl": b'{"call_id": "c1", "turns": []}\n', "/qa-remote/labels.csv": b"call_id,rule_id,fires\n",
-             "/qa-remote/calls_meta.csv": b"call_id,agent_id\n"})
+    fs.pipe(
+        {
+            "/qa-remote/a.jsonl": b'{"call_id": "c1", "turns": []}\n',
+            "/qa-remote/labels.csv": b"call_id,rule_id,fires\n",
+            "/qa-remote/calls_meta.csv": b"call_id,agent_id\n",
+        }
+    )
     try:
         units = list(plan_units(["memory://qa-remote"], RoleMap(), remote=True))
     finally:

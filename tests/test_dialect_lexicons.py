@@ -1,5 +1,6 @@
 """The shipped dialect lexicons on real sentences: hand-written cases per dialect, HKCanCor
 (spoken Hong Kong Cantonese, shipped with pycantonese) and the real Mandarin service chats."""
+
 import json
 import unicodedata
 

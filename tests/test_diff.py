@@ -1,5 +1,6 @@
 """`qa-check diff`: a rule added, removed and re-weighted, a changed pass line, the formats, the
 shared scan against two separate audits, and a base scheme read from Git."""
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,10 @@ def test_same_scheme_changes_nothing(tmp_path):
 
 
 def test_rule_added(tmp_path):
-    d = run_diff(tmp_path, BASE + """
+    d = run_diff(
+        tmp_path,
+        BASE
+        + """
   - id: thanks
     kind: required
     section: 结束语
@@ -82,14 +86,20 @@ def test_rule_added(tmp_path):
     phrases: [再见]
     deduct: 10
     message: 未道别
-""")
+""",
+    )
     assert d.scheme_changes == ["rule thanks added"]
     [rule] = d.changed_rules()
     assert (rule.rule_id, rule.added, rule.removed) == ("thanks", 1, 0)
     assert rule.added_example.call_id == "rude" and rule.added_example.excerpt == "不知道，自己去查。"
     [change] = d.changes
-    assert (change.call_id, change.old_score, change.new_score, change.old_passed, change.new_passed) == \
-        ("rude", 90.0, 80.0, True, False)
+    assert (change.call_id, change.old_score, change.new_score, change.old_passed, change.new_passed) == (
+        "rude",
+        90.0,
+        80.0,
+        True,
+        False,
+    )
     assert dict(d.deltas) == {-10: 1, 0: 2}
 
 
@@ -99,29 +109,45 @@ def test_rule_removed(tmp_path):
     [rule] = d.changed_rules()
     assert (rule.rule_id, rule.added, rule.removed) == ("taboo", 0, 3)  # 说吧 and 不知道 in rude, 不知道 in slip
     assert rule.removed_example.quote() == "rude turn 0 (agent): 喂，【说吧】。"
-    assert [(c.call_id, c.old_score, c.new_score, c.new_passed) for c in d.changes] == \
-        [("rude", 90.0, 95.0, True), ("slip", 95.0, 100.0, True)]
+    assert [(c.call_id, c.old_score, c.new_score, c.new_passed) for c in d.changes] == [
+        ("rude", 90.0, 95.0, True),
+        ("slip", 95.0, 100.0, True),
+    ]
     assert d.flips == []  # scores moved, nothing flipped
 
 
 def test_rule_reweighted(tmp_path):
-    d = run_diff(tmp_path, BASE.replace("    deduct: 5\n    message: 使用服务禁语", "    deduct: 8\n    message: 使用服务禁语"))
+    d = run_diff(
+        tmp_path, BASE.replace("    deduct: 5\n    message: 使用服务禁语", "    deduct: 8\n    message: 使用服务禁语")
+    )
     assert d.scheme_changes == ["rule taboo: deduct 5 → 8"]
     assert d.changed_rules() == []  # the same findings, each costing more
-    assert [(c.call_id, c.old_score, c.new_score, c.old_passed, c.new_passed) for c in d.changes] == \
-        [("rude", 90.0, 87.0, True, False), ("slip", 95.0, 92.0, True, True)]
+    assert [(c.call_id, c.old_score, c.new_score, c.old_passed, c.new_passed) for c in d.changes] == [
+        ("rude", 90.0, 87.0, True, False),
+        ("slip", 95.0, 92.0, True, True),
+    ]
     assert [c.call_id for c in d.passed_flips] == ["rude"]
 
 
 def test_pass_line_changed(tmp_path):
     d = run_diff(tmp_path, BASE.replace("pass: 90", "pass: 96"))
     assert d.scheme_changes == ["pass line 90 → 96"]
-    assert [(c.call_id, c.old_score, c.new_score, c.old_passed, c.new_passed) for c in d.changes] == \
-        [("rude", 90.0, 90.0, True, False), ("slip", 95.0, 95.0, True, False)]
+    assert [(c.call_id, c.old_score, c.new_score, c.old_passed, c.new_passed) for c in d.changes] == [
+        ("rude", 90.0, 90.0, True, False),
+        ("slip", 95.0, 95.0, True, False),
+    ]
     assert dict(d.deltas) == {0: 3}
     data = json.loads(render_json(d))
-    assert data["calls"][0] == {"call_id": "rude", "old_score": 90.0, "new_score": 90.0, "old_passed": True,
-                                "new_passed": False, "old_fatal": False, "new_fatal": False, "agent_id": "A1"}
+    assert data["calls"][0] == {
+        "call_id": "rude",
+        "old_score": 90.0,
+        "new_score": 90.0,
+        "old_passed": True,
+        "new_passed": False,
+        "old_fatal": False,
+        "new_fatal": False,
+        "agent_id": "A1",
+    }
     assert data["rules"] == [] and data["summary"]["passed_flips"] == 2
 
 
@@ -129,17 +155,31 @@ def test_json_lists_changed_calls_and_rules_only(tmp_path):
     d = run_diff(tmp_path, BASE.replace("[不知道, 说吧]", "[说吧]"))
     data = json.loads(render_json(d))
     assert [c["call_id"] for c in data["calls"]] == ["slip"]
-    assert {k: data["calls"][0][k] for k in ("call_id", "old_score", "new_score", "old_passed", "new_passed")} == \
-        {"call_id": "slip", "old_score": 95.0, "new_score": 100.0, "old_passed": True, "new_passed": True}
-    assert [{k: r[k] for k in ("rule_id", "added", "removed")} for r in data["rules"]] == \
-        [{"rule_id": "taboo", "added": 0, "removed": 2}]
-    assert data["rules"][0]["removed_example"] == {"call_id": "rude", "turn": 2, "speaker": "agent",
-                                                   "excerpt": "【不知道】，自己去查。", "message": "使用服务禁语"}
+    assert {k: data["calls"][0][k] for k in ("call_id", "old_score", "new_score", "old_passed", "new_passed")} == {
+        "call_id": "slip",
+        "old_score": 95.0,
+        "new_score": 100.0,
+        "old_passed": True,
+        "new_passed": True,
+    }
+    assert [{k: r[k] for k in ("rule_id", "added", "removed")} for r in data["rules"]] == [
+        {"rule_id": "taboo", "added": 0, "removed": 2}
+    ]
+    assert data["rules"][0]["removed_example"] == {
+        "call_id": "rude",
+        "turn": 2,
+        "speaker": "agent",
+        "excerpt": "【不知道】，自己去查。",
+        "message": "使用服务禁语",
+    }
     assert data["rules"][0]["added_example"] is None
 
 
 def test_markdown_snapshot(tmp_path):
-    d = run_diff(tmp_path, BASE.replace("pass: 90", "pass: 92").replace("[不知道, 说吧]", "[不知道, 说吧, 自己去查]") + """
+    d = run_diff(
+        tmp_path,
+        BASE.replace("pass: 90", "pass: 92").replace("[不知道, 说吧]", "[不知道, 说吧, 自己去查]")
+        + """
   - id: thanks
     kind: required
     section: 结束语
@@ -147,7 +187,8 @@ def test_markdown_snapshot(tmp_path):
     phrases: [再见]
     deduct: 3
     message: 未道别
-""")
+""",
+    )
     expected = (FIXTURES / "mini.md").read_text(encoding="utf-8")
     assert render_markdown(d) == expected
 
@@ -159,17 +200,23 @@ def test_shared_scan_gives_what_two_separate_audits_give(tmp_path):
     shutil.copytree(ROOT / "qa_rules", changed)
     path = changed / "hotline-standard.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("  closing_thanks: [感谢您的来电, 感谢来电, 感谢您的耐心, 感谢您的接听, 祝您生活愉快, 再见]",
-                        "  closing_thanks: [感谢您的来电, 感谢来电, 感谢您的耐心, 感谢您的接听, 祝您生活愉快]\n"
-                        "  extra_taboo: [随便你, 爱咋咋地, 等着吧]")
-    text = text.replace("    phrases: [神经病,", "    phrases: [\"@extra_taboo\", 神经病,")
+    text = text.replace(
+        "  closing_thanks: [感谢您的来电, 感谢来电, 感谢您的耐心, 感谢您的接听, 祝您生活愉快, 再见]",
+        "  closing_thanks: [感谢您的来电, 感谢来电, 感谢您的耐心, 感谢您的接听, 祝您生活愉快]\n"
+        "  extra_taboo: [随便你, 爱咋咋地, 等着吧]",
+    )
+    text = text.replace("    phrases: [神经病,", '    phrases: ["@extra_taboo", 神经病,')
     path.write_text(text, encoding="utf-8")
     old, new = load_pair(ROOT / "qa_rules", changed)
     assert old.book is new.book
     calls = [c for c in read_paths([ROOT / "transcripts"], new.roles) if isinstance(c, Call)]
     d = diff_calls(calls, old, new)
-    before, after = ({r.call.call_id: r for r in audit_calls(calls, load_scheme(path))} for path in (ROOT / "qa_rules", changed))
-    expected = [cid for cid in before if (before[cid].score, before[cid].passed) != (after[cid].score, after[cid].passed)]
+    before, after = (
+        {r.call.call_id: r for r in audit_calls(calls, load_scheme(path))} for path in (ROOT / "qa_rules", changed)
+    )
+    expected = [
+        cid for cid in before if (before[cid].score, before[cid].passed) != (after[cid].score, after[cid].passed)
+    ]
     assert [c.call_id for c in d.changes] == expected and expected
     for c in d.changes:
         assert (c.old_score, c.new_score) == (before[c.call_id].score, after[c.call_id].score)
@@ -193,7 +240,13 @@ def test_cli_formats_and_fail_on_flip(tmp_path):
 
 
 def test_both_schemes_are_validated_first(tmp_path):
-    base = write(tmp_path, "base.yaml", BASE.replace("    deduct: 5\n    message: 开场未问候", "    deduct: 5\n    colour: red\n    message: 开场未问候"))
+    base = write(
+        tmp_path,
+        "base.yaml",
+        BASE.replace(
+            "    deduct: 5\n    message: 开场未问候", "    deduct: 5\n    colour: red\n    message: 开场未问候"
+        ),
+    )
     new = write(tmp_path, "new.yaml", BASE.replace("kind: forbidden", "kind: forbiden"))
     result = CliRunner().invoke(main, ["diff", str(tmp_path / "nowhere"), "--base", str(base), "--rules", str(new)])
     assert result.exit_code == 3  # before the missing input is even looked at
@@ -202,8 +255,9 @@ def test_both_schemes_are_validated_first(tmp_path):
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 @pytest.fixture
@@ -224,17 +278,27 @@ def repo(tmp_path):
 def test_base_from_a_git_revision(repo, monkeypatch):
     monkeypatch.chdir(repo)
     write(repo / "rules", "scheme.yaml", BASE.replace("pass: 90", "pass: 96"))
-    result = CliRunner().invoke(main, ["diff", "calls", "--base", "main:rules", "--rules", "rules", "--format", "markdown"])
+    result = CliRunner().invoke(
+        main, ["diff", "calls", "--base", "main:rules", "--rules", "rules", "--format", "markdown"]
+    )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("### qa-check diff: `main:rules` → `rules`")
     assert "- pass line 90 → 96" in result.stdout and "| `rude` | A1 | pass | **fail** | 90 → 90 |" in result.stdout
-    single = CliRunner().invoke(main, ["diff", "calls", "--base", "main:rules/scheme.yaml", "--rules", "rules/scheme.yaml"])
+    single = CliRunner().invoke(
+        main, ["diff", "calls", "--base", "main:rules/scheme.yaml", "--rules", "rules/scheme.yaml"]
+    )
     assert single.exit_code == 0 and "2 flip passed" in single.stdout
 
 
 def test_invalid_base_in_git_points_at_the_revision(repo, monkeypatch):
     monkeypatch.chdir(repo)
-    write(repo / "rules", "scheme.yaml", BASE.replace("    deduct: 5\n    message: 开场未问候", "    deduct: 5\n    colour: red\n    message: 开场未问候"))
+    write(
+        repo / "rules",
+        "scheme.yaml",
+        BASE.replace(
+            "    deduct: 5\n    message: 开场未问候", "    deduct: 5\n    colour: red\n    message: 开场未问候"
+        ),
+    )
     _git(repo, "commit", "-qam", "broken")
     write(repo / "rules", "scheme.yaml", BASE)
     result = CliRunner().invoke(main, ["diff", "calls", "--base", "HEAD:rules", "--rules", "rules"])
@@ -247,10 +311,15 @@ def test_invalid_base_in_git_points_at_the_revision(repo, monkeypatch):
 def test_rules_the_change_leaves_alone_are_evaluated_once(tmp_path):
     from checker.diff import split_rules
 
-    base = write(tmp_path, "base.yaml", BASE.replace("phrases: [不知道, 说吧]", "phrases: [\"@rude\"]")
-                 + "lexicons:\n  rude: [不知道, 说吧]\n")
-    old, new = load_pair(base, write(tmp_path, "new.yaml", base.read_text(encoding="utf-8").replace(
-        "rude: [不知道, 说吧]", "rude: [不知道]")))
+    base = write(
+        tmp_path,
+        "base.yaml",
+        BASE.replace("phrases: [不知道, 说吧]", 'phrases: ["@rude"]') + "lexicons:\n  rude: [不知道, 说吧]\n",
+    )
+    old, new = load_pair(
+        base,
+        write(tmp_path, "new.yaml", base.read_text(encoding="utf-8").replace("rude: [不知道, 说吧]", "rude: [不知道]")),
+    )
     split = split_rules(old, new)
     assert [r.id for r in split.common.rules] == ["greet"]  # the lexicon behind taboo changed
     assert [r.id for r in split.old_only.rules] == ["taboo"] and [r.id for r in split.new_only.rules] == ["taboo"]
@@ -269,7 +338,7 @@ def test_readme_worked_example(tmp_path):
     import re
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("Worked example: calibration showed"):]
+    section = readme[readme.index("Worked example: calibration showed") :]
     change = re.search(r"```diff\n(.*?)```", section, re.S).group(1)
     before = next(l[1:] for l in change.splitlines() if l.startswith("-"))
     after = next(l[1:] for l in change.splitlines() if l.startswith("+"))
@@ -280,7 +349,9 @@ def test_readme_worked_example(tmp_path):
     text = scheme.read_text(encoding="utf-8")
     assert before in text
     scheme.write_text(text.replace(before, after), encoding="utf-8")
-    d = diff_paths([ROOT / "transcripts"], *load_pair(ROOT / "qa_rules", changed), old_name="HEAD:qa_rules", new_name="qa_rules")
+    d = diff_paths(
+        [ROOT / "transcripts"], *load_pair(ROOT / "qa_rules", changed), old_name="HEAD:qa_rules", new_name="qa_rules"
+    )
     real = render_markdown(d)
 
     def rows(md):  # flipped calls and rules
@@ -297,5 +368,5 @@ def test_ci_recipe_runs_the_three_checks():
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as true
     runs = " ".join(step.get("run", "") for step in workflow["jobs"]["check"]["steps"])
     assert "qa-check rules test qa_rules" in runs and "qa-check lint scripts/" in runs
-    assert "qa-check diff samples/ --base \"origin/${{ github.base_ref }}:qa_rules\"" in runs
+    assert 'qa-check diff samples/ --base "origin/${{ github.base_ref }}:qa_rules"' in runs
     assert "--format markdown --fail-on-flip" in runs

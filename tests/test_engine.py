@@ -1,5 +1,6 @@
 """`audit_calls` (calls normalised and scanned together, one batch) gives exactly what
 `audit_call` gives call by call."""
+
 import sys
 
 import pytest
@@ -70,12 +71,15 @@ def test_real_corpus(scheme, corpus_path):
 def test_batch_with_a_call_that_nfkc_lengthens(scheme):
     """㈱ (→ (株)) sends the whole batch back to scanning call by call: same results."""
     calls = sample_calls(scheme)[:6]
-    odd = Call("nfkc", (
-        Turn("agent", "您好，欢迎致电星联通信㈱，请问有什么可以帮您？", 0.0, 4.0),
-        Turn("customer", "我想查一下话费，说吧。", 4.5, 7.0),
-        Turn("agent", "不知道，系统上没显示。", 7.5, 9.0),
-        Turn("agent", "请问还有其他可以帮您的吗？感谢您的来电，再见！", 9.5, 12.0),
-    ))
+    odd = Call(
+        "nfkc",
+        (
+            Turn("agent", "您好，欢迎致电星联通信㈱，请问有什么可以帮您？", 0.0, 4.0),
+            Turn("customer", "我想查一下话费，说吧。", 4.5, 7.0),
+            Turn("agent", "不知道，系统上没显示。", 7.5, 9.0),
+            Turn("agent", "请问还有其他可以帮您的吗？感谢您的来电，再见！", 9.5, 12.0),
+        ),
+    )
     mixed = calls[:3] + [odd] + calls[3:]
     results = assert_batch_equals_one_by_one(mixed, scheme, sizes=(len(mixed), 2))
     assert results[3].findings  # the odd call is really audited
@@ -86,11 +90,14 @@ def test_batch_with_a_call_that_nfkc_lengthens(scheme):
 def test_batch_with_characters_outside_the_bmp(scheme):
     """An emoji in one call sends the whole batch down the general (UTF-32) path."""
     calls = sample_calls(scheme)[:5]
-    emoji = Call("emoji", (
-        Turn("agent", "您好😀，欢迎致电星联通信，请问有什么可以帮您？"),
-        Turn("customer", "𠀀我想查话费👍"),
-        Turn("agent", "说吧，不知道。"),
-    ))
+    emoji = Call(
+        "emoji",
+        (
+            Turn("agent", "您好😀，欢迎致电星联通信，请问有什么可以帮您？"),
+            Turn("customer", "𠀀我想查话费👍"),
+            Turn("agent", "说吧，不知道。"),
+        ),
+    )
     assert_batch_equals_one_by_one(calls[:2] + [emoji] + calls[2:], scheme, sizes=(8, 3))
 
 
@@ -113,8 +120,11 @@ rules:
 
 def test_batch_with_a_compatibility_ideograph_next_to_an_emoji():
     scheme = scheme_from(SLIP)
-    calls = [Call("compat", (Turn("agent", "好的，说\ufad0吧"),)), Call("emoji", (Turn("agent", "您好😀"),)),
-             Call("fires", (Turn("agent", "好的😀说吧"),))]
+    calls = [
+        Call("compat", (Turn("agent", "好的，说\ufad0吧"),)),
+        Call("emoji", (Turn("agent", "您好😀"),)),
+        Call("fires", (Turn("agent", "好的😀说吧"),)),
+    ]
     alone = [audit_call(c, scheme) for c in calls]
     assert result_records(audit_calls(calls, scheme)) == result_records(alone)
     # U+FAD0 normalises to U+22844, not a character of 说吧: only the third call holds the phrase.

@@ -1,4 +1,5 @@
 """`qa-check explain`: a call as a transcript with its findings in place, in 80 columns, plain when piped."""
+
 from __future__ import annotations
 
 import io
@@ -102,7 +103,9 @@ def test_asr_call_shows_times_and_fatal_and_call_level_findings(tmp_path):
     assert "Not applicable" not in result.stdout  # it has timestamps: long-silence was judged
 
     transcript = tmp_path / "fatal.txt"
-    transcript.write_text("坐席: 您好，请问有什么可以帮您？\n客户: 宽带又断了！\n坐席: 你有病吧，断了就报修啊。\n", encoding="utf-8")
+    transcript.write_text(
+        "坐席: 您好，请问有什么可以帮您？\n客户: 宽带又断了！\n坐席: 你有病吧，断了就报修啊。\n", encoding="utf-8"
+    )
     out = explain(str(transcript), "--rules", str(SCHEME)).stdout
     assert "FATAL abuse" in out and "【你有病】" in out
     assert "score 0/100" in out and "fatal: abuse" in out

@@ -1,5 +1,6 @@
 """`qa-check` with the paths and files a new user really passes: typos, empty folders, folders of
 other files, GBK exports, Chinese headers, and no ./qa_rules in the working directory."""
+
 from __future__ import annotations
 
 import csv
@@ -45,15 +46,18 @@ def audit(work, *paths, rules="rules.yaml"):
 
 
 def untouched(work):
-    return sorted(p.name for p in (work / "reports" / "latest").iterdir()) == ["calls.csv"] and \
-        (work / "reports" / "latest" / "calls.csv").read_text(encoding="utf-8") == "previous"
+    return (
+        sorted(p.name for p in (work / "reports" / "latest").iterdir()) == ["calls.csv"]
+        and (work / "reports" / "latest" / "calls.csv").read_text(encoding="utf-8") == "previous"
+    )
 
 
 def test_a_path_that_does_not_exist_leaves_the_last_report(work):
     result = audit(work, "transcirpts")
     assert result.exit_code == 2
-    assert result.output == ("error: transcirpts: no such file or folder\n"
-                             "nothing was audited: reports/latest/ is unchanged\n")
+    assert result.output == (
+        "error: transcirpts: no such file or folder\nnothing was audited: reports/latest/ is unchanged\n"
+    )
     assert untouched(work)
 
 
@@ -68,11 +72,14 @@ def test_empty_folder_and_folder_of_other_files_are_errors(work):
     assert result.output == (
         f"error: empty: no transcript in this folder (it is empty); qa-check reads {FORMATS}\n"
         f"error: docs: no transcript in this folder (it holds only notes.docx, scan.pdf); qa-check reads {FORMATS}\n"
-        "nothing was audited: reports/latest/ is unchanged\n")
+        "nothing was audited: reports/latest/ is unchanged\n"
+    )
     assert untouched(work)
     result = audit(work, "docs/notes.docx")
     assert result.exit_code == 2
-    assert result.output.startswith(f"error: docs/notes.docx: .docx is not a transcript format; qa-check reads {FORMATS}\n")
+    assert result.output.startswith(
+        f"error: docs/notes.docx: .docx is not a transcript format; qa-check reads {FORMATS}\n"
+    )
     assert untouched(work)
 
 
@@ -85,13 +92,14 @@ def test_other_files_in_a_folder_are_listed_as_skipped_not_rejected(work):
     result = audit(work, "calls")
     assert result.exit_code == 0, result.output
     skipped = [
-        "calls/minutes.docx: skipped: .docx is not a transcript format "
-        f"(qa-check reads {FORMATS})",
+        f"calls/minutes.docx: skipped: .docx is not a transcript format (qa-check reads {FORMATS})",
         "calls/~$export.xlsx: skipped: an Excel lock file (the workbook is open in Excel), not a transcript",
     ]
     lines = result.output.splitlines()
     assert lines[:2] == skipped
-    assert lines[2].startswith("1 call(s) in: 1 audited, 0 rejected;") and lines[2].endswith("; 2 file(s) of other types skipped")
+    assert lines[2].startswith("1 call(s) in: 1 audited, 0 rejected;") and lines[2].endswith(
+        "; 2 file(s) of other types skipped"
+    )
     with (work / "reports/latest/errors.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["file"], r["reason"]) for r in rows] == [tuple(s.split(": ", 1)) for s in skipped]

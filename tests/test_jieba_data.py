@@ -1,6 +1,7 @@
 """`jieba_data` reads jieba's data without loading jieba: pinned here to the installed jieba, so
 that a jieba release that changes its block pattern, its dictionary or its route fails these
 tests instead of changing word boundaries silently."""
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,25 @@ import pytest
 from checker.jieba_data import BLOCK_ASCII, BLOCK_PATTERN, HAN_FIRST, HAN_LAST, dictionary, dictionary_path
 from checker.segment import best_subdivision
 
-WORDS = ["感谢", "谢您", "感谢您", "服务", "满意", "服务满意", "小说", "说吧", "您好", "请问", "宽带",
-         "没有这个词语", "的", "退款", "投诉", "一下", "不知道"]
+WORDS = [
+    "感谢",
+    "谢您",
+    "感谢您",
+    "服务",
+    "满意",
+    "服务满意",
+    "小说",
+    "说吧",
+    "您好",
+    "请问",
+    "宽带",
+    "没有这个词语",
+    "的",
+    "退款",
+    "投诉",
+    "一下",
+    "不知道",
+]
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +65,9 @@ def test_frequencies_and_total_are_jiebas(tokenizer):
     assert freq.get("感谢") == jieba.get_FREQ("感谢") > 0 and freq.get("没有这个词语") == 0
 
 
-@pytest.mark.parametrize("token", ["小说吧", "感谢您", "服务满意", "不知道呢", "宽带办理", "中华人民共和国", "您好请问"])
+@pytest.mark.parametrize(
+    "token", ["小说吧", "感谢您", "服务满意", "不知道呢", "宽带办理", "中华人民共和国", "您好请问"]
+)
 def test_best_subdivision_is_jiebas_route(tokenizer, token):
     """jieba's own DAG and route (`get_DAG`, `calc`) over the token, the whole token left out of
     the DAG (a sub-division), give the same boundaries."""

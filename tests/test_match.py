@@ -1,4 +1,5 @@
 """The matching traps from SPEC "Matching", through the whole engine."""
+
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
@@ -145,6 +146,7 @@ def test_phrase_unknown_to_the_dictionary_matches_across_tokens():
 
 # -- the UTF-16 scan of the vectorised path --------------------------------------------------
 
+
 def book_of(*phrases):
     book = PhraseBook()
     for phrase in phrases:
@@ -225,17 +227,20 @@ def test_utf16_scan_equals_the_text_scan(phrases, texts):
 
 # -- characters outside the BMP around a phrase -------------------------------------------------
 
-ASTRAL = ["😀", "\U00020000", "\U0001F44D", "\U00010400"]  # emoji, CJK Ext. B, 👍, Deseret 𐐀
+ASTRAL = ["😀", "\U00020000", "\U0001f44d", "\U00010400"]  # emoji, CJK Ext. B, 👍, Deseret 𐐀
 
 
-@pytest.mark.parametrize("texts, quoted", [
-    (["😀您好😀", "说吧"], [["您好"], ["说吧"]]),
-    # an emoji is a symbol (skipped inside a phrase); 𠀀 is a letter
-    (["您😀好", "𠀀说吧𠀀"], [["您😀好"], ["说吧"]]),
-    (["您\U00020000好", "好的👍说吧"], [[], ["说吧"]]),
-    (["😀", "您好", "\U00010400说吧"], [[], ["您好"], ["说吧"]]),
-    (["說吧😀", "ＯＫ😀您好"], [["說吧"], ["ＯＫ", "您好"]]),  # traditional and full-width next to an emoji
-])
+@pytest.mark.parametrize(
+    "texts, quoted",
+    [
+        (["😀您好😀", "说吧"], [["您好"], ["说吧"]]),
+        # an emoji is a symbol (skipped inside a phrase); 𠀀 is a letter
+        (["您😀好", "𠀀说吧𠀀"], [["您😀好"], ["说吧"]]),
+        (["您\U00020000好", "好的👍说吧"], [[], ["说吧"]]),
+        (["😀", "您好", "\U00010400说吧"], [[], ["您好"], ["说吧"]]),
+        (["說吧😀", "ＯＫ😀您好"], [["說吧"], ["ＯＫ", "您好"]]),  # traditional and full-width next to an emoji
+    ],
+)
 def test_astral_characters_around_a_phrase_same_hits(texts, quoted):
     book = book_of("您好", "说吧", "ok")
     fast, ctx = context_hits(book, texts, vectorised=True)
@@ -261,8 +266,13 @@ def test_emoji_inside_a_phrase_is_skipped_and_quoted():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(st.sampled_from(["您", "好", "说", "吧", "說", " ", "，"] + ASTRAL), max_size=10),
-                min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.text(st.sampled_from(["您", "好", "说", "吧", "說", " ", "，"] + ASTRAL), max_size=10),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_astral_texts_same_hits_on_both_paths(texts):
     book = book_of("您好", "说吧", "好说")
     fast, _ = context_hits(book, texts, vectorised=True)

@@ -1,4 +1,5 @@
 """`Turns` keeps a call's turns by column but behaves as the tuple of its `Turn`s."""
+
 import pickle
 
 import pytest

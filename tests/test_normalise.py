@@ -39,7 +39,9 @@ def test_zero_width_space_is_ignored_inside_phrases():
 
 # Simplified and traditional Han, full-width forms, punctuation, Latin, digits, an expanding
 # character (㈱) and the joining separator itself.
-ALPHABET = st.sampled_from(list("您好請問还有什麼可以幫您說吧小說吧，。？！ 、ＡＢＣabcXYZ０１２123㈱😀\u200b") + [SEPARATOR])
+ALPHABET = st.sampled_from(
+    list("您好請問还有什麼可以幫您說吧小說吧，。？！ 、ＡＢＣabcXYZ０１２123㈱😀\u200b") + [SEPARATOR]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -61,7 +63,11 @@ def test_joined_normalisation_equals_one_by_one(texts):
 # NFKC-expanding character and the separator. The separator and ㈱ are drawn rarely so that most
 # calls get past the "None" answer and their text, compact form and positions are compared.
 CALL_CHARS = list("您好請問说吧小說吧沈澱乾隆还有什麼ＡＢＣ０１２，。？！abcXYZ019.,?!-_ \t") + [
-    "\u200b", "\U0001F600", "\U00020000", "\uffff", "\u3000",
+    "\u200b",
+    "\U0001f600",
+    "\U00020000",
+    "\uffff",
+    "\u3000",
 ]
 CALL_TEXT = st.text(st.sampled_from(CALL_CHARS), max_size=16) | st.text(
     st.sampled_from(CALL_CHARS + ["㈱", SEPARATOR]), max_size=16
@@ -88,18 +94,21 @@ def test_vectorised_call_normalisation_equals_the_regex_one(texts):
     assert_same_joined(texts)
 
 
-@pytest.mark.parametrize("texts, compact", [
-    # BMP only: the UTF-16 fast path
-    (["您好，請問有什麼可以幫您？", "說吧", "ＡＢＣ０１２ ok"], ["您好请问有什么可以帮您", "说吧", "abc012ok"]),
-    (["您好😀請問", "𠀀说吧"], ["您好请问", "𠀀说吧"]),  # outside the BMP: the general path
-    (["您好\uffff請問", "沈澱"], ["您好\uffff请问", "沉淀"]),  # U+FFFF, where the clip puts the astral code points
-    (["㈱公司", "您好"], None),  # NFKC lengthens ㈱: None
-    (["您好" + SEPARATOR, "x"], None),  # the separator itself: None
-    (["", "", ""], ["", "", ""]),  # empty turns
-    ([""], [""]),
-    (["\u200b \u3000，。"], [""]),  # nothing but ignorable characters
-    (["乾隆", "小說吧", "abc"], ["乾隆", "小说吧", "abc"]),
-])
+@pytest.mark.parametrize(
+    "texts, compact",
+    [
+        # BMP only: the UTF-16 fast path
+        (["您好，請問有什麼可以幫您？", "說吧", "ＡＢＣ０１２ ok"], ["您好请问有什么可以帮您", "说吧", "abc012ok"]),
+        (["您好😀請問", "𠀀说吧"], ["您好请问", "𠀀说吧"]),  # outside the BMP: the general path
+        (["您好\uffff請問", "沈澱"], ["您好\uffff请问", "沉淀"]),  # U+FFFF, where the clip puts the astral code points
+        (["㈱公司", "您好"], None),  # NFKC lengthens ㈱: None
+        (["您好" + SEPARATOR, "x"], None),  # the separator itself: None
+        (["", "", ""], ["", "", ""]),  # empty turns
+        ([""], [""]),
+        (["\u200b \u3000，。"], [""]),  # nothing but ignorable characters
+        (["乾隆", "小說吧", "abc"], ["乾隆", "小说吧", "abc"]),
+    ],
+)
 def test_vectorised_call_normalisation_examples(texts, compact):
     joined = assert_same_joined(texts)
     assert (joined.compact.split(SEPARATOR) if joined is not None else None) == compact

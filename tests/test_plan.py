@@ -1,5 +1,6 @@
 """One plan for every runner (`plan.Plan`): the audit, `qa-check rules test` and `qa-check lint`
 skip a rule, or judge it not applicable, for the same reasons, declared once by its kind."""
+
 from __future__ import annotations
 
 import textwrap

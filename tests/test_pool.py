@@ -1,4 +1,5 @@
 """The ordered process pool behind `audit --jobs N`: input order, errors, stopping early."""
+
 import gc
 import time
 

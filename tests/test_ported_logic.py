@@ -1,5 +1,6 @@
 """The ported scorecard's logic rules (examples/ported/logic.yaml): every example holds, every rule
 has examples both ways, and the file uses the constructs it is there to show."""
+
 import pytest
 
 from checker.ruletest import check_example
@@ -19,8 +20,9 @@ def _logic_rules():
     return [r for r in load_scheme(PORTED).rules if r.id.startswith("l-")]
 
 
-@pytest.mark.parametrize("rule_id, index", [(r.id, i) for r in _logic_rules() for i in range(len(r.config.examples))],
-                         ids=str)
+@pytest.mark.parametrize(
+    "rule_id, index", [(r.id, i) for r in _logic_rules() for i in range(len(r.config.examples))], ids=str
+)
 def test_example(scheme, rule_id, index):
     rule = scheme.rule(rule_id)
     result = check_example(scheme, rule, index, rule.config.examples[index])

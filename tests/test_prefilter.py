@@ -1,4 +1,5 @@
 """`literal_factors`: strings one of which every match of a regex contains (or None)."""
+
 import re
 
 from hypothesis import example, given, reject, settings, strategies as st
@@ -74,7 +75,8 @@ def _extend(inner):
         st.tuples(inner, inner, inner).map(lambda t: f"(?:{t[0]}|{t[1]}|{t[2]})"),
         st.tuples(inner).map(lambda t: f"(?:{t[0]}|)"),
         st.tuples(inner, st.sampled_from(["?", "+", "*", "??", "+?", "*?", "{0,1}", "{1,2}", "{2}", "{1}"])).map(
-            lambda t: f"(?:{t[0]}){t[1]}"),
+            lambda t: f"(?:{t[0]}){t[1]}"
+        ),
         inner.map(lambda x: f"({x})"),  # a capturing group
         inner.map(lambda x: f"(?i:{x})"),
         inner.map(lambda x: f"(?={x})"),

@@ -1,4 +1,5 @@
 """The audit progress bar: only on a terminal, only for big batches, never changing the items."""
+
 import io
 import json
 

@@ -1,5 +1,6 @@
 """The README's worked example is real: its rule loads and its examples hold, and the finding it
 shows is what an audit of the sample calls writes."""
+
 import json
 import re
 

@@ -1,5 +1,6 @@
 """Segmenting only the blocks that hold a candidate, and only the turns whose keys were found,
 gives exactly the findings of a reference path that segments every turn whole with jieba."""
+
 import sys
 
 import pytest
@@ -34,14 +35,19 @@ def compare(calls, scheme):
 
 
 def test_sample_calls(scheme):
-    calls = [c for c in audit_stream([ROOT / "transcripts"], scheme, ROOT / "qa_rules") if not isinstance(c, InputError)]
+    calls = [
+        c for c in audit_stream([ROOT / "transcripts"], scheme, ROOT / "qa_rules") if not isinstance(c, InputError)
+    ]
     results = compare([r.call for r in calls], scheme)
     assert sum(len(r.findings) for r in results) > 30
     assert len(results) == 49
     by_id = {r.call.call_id: r for r in results}
     # the callback that opens with 您好像 (您/好像: no greeting) and names no 工号, at 13:00 (outside the callback hours)
     assert [(f.rule_id, f.turn) for f in by_id["c-20261112-002"].findings] == [
-        ("opening-greeting", 0), ("opening-self-id", 0), ("callback-hours", None)]
+        ("opening-greeting", 0),
+        ("opening-self-id", 0),
+        ("callback-hours", None),
+    ]
     abuse = by_id["c-20261112-001"]  # 你有病吧 in turn 8: fatal
     assert abuse.score == 0 and ("abuse", "你有病", 8) in [(f.rule_id, f.matched, f.turn) for f in abuse.findings]
 

@@ -1,5 +1,6 @@
 """`qa-check audit --resume`: an interrupted run leaves the old report and a journal; resuming
 gives, byte for byte, the report of an uninterrupted run."""
+
 import json
 import os
 import signal
@@ -39,10 +40,20 @@ def workspace(tmp_path):
     lines = []
     for i in range(120):
         text = ["喂，说吧", "您好，请讲", "您好，这个我不能办", "您好，你是不是神经病"][i % 4]
-        lines.append(json.dumps({"call_id": f"p{i}", "agent_id": f"A{i % 3}", "started_at": f"2026-11-{1 + i % 20:02d}T09:00:00",
-                                 "turns": [{"speaker": "agent", "text": text, "start": 0, "end": 1.5},
-                                           {"speaker": "customer", "text": "我的手机号是13812345678", "start": 1.6, "end": 3}]},
-                                ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "call_id": f"p{i}",
+                    "agent_id": f"A{i % 3}",
+                    "started_at": f"2026-11-{1 + i % 20:02d}T09:00:00",
+                    "turns": [
+                        {"speaker": "agent", "text": text, "start": 0, "end": 1.5},
+                        {"speaker": "customer", "text": "我的手机号是13812345678", "start": 1.6, "end": 3},
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
     lines.insert(30, "{broken")
     lines.insert(70, lines[5])  # duplicate call id
     (calls / "many.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -98,7 +109,9 @@ def test_interrupted_run_keeps_old_report_and_resume_matches_uninterrupted_run(w
     assert files(out) == files(ref)
     assert JOURNAL not in files(out)
     assert leftover_folders(out) == []
-    assert not [p for p in workspace.iterdir() if p.name.startswith(".out.") and p.name != ".out.lock"]  # the lock file stays (`lock`)
+    assert not [
+        p for p in workspace.iterdir() if p.name.startswith(".out.") and p.name != ".out.lock"
+    ]  # the lock file stays (`lock`)
 
 
 def test_resume_twice_interrupted(workspace, monkeypatch):
@@ -213,11 +226,34 @@ def test_killed_subprocess_then_resume(tmp_path, how):
 
 
 def test_call_result_json_round_trip():
-    call = Call("c1", (Turn("agent", "您好", 0.0, 1.5, 3, {"channel": 0}), Turn("customer", "嗯")), agent_id="A1",
-                started_at="2026-11-02T09:00:00", metadata={"hangup_by": "agent"}, source="x.jsonl", line=3)
-    finding = Finding("c1", "A1", "r", "forbidden", "服务禁语", "error", "msg", turn=0, speaker="agent", start=0.0,
-                      matched="您好", span=(0, 2), excerpt="【您好】", suggest="请", deduct=2.5, fatal=False,
-                      details={"markers": ["冇"]})
+    call = Call(
+        "c1",
+        (Turn("agent", "您好", 0.0, 1.5, 3, {"channel": 0}), Turn("customer", "嗯")),
+        agent_id="A1",
+        started_at="2026-11-02T09:00:00",
+        metadata={"hangup_by": "agent"},
+        source="x.jsonl",
+        line=3,
+    )
+    finding = Finding(
+        "c1",
+        "A1",
+        "r",
+        "forbidden",
+        "服务禁语",
+        "error",
+        "msg",
+        turn=0,
+        speaker="agent",
+        start=0.0,
+        matched="您好",
+        span=(0, 2),
+        excerpt="【您好】",
+        suggest="请",
+        deduct=2.5,
+        fatal=False,
+        details={"markers": ["冇"]},
+    )
     result = CallResult(call, (finding,), 97.5, True, False, ("dead-air",), {"customer_dialect": None})
     data = json.loads(json.dumps(result.to_json()))
     back = CallResult.from_json(data)

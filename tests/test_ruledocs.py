@@ -1,5 +1,6 @@
 """`qa-check rules docs`: the Markdown reference is generated from the rules, and the committed
 reference of the shipped scheme is never stale."""
+
 import os
 import subprocess
 import sys
@@ -80,15 +81,30 @@ def test_the_reference_is_in_scheme_order_whatever_the_hash_seed(tmp_path):
     text = scheme_markdown(scheme_from(SCHEME), source="s.yaml")
     # sections in the order their first rule comes, rules in the order written, lexicons last
     assert [line for line in text.splitlines() if line.startswith("#")] == [
-        "# 文档测试方案 (`docs-test`)", "## 开场白", "### greet", "## 服务禁语", "### taboo",
-        "## 服务态度", "### apology", "## Lexicons"]
+        "# 文档测试方案 (`docs-test`)",
+        "## 开场白",
+        "### greet",
+        "## 服务禁语",
+        "### taboo",
+        "## 服务态度",
+        "### apology",
+        "## Lexicons",
+    ]
     # Nothing may depend on the order of a set: another process, with another string hash seed,
     # writes the same bytes.
     scheme = tmp_path / "s.yaml"
     scheme.write_text(textwrap.dedent(SCHEME), encoding="utf-8")
     code = "import sys; from checker.cli import main; main(['rules', 'docs', sys.argv[1]])"
-    runs = [subprocess.run([sys.executable, "-c", code, "s.yaml"], capture_output=True, check=True, cwd=tmp_path,
-                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, "s.yaml"],
+            capture_output=True,
+            check=True,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
     assert runs[0] == runs[1] == text.encode("utf-8")
 
 

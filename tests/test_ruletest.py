@@ -1,5 +1,6 @@
 """`qa-check rules test` (checker/ruletest.py): `matched` is compared exactly, and every firing
 example of the schemes we ship or show states what it fires on, so that it cannot pass on garbage."""
+
 import pytest
 import yaml
 

@@ -1,4 +1,5 @@
 """Scheme errors point at file:line:col and are all reported before any transcript is read."""
+
 import textwrap
 
 import pytest
@@ -102,7 +103,8 @@ def test_phrase_of_punctuation_only_is_an_error():
 
 
 def test_lexicon_reference_expands():
-    scheme = load_scheme_text(textwrap.dedent("""
+    scheme = load_scheme_text(
+        textwrap.dedent("""
     lexicons:
       apology: [抱歉, {phrase: 对不起, suggest: 非常抱歉}]
     rules:
@@ -111,7 +113,8 @@ def test_lexicon_reference_expands():
         section: s
         message: m
         phrases: ["@apology", 不好意思]
-    """))
+    """)
+    )
     assert [p.text for p in scheme.rule("r").matcher.phrases] == ["抱歉", "对不起", "不好意思"]
 
 
@@ -122,7 +125,9 @@ def test_folder_scheme_merges_top_level_files(tmp_path):
     )
     sub = tmp_path / "lexicons"
     sub.mkdir()
-    (sub / "hakka.yaml").write_text("dialect: hakka\ntitle: 客家话\nmarkers:\n  - {marker: 𠊎, weight: 1.0, suggest: 我}\n", encoding="utf-8")
+    (sub / "hakka.yaml").write_text(
+        "dialect: hakka\ntitle: 客家话\nmarkers:\n  - {marker: 𠊎, weight: 1.0, suggest: 我}\n", encoding="utf-8"
+    )
     scheme = load_scheme(tmp_path)
     assert scheme.name == "merged"
     assert [r.id for r in scheme.rules] == ["greet", "bye"]
@@ -132,7 +137,9 @@ def test_folder_scheme_merges_top_level_files(tmp_path):
 def test_broken_lexicon_file_is_a_scheme_error(tmp_path):
     (tmp_path / "a.yaml").write_text("rules:" + GOOD_RULE, encoding="utf-8")
     (tmp_path / "lexicons").mkdir()
-    (tmp_path / "lexicons" / "hakka.yaml").write_text("dialect: hakka\nmarkers:\n  - {marker: 𠊎, weight: 3}\n", encoding="utf-8")
+    (tmp_path / "lexicons" / "hakka.yaml").write_text(
+        "dialect: hakka\nmarkers:\n  - {marker: 𠊎, weight: 3}\n", encoding="utf-8"
+    )
     with pytest.raises(SchemeError) as exc:
         load_scheme(tmp_path)
     assert exc.value.problems[0].startswith(f"{tmp_path / 'lexicons' / 'hakka.yaml'}:3:25: markers.0.weight")
@@ -143,7 +150,9 @@ def test_duplicate_id_across_files_names_both(tmp_path):
     (tmp_path / "b.yaml").write_text("rules:" + GOOD_RULE, encoding="utf-8")
     with pytest.raises(SchemeError) as exc:
         load_scheme(tmp_path)
-    assert exc.value.problems == [f"{tmp_path / 'b.yaml'}:2:9: duplicate rule id 'greet' (first at {tmp_path / 'a.yaml'}:2:5)"]
+    assert exc.value.problems == [
+        f"{tmp_path / 'b.yaml'}:2:9: duplicate rule id 'greet' (first at {tmp_path / 'a.yaml'}:2:5)"
+    ]
 
 
 def test_yaml_syntax_error_has_position():

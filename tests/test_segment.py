@@ -3,7 +3,13 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from checker.segment import (
-    BlockMask, MaskedBoundaries, TextBoundaries, best_subdivision, block_table, get_segmenter, on_block_edges,
+    BlockMask,
+    MaskedBoundaries,
+    TextBoundaries,
+    best_subdivision,
+    block_table,
+    get_segmenter,
+    on_block_edges,
 )
 
 SEGMENTERS = ["jieba", "rjieba"]
@@ -46,8 +52,11 @@ def test_frequencies_found_in_one_pass_equal_those_searched_one_by_one():
     words = ["服务", "满意", "服务满意", "你好", "务满", "服", "满意度"]
     one_by_one, at_once = _Frequencies(data), _Frequencies(data)
     at_once.prefetch(words)
-    assert {w: at_once._found[w] for w in words} == {w: one_by_one.get(w) for w in words} == {
-        "服务": 50, "满意": 9, "服务满意": 3, "你好": 12, "务满": 0, "服": 0, "满意度": 0}
+    assert (
+        {w: at_once._found[w] for w in words}
+        == {w: one_by_one.get(w) for w in words}
+        == {"服务": 50, "满意": 9, "服务满意": 3, "你好": 12, "务满": 0, "服": 0, "满意度": 0}
+    )
     assert one_by_one.total == 81
     shipped, _ = _dictionary()
     words = ["感谢", "谢您", "感谢您", "服务满意", "小说", "说吧", "没有这个词语"]
@@ -66,8 +75,31 @@ def test_block_segmentation_equals_whole_text_segmentation(name):
     assert "".join(seg.tokens(text)) == text
     # both segmenters, block by block, divide it as jieba divides the whole text
     assert seg.tokens(text) == [
-        "您好", ",", "欢迎", "致电", "xx", "通信", ",", "工号", "1023", "为您服务", "。", "请问", "有", "什么",
-        "可以", "帮", "您", "?", " ", "我想查", " ", "5G", " ", "套餐"]
+        "您好",
+        ",",
+        "欢迎",
+        "致电",
+        "xx",
+        "通信",
+        ",",
+        "工号",
+        "1023",
+        "为您服务",
+        "。",
+        "请问",
+        "有",
+        "什么",
+        "可以",
+        "帮",
+        "您",
+        "?",
+        " ",
+        "我想查",
+        " ",
+        "5G",
+        " ",
+        "套餐",
+    ]
 
 
 # -- the block mask of the audit's vectorised path against the regex blocks ----------------------

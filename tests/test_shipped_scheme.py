@@ -1,5 +1,6 @@
 """The shipped scorecard: valid, every example holds (one test per example), the sample calls
 exercise every rule both ways, and the real corpus is audited without a rejected record."""
+
 from collections import defaultdict
 from pathlib import Path
 
@@ -55,7 +56,8 @@ def test_sample_calls_are_all_readable(sample_run, sample_results):
     assert len(sample_results) >= 40
     # the folder's README is listed as skipped, not read and not passed over unseen
     assert [(Path(r.file).name, type(r).__name__) for r in sample_run if isinstance(r, SkippedFile)] == [
-        ("README.md", "SkippedFile")]
+        ("README.md", "SkippedFile")
+    ]
 
 
 def test_sample_calls_cover_every_rule_firing_and_not_firing(scheme, sample_results):

@@ -1,4 +1,5 @@
 """The Dice coefficient as the SPEC defines it, on hand-computed cases."""
+
 import pytest
 
 from checker.similarity import bigrams, compact_text, dice

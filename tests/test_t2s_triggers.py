@@ -1,6 +1,7 @@
 """The OpenCC trigger characters: a text without one is left unchanged by t2s, so the audit
 converts only the turns that hold one. Checked against the installed dictionaries and against
 OpenCC itself on real and generated text."""
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,9 @@ def test_shipped_triggers_hold_for_the_installed_opencc():
 
     import opencc
 
-    derived_from = re.search(r"Derived from OpenCC (\S+);", t2s_triggers.TRIGGERS_FILE.read_text(encoding="utf-8")).group(1)
+    derived_from = re.search(
+        r"Derived from OpenCC (\S+);", t2s_triggers.TRIGGERS_FILE.read_text(encoding="utf-8")
+    ).group(1)
     chars = t2s_triggers.trigger_chars()
     if chars is None and opencc.__version__ != derived_from:
         pytest.skip(f"triggers derived from OpenCC {derived_from}, {opencc.__version__} installed: regenerate them")
@@ -107,22 +110,32 @@ def test_mismatched_dictionaries_mean_convert_everything(tmp_path, monkeypatch, 
     assert t2s_triggers.trigger_chars() is not None
 
 
-@pytest.mark.parametrize("texts, simplified", [
-    (["您好，请问有什么可以帮您？", "说吧"], ["您好，请问有什么可以帮您？", "说吧"]),  # no trigger: nothing converted
-    # phrases whose own characters do not all convert
-    (["您好，請問有什麼可以幫您？", "说吧", "深沈的夜", "回覆一下", "一目瞭然"],
-     ["您好，请问有什么可以帮您？", "说吧", "深沉的夜", "回复一下", "一目了然"]),
-    (["乾隆", "沈澱", "", "", "後來"], ["乾隆", "沉淀", "", "", "后来"]),  # 乾隆 is a name: kept
-    (["謝謝你們"], ["谢谢你们"]),
-    ([""], [""]),
-])
+@pytest.mark.parametrize(
+    "texts, simplified",
+    [
+        (
+            ["您好，请问有什么可以帮您？", "说吧"],
+            ["您好，请问有什么可以帮您？", "说吧"],
+        ),  # no trigger: nothing converted
+        # phrases whose own characters do not all convert
+        (
+            ["您好，請問有什麼可以幫您？", "说吧", "深沈的夜", "回覆一下", "一目瞭然"],
+            ["您好，请问有什么可以帮您？", "说吧", "深沉的夜", "回复一下", "一目了然"],
+        ),
+        (["乾隆", "沈澱", "", "", "後來"], ["乾隆", "沉淀", "", "", "后来"]),  # 乾隆 is a name: kept
+        (["謝謝你們"], ["谢谢你们"]),
+        ([""], [""]),
+    ],
+)
 def test_converting_only_the_texts_with_triggers_equals_converting_all(texts, simplified):
     joined = SEPARATOR.join(texts)
     assert _t2s_where_needed(joined, _units(joined)) == _t2s(joined)
     assert _t2s_where_needed(joined, _units(joined)).split(SEPARATOR) == simplified
 
 
-TEXT = st.text(st.sampled_from(list("您好请问還有什麼可以幫您說吧深沈回覆瞭然乾隆沈澱後来的一目坏毛，。？ abc123")), max_size=12)
+TEXT = st.text(
+    st.sampled_from(list("您好请问還有什麼可以幫您說吧深沈回覆瞭然乾隆沈澱後来的一目坏毛，。？ abc123")), max_size=12
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,4 +1,5 @@
 """What the script lint reports: a finding at path:line:col, and the result of one run."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

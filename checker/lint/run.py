@@ -18,6 +18,7 @@ its *script view* (`script_rule`):
 Each script becomes one `Call` of agent turns, one turn a line, evaluated by the rules as they
 are; findings map back from (turn, span) to path:line:col.
 """
+
 from __future__ import annotations
 
 import copy

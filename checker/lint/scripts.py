@@ -16,6 +16,7 @@ to `path:line:col`.
 
 Directives (`qa-check: disable=…`, see `suppress`) are masked out of the linted text.
 """
+
 from __future__ import annotations
 
 import re
@@ -257,8 +258,10 @@ class _YamlScripts:
     def _stages(self, node: yaml.Node) -> tuple[str, ...]:
         if isinstance(node, yaml.ScalarNode) and node.value.strip():
             return (node.value.strip(),)
-        if isinstance(node, yaml.SequenceNode) and node.value and all(
-            isinstance(c, yaml.ScalarNode) and c.value.strip() for c in node.value
+        if (
+            isinstance(node, yaml.SequenceNode)
+            and node.value
+            and all(isinstance(c, yaml.ScalarNode) and c.value.strip() for c in node.value)
         ):
             return tuple(c.value.strip() for c in node.value)
         raise ScriptError(
@@ -327,9 +330,24 @@ class _YamlScripts:
 
 
 _ESCAPES = {
-    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v", "f": "\f",
-    "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0",
-    "L": "\u2028", "P": "\u2029",
+    "0": "\0",
+    "a": "\a",
+    "b": "\b",
+    "t": "\t",
+    "\t": "\t",
+    "n": "\n",
+    "v": "\v",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    " ": " ",
+    '"': '"',
+    "/": "/",
+    "\\": "\\",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
 }
 _HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
 

@@ -16,6 +16,7 @@ Directives are checked: a rule id the scheme does not know is an `unknown-rule` 
 and an id that silenced nothing is an `unused-suppression` finding (warning). Those two built-in
 rules cannot themselves be suppressed.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -130,16 +131,27 @@ def apply_suppressions(
     extra: list[LintFinding] = []
     for d in directives:
         if not d.ids:
-            extra.append(_builtin(path, d.line, d.col, d.end_col, UNKNOWN_RULE,
-                                  "suppression names no rule: write `qa-check: disable=rule-id`"))
+            extra.append(
+                _builtin(
+                    path,
+                    d.line,
+                    d.col,
+                    d.end_col,
+                    UNKNOWN_RULE,
+                    "suppression names no rule: write `qa-check: disable=rule-id`",
+                )
+            )
         for rule_id, col in d.ids:
             if rule_id in known:
                 uses.append(_Use(d, rule_id, col))
                 continue
             close = difflib.get_close_matches(rule_id, sorted(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            what = "a built-in lint rule and cannot be suppressed" if rule_id in BUILTIN_RULES else \
-                f"not a rule of scheme {scheme_name!r}"
+            what = (
+                "a built-in lint rule and cannot be suppressed"
+                if rule_id in BUILTIN_RULES
+                else f"not a rule of scheme {scheme_name!r}"
+            )
             extra.append(_builtin(path, d.line, col, col + len(rule_id), UNKNOWN_RULE, f"{rule_id!r} is {what}{hint}"))
     out: list[LintFinding] = []
     for f in findings:
@@ -152,13 +164,29 @@ def apply_suppressions(
     for u in uses:
         if not u.used:
             where = "on this line" if not u.directive.next_line else f"on line {u.directive.target}"
-            extra.append(_builtin(path, u.directive.line, u.col, u.col + len(u.rule_id), UNUSED_SUPPRESSION,
-                                  f"suppression of {u.rule_id!r} is unused: no such finding {where}"))
+            extra.append(
+                _builtin(
+                    path,
+                    u.directive.line,
+                    u.col,
+                    u.col + len(u.rule_id),
+                    UNUSED_SUPPRESSION,
+                    f"suppression of {u.rule_id!r} is unused: no such finding {where}",
+                )
+            )
     return out + extra
 
 
 def _builtin(path: str, line: int, col: int, end_col: int, rule_id: str, message: str) -> LintFinding:
     return LintFinding(
-        path=path, line=line, col=col, end_line=line, end_col=end_col, rule_id=rule_id,
-        severity=BUILTIN_RULES[rule_id][0], message=message, kind="lint", section="lint",
+        path=path,
+        line=line,
+        col=col,
+        end_line=line,
+        end_col=end_col,
+        rule_id=rule_id,
+        severity=BUILTIN_RULES[rule_id][0],
+        message=message,
+        kind="lint",
+        section="lint",
     )

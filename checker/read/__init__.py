@@ -7,6 +7,7 @@ A `calls_meta.csv` side-car next to the transcripts (or `calls_meta=`) fills in 
 Files of other types in a folder come out as `SkippedFile`s; `check_inputs` (called before a run
 writes anything) refuses paths that do not exist or hold nothing to read.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -24,8 +25,19 @@ from .paths import InputPathError, iter_inputs
 from .paths import check_inputs as _check_inputs
 from .sidecar import SIDECAR_NAME, CallsMeta, apply_calls_meta, load_calls_meta
 
-__all__ = ["read_paths", "read_file", "iter_files", "check_inputs", "InputPathError", "RoleMap", "parse_text",
-           "READERS", "SIDECAR_NAME", "RawLine", "parse_raw_line"]
+__all__ = [
+    "read_paths",
+    "read_file",
+    "iter_files",
+    "check_inputs",
+    "InputPathError",
+    "RoleMap",
+    "parse_text",
+    "READERS",
+    "SIDECAR_NAME",
+    "RawLine",
+    "parse_raw_line",
+]
 
 READERS = {
     ".json": read_json,
@@ -67,14 +79,20 @@ def read_file(path: Path, roles: RoleMap, raw: bool = False) -> Iterator[Call | 
     if raw and reader is read_jsonl:
         reader = read_jsonl_raw
     if reader is None:
-        yield InputError(str(path), None, f"unknown transcript format {path.suffix!r}; expected one of {', '.join(READERS)}")
+        yield InputError(
+            str(path), None, f"unknown transcript format {path.suffix!r}; expected one of {', '.join(READERS)}"
+        )
         return
     if not path.is_file():
         yield InputError(str(path), None, "no such file")
         return
     if path.name == SIDECAR_NAME:
-        yield InputError(str(path), None, f"{SIDECAR_NAME} is a calls side-car, not a transcript: it is read "
-                         "for the transcripts in its folder, or pass it with --calls-meta")
+        yield InputError(
+            str(path),
+            None,
+            f"{SIDECAR_NAME} is a calls side-car, not a transcript: it is read "
+            "for the transcripts in its folder, or pass it with --calls-meta",
+        )
         return
     try:
         yield from reader(path, roles)
@@ -85,11 +103,13 @@ def read_file(path: Path, roles: RoleMap, raw: bool = False) -> Iterator[Call | 
 
 
 @overload
-def read_paths(paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None,
-               raw: Literal[False] = False) -> Iterator[Call | InputError]: ...
+def read_paths(
+    paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None, raw: Literal[False] = False
+) -> Iterator[Call | InputError]: ...
 @overload
-def read_paths(paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None,
-               raw: bool = ...) -> Iterator[Call | InputError | RawLine]: ...
+def read_paths(
+    paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None, raw: bool = ...
+) -> Iterator[Call | InputError | RawLine]: ...
 def read_paths(
     paths: Iterable[Path | str], roles: RoleMap, calls_meta: Path | str | None = None, raw: bool = False
 ) -> Iterator[Call | InputError | RawLine]:

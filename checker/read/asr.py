@@ -51,6 +51,7 @@ number as written), `speech_rate` (characters per minute), `emotion` (the vendor
 `metadata["asr_task_id"]`. Top-level `call_id`, `agent_id`, `agent_name`, `team`, `started_at`,
 `direction`, `metadata` keys next to a vendor result are honoured, so a pipeline may stamp them in.
 """
+
 from __future__ import annotations
 
 import json
@@ -227,7 +228,10 @@ def _alibaba_parse(data: dict, text: str | None) -> Transcript:
         code = _get(data, "StatusCode")
         if str(status).upper() == "SUCCESS_WITH_NO_VALID_FRAGMENT":
             raise RecordError(f"task {task_id or '?'} recognised no speech (StatusText {status})", None)
-        raise RecordError(f"task {task_id or '?'} did not succeed: StatusText {status}" + (f", StatusCode {code}" if code else ""), None)
+        raise RecordError(
+            f"task {task_id or '?'} did not succeed: StatusText {status}" + (f", StatusCode {code}" if code else ""),
+            None,
+        )
     result: Any = data
     where = ""
     if _get(data, "Sentences") is None:
@@ -237,7 +241,9 @@ def _alibaba_parse(data: dict, text: str | None) -> Transcript:
             try:
                 result = json.loads(result)
             except json.JSONDecodeError as exc:
-                raise RecordError(f"`Result` is a string but not JSON ({exc.msg} at column {exc.colno})", None) from None
+                raise RecordError(
+                    f"`Result` is a string but not JSON ({exc.msg} at column {exc.colno})", None
+                ) from None
             text = None  # line numbers inside an embedded string mean nothing
         if isinstance(result, list):  # the version 2.0 callback: `result` is the sentence list
             result, where = {"Sentences": result}, "result"
@@ -255,7 +261,9 @@ def _alibaba_parse(data: dict, text: str | None) -> Transcript:
             raise RecordError(f"{here}: a sentence is an object, got {type(s).__name__}", lines[i])
         raw.append((s, here, lines[i]))
     channels = {_get(s, "ChannelId") for s, _, _ in raw}
-    speakers = sorted({_int(_get(s, "SpeakerId"), f"{w}.SpeakerId", ln) for s, w, ln in raw if _get(s, "SpeakerId") not in (None, "")})
+    speakers = sorted(
+        {_int(_get(s, "SpeakerId"), f"{w}.SpeakerId", ln) for s, w, ln in raw if _get(s, "SpeakerId") not in (None, "")}
+    )
     diarized = len(channels) <= 1 and len(speakers) > 1
     out = []
     for s, here, ln in raw:
@@ -286,7 +294,9 @@ def _tencent_data(data: dict) -> Any:
         data = data["Response"]
         error = data.get("Error")
         if isinstance(error, dict):
-            raise RecordError(f"the request failed: {error.get('Code', '?')}: {error.get('Message', '')}".rstrip(": "), None)
+            raise RecordError(
+                f"the request failed: {error.get('Code', '?')}: {error.get('Message', '')}".rstrip(": "), None
+            )
     if "Data" in data:
         data = data["Data"]
     return data
@@ -313,7 +323,10 @@ def _tencent_parse(data: dict, text: str | None) -> Transcript:
     if status == 3 or status_str.lower() == "failed":
         raise RecordError(f"task {task_id or '?'} failed: {data.get('ErrorMsg') or 'no ErrorMsg'}", None)
     if status in (0, 1) or status_str.lower() in ("waiting", "doing"):
-        raise RecordError(f"task {task_id or '?'} is not finished (StatusStr {status_str or status}): fetch the result again later", None)
+        raise RecordError(
+            f"task {task_id or '?'} is not finished (StatusStr {status_str or status}): fetch the result again later",
+            None,
+        )
     detail = data.get("ResultDetail")
     if not detail and (detail is None or data.get("Result")):  # ResTextFormat 0: only the Result text
         return Transcript("tencent", _tencent_result_text(data.get("Result")), task_id)
@@ -337,7 +350,9 @@ def _tencent_parse(data: dict, text: str | None) -> Transcript:
             extra["silence_before"] = silence / 1000  # ms -> s
         if s.get("EmotionType"):
             extra["emotion_type"] = s.get("EmotionType")
-        out.append(Sentence(_text(s.get("FinalSentence"), f"{here}.FinalSentence", ln), start, end, channel, here, ln, extra))
+        out.append(
+            Sentence(_text(s.get("FinalSentence"), f"{here}.FinalSentence", ln), start, end, channel, here, ln, extra)
+        )
     return Transcript("tencent", out, task_id)
 
 
@@ -351,7 +366,9 @@ def _tencent_result_text(result: Any) -> list[Sentence]:
             continue
         m = _TENCENT_LINE.match(line)
         if m is None:
-            raise RecordError(f"Result line {i + 1}: expected `[m:ss.mmm,m:ss.mmm,speaker]  text`, got {line[:40]!r}", None)
+            raise RecordError(
+                f"Result line {i + 1}: expected `[m:ss.mmm,m:ss.mmm,speaker]  text`, got {line[:40]!r}", None
+            )
         try:
             start, end = parse_timestamp(m.group(1)), parse_timestamp(m.group(2))
         except ValueError:
@@ -395,7 +412,9 @@ def _iflytek_parse(data: dict, text: str | None) -> Transcript:
             why = _IFLYTEK_FAILURES.get(fail or "", "see iFlytek's failType table")
             raise RecordError(f"order {task_id or '?'} failed (failType {fail}: {why})", None)
         if status is not None and status not in (4, -1):
-            raise RecordError(f"order {task_id or '?'} is not finished (status {status}): fetch the result again later", None)
+            raise RecordError(
+                f"order {task_id or '?'} is not finished (status {status}): fetch the result again later", None
+            )
     result: Any = content.get("orderResult", content)
     where = "orderResult"
     if isinstance(result, str):
@@ -454,9 +473,13 @@ def _iflytek_parse(data: dict, text: str | None) -> Transcript:
 
 # iFlytek's failType values (the lfasr getResult orderInfo), for the reason a failed order gives.
 _IFLYTEK_FAILURES = {
-    "1": "the audio upload failed", "2": "the audio could not be transcoded", "3": "recognition failed",
-    "4": "the audio is longer than allowed", "5": "the audio failed its check (duration mismatch)",
-    "6": "the audio is silent", "99": "another failure",
+    "1": "the audio upload failed",
+    "2": "the audio could not be transcoded",
+    "3": "recognition failed",
+    "4": "the audio is longer than allowed",
+    "5": "the audio failed its check (duration mismatch)",
+    "6": "the audio is silent",
+    "99": "another failure",
 }
 
 
@@ -469,7 +492,7 @@ def _rl_tracks(label: Any) -> dict[int, int] | None:
     for i, pair in enumerate(label["rl_track"]):
         where = f"label.rl_track[{i}]"
         if not isinstance(pair, dict):
-            raise RecordError(f"{where}: expected {{\"rl\": …, \"track\": …}}, got {type(pair).__name__}", None)
+            raise RecordError(f'{where}: expected {{"rl": …, "track": …}}, got {type(pair).__name__}', None)
         track = str(pair.get("track", "")).strip().upper()
         channel = {"L": 0, "LEFT": 0, "R": 1, "RIGHT": 1}.get(track)
         if channel is None:
@@ -488,7 +511,9 @@ def _on_channel(s: Sentence) -> Sentence:
 
 def _iflytek_v1(data: dict) -> Transcript:
     if data.get("err_no") not in (0, "0"):
-        raise RecordError(f"the request failed: err_no {data.get('err_no')}: {data.get('failed') or ''}".rstrip(": "), None)
+        raise RecordError(
+            f"the request failed: err_no {data.get('err_no')}: {data.get('failed') or ''}".rstrip(": "), None
+        )
     rows = data.get("data")
     if isinstance(rows, str):
         try:
@@ -504,7 +529,11 @@ def _iflytek_v1(data: dict) -> Transcript:
             raise RecordError(f"{here}: a sentence is an object, got {type(row).__name__}", None)
         start, end = _span_ms(row.get("bg"), row.get("ed"), here, ("bg", "ed"), None)
         role = _int(row.get("speaker"), f"{here}.speaker", None, default=0)
-        out.append(Sentence(_text(row.get("onebest"), f"{here}.onebest", None), start, end, role, here, None, {"channel": role}))
+        out.append(
+            Sentence(
+                _text(row.get("onebest"), f"{here}.onebest", None), start, end, role, here, None, {"channel": role}
+            )
+        )
     return Transcript("iflytek", _iflytek_roles(out), None)
 
 
@@ -513,7 +542,8 @@ def _iflytek_roles(sentences: list[Sentence]) -> list[Sentence]:
     if sentences and all(s.speaker == 0 for s in sentences):
         raise RecordError(
             "role separation was off (rl 0 on every sentence): agent and customer cannot be told apart; "
-            "transcribe with role separation on (roleType) or convert the call to native JSON", 1
+            "transcribe with role separation on (roleType) or convert the call to native JSON",
+            1,
         )
     out = []
     for s in sentences:
@@ -588,7 +618,9 @@ def _ms(value: Any, what: str, line: int | None) -> float | None:
     return number / 1000.0
 
 
-def _span_ms(begin: Any, end: Any, where: str, names: tuple[str, str], line: int | None) -> tuple[float | None, float | None]:
+def _span_ms(
+    begin: Any, end: Any, where: str, names: tuple[str, str], line: int | None
+) -> tuple[float | None, float | None]:
     start = _ms(begin, f"{where}.{names[0]}", line)
     stop = _ms(end, f"{where}.{names[1]}", line)
     if start is not None and stop is not None and stop < start:

@@ -22,6 +22,7 @@ A byte the chosen encoding cannot decode is kept in the text as a lone surrogate
 Python's "surrogateescape"), so that the reader can reject just the record it falls in
 (`bad_byte`) and read the rest.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -31,8 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["Decoded", "decode_bytes", "read_decoded", "open_decoded", "bad_byte", "find_bad_byte", "has_bad_byte",
-           "detect_encoding", "LOG"]
+__all__ = [
+    "Decoded",
+    "decode_bytes",
+    "read_decoded",
+    "open_decoded",
+    "bad_byte",
+    "find_bad_byte",
+    "has_bad_byte",
+    "detect_encoding",
+    "LOG",
+]
 
 LOG = logging.getLogger("checker.read")  # "x.csv: read as GB18030" (the CLI shows these on stderr)
 

@@ -3,6 +3,7 @@
 A record that is an ASR vendor result (Alibaba, Tencent, iFlytek) rather than a native call is
 handed to `asr`; `asr.detect_vendor` is the one place that tells them apart, by content.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,16 @@ from typing import NamedTuple
 from ..model import Call, InputError
 from .asr import asr_call, detect_vendor, sentence_list_vendor
 from .decode import (
-    SAMPLE, UTF8, UTF8_BOM, bad_byte, codec, detect_encoding, find_bad_byte, has_bad_byte, log_encoding, read_decoded,
+    SAMPLE,
+    UTF8,
+    UTF8_BOM,
+    bad_byte,
+    codec,
+    detect_encoding,
+    find_bad_byte,
+    has_bad_byte,
+    log_encoding,
+    read_decoded,
 )
 from .records import build_call
 from .roles import RecordError, RoleMap
@@ -58,7 +68,7 @@ def read_jsonl_raw(path: Path, roles: RoleMap) -> Iterator[RawLine | InputError]
     with path.open("rb", buffering=1 << 20) as fh:  # records are kilobytes: a big buffer, fewer refills
         for chunk in fh:
             if lineno == 0 and chunk.startswith(_BOM):
-                chunk = chunk[len(_BOM):]
+                chunk = chunk[len(_BOM) :]
             # Lines end at \n, \r\n or a bare \r, as in a file read as text; binary reading
             # only splits at \n.
             bare_cr = chunk.find(b"\r", 0, len(chunk) - 2) != -1 or chunk.endswith(b"\r")
@@ -82,6 +92,8 @@ def _text_lines(path: Path, encoding: str) -> Iterator[RawLine | InputError]:
                 yield InputError(source, lineno, bad_byte(line, encoding) or "undecodable byte")
             else:
                 yield RawLine(source, lineno, line)
+
+
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
@@ -132,7 +144,9 @@ def _unpaired_surrogate(text: str, record) -> str | None:
     try:
         json.dumps(record, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError as exc:
-        return f"text holds an unpaired surrogate U+{ord(exc.object[exc.start]):04X} (an escape that is not a character)"
+        return (
+            f"text holds an unpaired surrogate U+{ord(exc.object[exc.start]):04X} (an escape that is not a character)"
+        )
     except (TypeError, ValueError):
         return None
     return None
@@ -184,7 +198,7 @@ def _broken(exc: json.JSONDecodeError, text: str) -> tuple[int, str]:
         line = text.count("\n", 0, end) + 1
         column = end - text.rfind("\n", 0, end)
         return line, f"broken JSON at column {column}: {msg}{_CUT_SHORT}"
-    cut = _CUT_SHORT if msg == "Unterminated string" and "\n" not in text[exc.pos:end] else ""
+    cut = _CUT_SHORT if msg == "Unterminated string" and "\n" not in text[exc.pos : end] else ""
     return exc.lineno, f"broken JSON at column {exc.colno}: {msg}{cut}"
 
 

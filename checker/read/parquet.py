@@ -9,6 +9,7 @@ pyarrow is an optional extra (`pip install 'qa-check[parquet]'`), imported only 
 file is read. Batches are read one at a time, so a big file is never held whole. "Line" numbers
 in messages are row numbers, counted from 1.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -21,8 +22,10 @@ from .table import cell_text, read_table, resolve_headers
 
 __all__ = ["read_parquet", "read_parquet_groups", "NEEDS_PYARROW"]
 
-NEEDS_PYARROW = ("reading .parquet files needs pyarrow, which is not installed: "
-                 "pip install 'qa-check[parquet]' (the `parquet` extra)")
+NEEDS_PYARROW = (
+    "reading .parquet files needs pyarrow, which is not installed: "
+    "pip install 'qa-check[parquet]' (the `parquet` extra)"
+)
 BATCH_ROWS = 4096
 
 
@@ -57,8 +60,9 @@ def read_parquet(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
             yield InputError(str(path), None, str(exc))
 
 
-def read_parquet_groups(source, roles: RoleMap, groups: tuple[int, ...], first_row: int,
-                        name: str | None = None) -> Iterator[Call | InputError]:
+def read_parquet_groups(
+    source, roles: RoleMap, groups: tuple[int, ...], first_row: int, name: str | None = None
+) -> Iterator[Call | InputError]:
     """The calls of row groups `groups` of a one-row-a-call Parquet file (`source`: a path or an
     open binary file, `name` what messages call it), numbered from `first_row`: the same items
     `read_parquet` gives for those rows (`units.Slice`, read where it is audited)."""
@@ -86,7 +90,9 @@ def read_parquet_groups(source, roles: RoleMap, groups: tuple[int, ...], first_r
 def _names(keys: list[str], roles: RoleMap) -> list[str]:
     """Our name for each column or struct field (a `turns` column keeps its name)."""
     names, _ = resolve_headers(keys, roles.columns)
-    return ["turns" if k.strip().lower() == "turns" or roles.columns.get(k) == "turns" else n for k, n in zip(keys, names)]
+    return [
+        "turns" if k.strip().lower() == "turns" or roles.columns.get(k) == "turns" else n for k, n in zip(keys, names)
+    ]
 
 
 def _call_rows(
@@ -95,8 +101,12 @@ def _call_rows(
     """`before`: rows of the file ahead of `rows` (a slice of its row groups)."""
     source = str(path)
     if "call_id" not in ours:
-        yield InputError(source, None, f"a Parquet file with a `turns` column needs a call_id column too; columns found: "
-                         f"{', '.join(names)} (map one with the scheme's `columns: {{call_id: …}}`)")
+        yield InputError(
+            source,
+            None,
+            f"a Parquet file with a `turns` column needs a call_id column too; columns found: "
+            f"{', '.join(names)} (map one with the scheme's `columns: {{call_id: …}}`)",
+        )
         return
     fields: dict[tuple, list[str]] = {}  # struct keys -> our names, worked out once per key set
     row_no = before
@@ -117,7 +127,9 @@ def _call_rows(
                 yield build_call(record, roles, source, row_no)
             except RecordError as exc:
                 call_id = record.get("call_id")
-                yield InputError(source, exc.line or row_no, str(exc), call_id=str(call_id) if call_id is not None else None)
+                yield InputError(
+                    source, exc.line or row_no, str(exc), call_id=str(call_id) if call_id is not None else None
+                )
     except RecordError as exc:
         yield InputError(source, row_no + 1, str(exc))
 

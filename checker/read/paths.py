@@ -5,6 +5,7 @@ it, or a file given by name that is no transcript format stops the run at once (
 exit 2): auditing nothing would replace the last report with an empty one. Inside a folder, a
 file of another type (`.docx`, `.pdf`, a README) is listed as skipped, never passed over unseen.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -36,13 +37,17 @@ def check_inputs(paths: Iterable[Path | str], suffixes: Iterable[str], ignore: I
                 held = f"it holds only {_listed(others)}" if others else "it is empty"
                 problems.append(f"{path}: no transcript in this folder ({held}); qa-check reads {_formats(suffixes)}")
         elif path.suffix.lower() not in suffixes:
-            problems.append(f"{path}: {path.suffix or 'a file without a suffix'} is not a transcript format; "
-                            f"qa-check reads {_formats(suffixes)}")
+            problems.append(
+                f"{path}: {path.suffix or 'a file without a suffix'} is not a transcript format; "
+                f"qa-check reads {_formats(suffixes)}"
+            )
     if problems:
         raise InputPathError("\n".join(problems))
 
 
-def iter_inputs(paths: Iterable[Path | str], suffixes: Iterable[str], ignore: Iterable[str] = ()) -> Iterator[Path | SkippedFile]:
+def iter_inputs(
+    paths: Iterable[Path | str], suffixes: Iterable[str], ignore: Iterable[str] = ()
+) -> Iterator[Path | SkippedFile]:
     """The files to read under `paths`, in a stable order (folders searched recursively), and
     a SkippedFile for every other file found in a folder. Files named in `ignore` (side-cars,
     read for the transcripts beside them) are neither."""

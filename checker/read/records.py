@@ -1,4 +1,5 @@
 """Build a Call from a plain record (dict), checking each field and saying what is wrong."""
+
 from __future__ import annotations
 
 import math
@@ -157,7 +158,6 @@ def build_turn(raw: Any, roles: RoleMap, line: int | None, index: int, turn_line
     return Turn(speaker, text, start, end, turn_line)
 
 
-
 def check_started_at(value: Any, line: int | None) -> str | None:
     if value is None or value == "":
         return None
@@ -200,8 +200,10 @@ def check_turn_text(text: str, what: str, line: int | None) -> str:
 
 
 def turn_too_long(length: int, what: str = "text") -> str:
-    return (f"{what} of {length:,} characters is longer than a turn may be ({MAX_TURN_CHARS:,}): "
-            "split the call into its turns")
+    return (
+        f"{what} of {length:,} characters is longer than a turn may be ({MAX_TURN_CHARS:,}): "
+        "split the call into its turns"
+    )
 
 
 def _short(value: Any) -> str:

@@ -1,4 +1,5 @@
 """Speaker labels to roles: the SPEC defaults plus the scheme's `roles:`."""
+
 from __future__ import annotations
 
 import functools
@@ -35,7 +36,10 @@ class RoleMap:
 
     @classmethod
     def build(
-        cls, extra: dict[str, list[str]] | None = None, agent_channel: int = 0, columns: dict[str, str | list[str]] | None = None
+        cls,
+        extra: dict[str, list[str]] | None = None,
+        agent_channel: int = 0,
+        columns: dict[str, str | list[str]] | None = None,
     ) -> "RoleMap":
         labels = {_key(label): role for role, names in DEFAULT_ROLES.items() for label in names}
         for role, names in (extra or {}).items():

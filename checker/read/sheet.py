@@ -4,6 +4,7 @@ plain values without building a cell object per cell.
 
 Line numbers are the sheet's row numbers, as Excel shows them (the header row is usually 1).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -23,6 +23,7 @@ the run is still reported, at the end. A duplicate call_id row is reported and t
 A file that cannot be used at all (unreadable, no `call_id` column, a transcript CSV given by
 mistake) is one error, and its calls are read without it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -91,15 +92,24 @@ def _read(reader, meta: CallsMeta) -> None:
         return
     columns = [c.strip() for c in header]
     if "call_id" not in columns:
-        meta.errors.append(InputError(meta.path, 1, f"calls side-car has no call_id column; found {', '.join(c for c in columns if c) or 'none'}"))
+        meta.errors.append(
+            InputError(
+                meta.path,
+                1,
+                f"calls side-car has no call_id column; found {', '.join(c for c in columns if c) or 'none'}",
+            )
+        )
         return
     wrong = [c for c in _TRANSCRIPT_COLUMNS if c in columns]
     if wrong:
-        meta.errors.append(InputError(
-            meta.path, 1,
-            f"calls side-car has transcript column(s) {', '.join(wrong)}: a side-car holds one row a call "
-            "(call_id, agent_id, started_at, …), not turns",
-        ))
+        meta.errors.append(
+            InputError(
+                meta.path,
+                1,
+                f"calls side-car has transcript column(s) {', '.join(wrong)}: a side-car holds one row a call "
+                "(call_id, agent_id, started_at, …), not turns",
+            )
+        )
         return
     seen = [c for c in columns if c]
     dupes = sorted({c for c in seen if seen.count(c) > 1})
@@ -117,7 +127,14 @@ def _read(reader, meta: CallsMeta) -> None:
             meta.errors.append(InputError(meta.path, line, "row has no call_id"))
             continue
         if call_id in first_line:
-            meta.errors.append(InputError(meta.path, line, f"duplicate call_id {call_id!r} (first at line {first_line[call_id]}); this row is ignored", call_id))
+            meta.errors.append(
+                InputError(
+                    meta.path,
+                    line,
+                    f"duplicate call_id {call_id!r} (first at line {first_line[call_id]}); this row is ignored",
+                    call_id,
+                )
+            )
             continue
         first_line[call_id] = line
         try:
@@ -128,7 +145,9 @@ def _read(reader, meta: CallsMeta) -> None:
 
 def _row(values: dict[str, str], line: int, n_columns: int, n_cells: int) -> MetaRow:
     if values.get(""):
-        what = "more cells than the header has columns" if n_cells > n_columns else "a value under a column with no name"
+        what = (
+            "more cells than the header has columns" if n_cells > n_columns else "a value under a column with no name"
+        )
         raise RecordError(f"{what} ({values['']!r})", line)
     fields = {k: values[k] for k in CALL_FIELDS if values.get(k)}
     if "started_at" in fields:

@@ -11,6 +11,7 @@ is one error that lists the headers found and shows the `columns:` line that wou
 A row holding a byte its file's encoding cannot decode rejects the call it belongs to (its other
 rows are not audited without it), never the whole file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -95,7 +96,9 @@ def read_table(
     bad: dict[str, InputError] = {}
     try:
         for lineno, row in rows:
-            cells = [cell_text(c) if i != index.get("start") and i != index.get("end") else c for i, c in enumerate(row)]
+            cells = [
+                cell_text(c) if i != index.get("start") and i != index.get("end") else c for i, c in enumerate(row)
+            ]
             reason = encoding and bad_byte(",".join(c if isinstance(c, str) else "" for c in cells), encoding)
             if reason:
                 call_id = (_at(cells, at_call) or "").strip()

@@ -1,10 +1,11 @@
 """Plain-text transcripts: `# key: value` headers, then one turn a line.
 
-    # call_id: c1
-    # agent_id: A1001
-    [00:01.20-00:03.50] 坐席: 您好，欢迎致电…
-    客户：我想查一下话费
+# call_id: c1
+# agent_id: A1001
+[00:01.20-00:03.50] 坐席: 您好，欢迎致电…
+客户：我想查一下话费
 """
+
 from __future__ import annotations
 
 import math
@@ -68,8 +69,15 @@ def parse_text(text: str, roles: RoleMap, source: str = "<text>", default_id: st
                 raise RecordError(f"time {m.group('start')}-{m.group('end')} is too large to be a time", lineno)
             if end < start:
                 raise RecordError(f"turn ends ({m.group('end')}) before it starts ({m.group('start')})", lineno)
-        turns.append(Turn(speaker=speaker, text=check_turn_text(m.group("text"), "turn", lineno), start=start, end=end,
-                          line=lineno))
+        turns.append(
+            Turn(
+                speaker=speaker,
+                text=check_turn_text(m.group("text"), "turn", lineno),
+                start=start,
+                end=end,
+                line=lineno,
+            )
+        )
     if not turns:
         raise RecordError("no turns", None)
     return Call(

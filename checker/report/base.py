@@ -7,6 +7,7 @@ An interrupted run (Ctrl-C, SIGTERM, a kill) also leaves its temporary folder wh
 resume journal (`checker/resume.py`), so that `qa-check audit --resume` can continue it; a run
 that fails on an error removes its folder.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -22,8 +23,20 @@ from ..resume import JOURNAL, Journal
 from .swap import swap_into_place
 
 __all__ = [
-    "ReportOptions", "ReportWriter", "AuditedCall", "RenderedRun", "WRITERS", "register", "render_run",
-    "rendered_items", "turn_context", "write_reports", "atomic_folder", "elide_turns", "ELIDED", "RUN",
+    "ReportOptions",
+    "ReportWriter",
+    "AuditedCall",
+    "RenderedRun",
+    "WRITERS",
+    "register",
+    "render_run",
+    "rendered_items",
+    "turn_context",
+    "write_reports",
+    "atomic_folder",
+    "elide_turns",
+    "ELIDED",
+    "RUN",
 ]
 
 
@@ -132,15 +145,32 @@ def render_run(results: list[CallResult], scheme, options: ReportOptions, memo: 
     if memo is None:
         parts = tuple(w.render_many(results, scheme, options) for w in WRITERS.values())
     else:
-        parts = tuple(w.render_many(results, scheme, options, memo=memo.setdefault(name, {})) if w.render_memo
-                      else w.render_many(results, scheme, options) for name, w in WRITERS.items())
-    calls = tuple([AuditedCall(r.call.call_id, r.call.source, r.call.line, bool(r.passed), bool(r.fatal),
-                               len(r.findings), len(r.extra.get("rule_errors") or ())) for r in results])
+        parts = tuple(
+            w.render_many(results, scheme, options, memo=memo.setdefault(name, {}))
+            if w.render_memo
+            else w.render_many(results, scheme, options)
+            for name, w in WRITERS.items()
+        )
+    calls = tuple(
+        [
+            AuditedCall(
+                r.call.call_id,
+                r.call.source,
+                r.call.line,
+                bool(r.passed),
+                bool(r.fatal),
+                len(r.findings),
+                len(r.extra.get("rule_errors") or ()),
+            )
+            for r in results
+        ]
+    )
     return RenderedRun(calls, parts, "".join([Journal.line_for(r) for r in results]))
 
 
-def rendered_items(items: Iterable[CallResult | InputError], scheme, options: ReportOptions,
-                   memo: dict | None = None) -> list[RenderedRun | InputError]:
+def rendered_items(
+    items: Iterable[CallResult | InputError], scheme, options: ReportOptions, memo: dict | None = None
+) -> list[RenderedRun | InputError]:
     """`items` (in input order) with each stretch of consecutive results rendered as one run."""
     out: list[RenderedRun | InputError] = []
     run: list[CallResult] = []
@@ -187,8 +217,6 @@ def turn_context(writers: Iterable[type[ReportWriter]]) -> int | None:
 def register(cls: type[ReportWriter]) -> type[ReportWriter]:
     WRITERS[cls.name] = cls
     return cls
-
-
 
 
 @contextmanager

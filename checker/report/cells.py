@@ -14,6 +14,7 @@ one of the two functions here, the OWASP way:
   nothing is added to it. The streamed sheets (Findings, Calls: `sheet_rows`) hold only
   numbers, booleans and text, written by type.
 """
+
 from __future__ import annotations
 
 import re

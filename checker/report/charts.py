@@ -7,6 +7,7 @@ Labels are placed from an estimate of their drawn width (`text_width`: a Han cha
 em, a Latin one about 0.6 em), so that neighbouring labels are thinned or shortened rather
 than drawn over each other; what a label leaves out is in its tooltip.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,8 +19,14 @@ __all__ = ["column_chart", "bar_chart", "line_chart", "legend", "text_width", "P
 
 FONT = 12
 PALETTE = {
-    "bar": "#4472c4", "bad": "#c0504d", "good": "#70ad47", "line2": "#ed7d31", "grid": "#e5e5e5",
-    "text": "#333", "muted": "#888", "pass_line": "#333",
+    "bar": "#4472c4",
+    "bad": "#c0504d",
+    "good": "#70ad47",
+    "line2": "#ed7d31",
+    "grid": "#e5e5e5",
+    "text": "#333",
+    "muted": "#888",
+    "pass_line": "#333",
 }
 
 # A legend entry: (kind, colour, label); kind "box" (a bar's fill), "dash" (a dashed line) or
@@ -36,8 +43,14 @@ def legend(items: Sequence[LegendItem]) -> Markup:
 
 
 def column_chart(
-    title: str, edges: Sequence[float], stacks: Sequence[tuple[str, Sequence[float], str]], y_label: str = "",
-    marker: float | None = None, marker_label: str = "", width: int = 560, height: int = 260,
+    title: str,
+    edges: Sequence[float],
+    stacks: Sequence[tuple[str, Sequence[float], str]],
+    y_label: str = "",
+    marker: float | None = None,
+    marker_label: str = "",
+    width: int = 560,
+    height: int = 260,
 ) -> Markup:
     """A histogram: one bar per bucket [edges[i], edges[i + 1]), as wide as its range, each a
     stack of `stacks` (name, values, colour): e.g. the passed and the failed calls of a score
@@ -90,8 +103,10 @@ def column_chart(
             parts.append(_text(x, top + ph + 16, label, anchor="middle", size=size))
     if marker is not None:
         x = at(marker)
-        parts.append(f'<line class="marker" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + ph}" stroke="{PALETTE["pass_line"]}" '
-                     f'stroke-width="1.5" stroke-dasharray="5 3"><title>{escape(marker_label)}</title></line>')
+        parts.append(
+            f'<line class="marker" x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + ph}" stroke="{PALETTE["pass_line"]}" '
+            f'stroke-width="1.5" stroke-dasharray="5 3"><title>{escape(marker_label)}</title></line>'
+        )
     if y_label:
         parts.append(_text(4, 12, y_label, size=size))
     parts.append(_axis_x(left, top + ph, pw))
@@ -103,10 +118,18 @@ def column_chart(
 
 
 def bar_chart(
-    title: str, labels: Sequence[str], values: Sequence[float], percent: bool = True,
-    marker: float | None = None, marker_label: str = "", bad_below: float | None = None,
-    links: Sequence[str | None] | None = None, width: int = 560, label_width: int = 150,
-    sublabels: Sequence[str] | None = None, keys: Sequence[str] = ("",),
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    percent: bool = True,
+    marker: float | None = None,
+    marker_label: str = "",
+    bad_below: float | None = None,
+    links: Sequence[str | None] | None = None,
+    width: int = 560,
+    label_width: int = 150,
+    sublabels: Sequence[str] | None = None,
+    keys: Sequence[str] = ("",),
 ) -> Markup:
     """Horizontal bars, one per label (rates 0–1 when `percent`); bars under `bad_below` red;
     `marker` draws a dashed line. A `sublabels` entry follows its label in grey (a rule's id
@@ -121,9 +144,13 @@ def bar_chart(
     size = FONT - 1
     for k in range(0, 5):
         x = label_width + pw * k / 4
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - bottom}" stroke="{PALETTE["grid"]}"/>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - bottom}" stroke="{PALETTE["grid"]}"/>'
+        )
         tick = vmax * k / 4
-        parts.append(_text(x, height - bottom + 14, _pct(tick) if percent else _int(tick), anchor="middle", size=FONT - 3))
+        parts.append(
+            _text(x, height - bottom + 14, _pct(tick) if percent else _int(tick), anchor="middle", size=FONT - 3)
+        )
     any_bad = False
     for i, (lab, v) in enumerate(zip(labels, values)):
         y = top + i * row
@@ -141,8 +168,10 @@ def bar_chart(
             inner = f'{escape(main)}<tspan fill="{PALETTE["muted"]}" font-size="{size - 1}"> {escape(sub)}</tspan>'
         else:
             inner = str(escape(shorten(lab, room, size)))
-        label = (f'<g><title>{escape(full)}</title><text class="label" x="{label_width - 6:.1f}" y="{y + row / 2 + 4:.1f}" '
-                 f'font-size="{size}" text-anchor="end" fill="{PALETTE["text"]}">{inner}</text></g>')
+        label = (
+            f'<g><title>{escape(full)}</title><text class="label" x="{label_width - 6:.1f}" y="{y + row / 2 + 4:.1f}" '
+            f'font-size="{size}" text-anchor="end" fill="{PALETTE["text"]}">{inner}</text></g>'
+        )
         if links and links[i]:
             label = f'<a href="{escape(links[i])}">{label}</a>'
         parts.append(label)
@@ -153,8 +182,10 @@ def bar_chart(
         parts.append(_text(label_width + wv + 4, y + row / 2 + 4, shown, size=FONT - 2))
     if marker is not None:
         x = label_width + pw * min(marker, vmax) / (vmax or 1)
-        parts.append(f'<line class="marker" x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{height - bottom}" stroke="{PALETTE["line2"]}" '
-                     f'stroke-width="2" stroke-dasharray="4 3"><title>{escape(marker_label)}</title></line>')
+        parts.append(
+            f'<line class="marker" x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{height - bottom}" stroke="{PALETTE["line2"]}" '
+            f'stroke-width="2" stroke-dasharray="4 3"><title>{escape(marker_label)}</title></line>'
+        )
     parts.append("</svg>")
     items: list[LegendItem] = [("box", PALETTE["bar"], keys[0])] if keys and keys[0] else []
     if any_bad and len(keys) > 1:
@@ -165,8 +196,14 @@ def bar_chart(
 
 
 def line_chart(
-    title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[float | None], str]],
-    y_max: float = 100, marker: float | None = None, marker_label: str = "", width: int = 560, height: int = 240,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None], str]],
+    y_max: float = 100,
+    marker: float | None = None,
+    marker_label: str = "",
+    width: int = 560,
+    height: int = 240,
 ) -> Markup:
     """Lines on a 0–`y_max` scale; `series` is (name, values, colour), named in the legend;
     `marker` a dashed horizontal line at that value, named `marker_label` in the legend."""
@@ -184,8 +221,10 @@ def line_chart(
             parts.append(_text(x, top + ph + 16, lab, anchor="middle", size=FONT - 3))
     if marker is not None:
         y = top + ph - ph * marker / y_max
-        parts.append(f'<line class="marker" x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="{PALETTE["pass_line"]}" '
-                     f'stroke-width="1.5" stroke-dasharray="5 3"><title>{escape(marker_label)}</title></line>')
+        parts.append(
+            f'<line class="marker" x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="{PALETTE["pass_line"]}" '
+            f'stroke-width="1.5" stroke-dasharray="5 3"><title>{escape(marker_label)}</title></line>'
+        )
     for name, values, colour in series:
         pts = []
         for i, v in enumerate(values):
@@ -198,7 +237,9 @@ def line_chart(
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in pts)
             parts.append(f'<polyline class="line" points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for x, y, lab, v in pts:
-            parts.append(f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{escape(name)} {escape(lab)}: {v:.1f}</title></circle>')
+            parts.append(
+                f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"><title>{escape(name)} {escape(lab)}: {v:.1f}</title></circle>'
+            )
     parts.append(_axis_x(left, top + ph, pw))
     parts.append("</svg>")
     items: list[LegendItem] = [("line", colour, name) for name, _, colour in series]

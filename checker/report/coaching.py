@@ -11,6 +11,7 @@ Every figure covers the calls of the batch, the period the header names; the cha
 compares the last week with the one before and says so. The calls without an agent get one page
 (未标注坐席) that says how to attach them to agents.
 """
+
 from __future__ import annotations
 
 import math
@@ -77,36 +78,53 @@ def agent_pages(ctx: SummaryContext):
             if team_calls["agent_id"].nunique() < 2:  # alone in the team: compare with everyone
                 team_calls = calls
             codes = {tally.agents[x] for x in team_calls["agent_id"].unique()}
-            team = teams[team_name] = (team_calls, _team_rule_rates(ctx, team_calls, code_set=codes),
-                                       _team_stats(team_calls))
+            team = teams[team_name] = (
+                team_calls,
+                _team_rule_rates(ctx, team_calls, code_set=codes),
+                _team_stats(team_calls),
+            )
         team_calls, team_rates, stats = team
         # A rule that vetoed one of the agent's calls first (its worst example is a fatal one),
         # then most calls affected, most points, scheme order (a stable sort).
         examples_of = {r["rule_id"]: tally.worst_examples(code, r["rule_id"]) for r in agent_rules.get(aid, ())}
-        fatal = {rid for rid, ex in examples_of.items()
-                 if (ex and ex[0].fatal) or (rid in rule_cfg and rule_cfg[rid].fatal)}
-        mine = sorted(agent_rules.get(aid, ()), key=lambda r: (
-            r["rule_id"] not in fatal, -r["calls_affected"], -r["points_deducted"], order.get(r["rule_id"], len(order))))
+        fatal = {
+            rid for rid, ex in examples_of.items() if (ex and ex[0].fatal) or (rid in rule_cfg and rule_cfg[rid].fatal)
+        }
+        mine = sorted(
+            agent_rules.get(aid, ()),
+            key=lambda r: (
+                r["rule_id"] not in fatal,
+                -r["calls_affected"],
+                -r["points_deducted"],
+                order.get(r["rule_id"], len(order)),
+            ),
+        )
         issues = []
-        for r in mine[:max(TOP_ISSUES, len(fatal))]:
+        for r in mine[: max(TOP_ISSUES, len(fatal))]:
             rule_id = r["rule_id"]
             cfg = rule_cfg.get(rule_id)
             message = cfg.message if cfg else rules.loc[rule_id, "message"]
             examples = examples_of[rule_id][:EXAMPLES_SHOWN]
-            issues.append({
-                "rule_id": rule_id,
-                "title": message,
-                "fatal": rule_id in fatal,
-                "badge": rule_id in fatal and w.fatal_tag not in str(message),  # unless the message says so
-                "calls": int(r["calls_affected"]),
-                "description": cfg.description if cfg and cfg.description else "",
-                "line": w.issue_line.format(
-                    message=rule_id, calls=int(r["calls_affected"]), rate=fmt_pct(r["hit_rate"]),
-                    team_rate=fmt_pct(team_rates.get(rule_id, 0.0)),
-                ),
-                "suggestions": _suggestions(examples, cfg, rule_objs.get(rule_id), w, tally.said.get((code, rule_id))),
-                "examples": [_example(e, w) for e in examples],
-            })
+            issues.append(
+                {
+                    "rule_id": rule_id,
+                    "title": message,
+                    "fatal": rule_id in fatal,
+                    "badge": rule_id in fatal and w.fatal_tag not in str(message),  # unless the message says so
+                    "calls": int(r["calls_affected"]),
+                    "description": cfg.description if cfg and cfg.description else "",
+                    "line": w.issue_line.format(
+                        message=rule_id,
+                        calls=int(r["calls_affected"]),
+                        rate=fmt_pct(r["hit_rate"]),
+                        team_rate=fmt_pct(team_rates.get(rule_id, 0.0)),
+                    ),
+                    "suggestions": _suggestions(
+                        examples, cfg, rule_objs.get(rule_id), w, tally.said.get((code, rule_id))
+                    ),
+                    "examples": [_example(e, w) for e in examples],
+                }
+            )
         unknown = aid == UNKNOWN_AGENT
         yield {
             "agent_id": aid,
@@ -158,24 +176,52 @@ def _metrics(a: dict, team: dict, w, has_change: bool, rank: bool = True) -> lis
     per100 = (f"{a['findings_per_100_calls']:.1f}", f"{t_per100:.1f}")
     rows = [
         {"label": w.calls, "you": str(a["calls"]), "team": str(n), "change": ""},
-        {"label": w.mean_score, "you": fmt_score(a["mean_score"]), "team": fmt_score(t_mean),
-         "tone": _tone(a["mean_score"], t_mean, fmt_score), "change": fmt_delta(a["mean_score_change"]) if has_change else ""},
+        {
+            "label": w.mean_score,
+            "you": fmt_score(a["mean_score"]),
+            "team": fmt_score(t_mean),
+            "tone": _tone(a["mean_score"], t_mean, fmt_score),
+            "change": fmt_delta(a["mean_score_change"]) if has_change else "",
+        },
         {"label": w.median_score, "you": fmt_score(a["median_score"]), "team": fmt_score(team["median"]), "change": ""},
-        {"label": w.pass_rate, "you": fmt_pct(a["pass_rate"]), "team": fmt_pct(t_pass),
-         "tone": _tone(a["pass_rate"], t_pass, fmt_pct), "change": fmt_delta(a["pass_rate_change"], percent=True) if has_change else ""},
-        {"label": w.fatal_calls, "you": str(a["fatal_calls"]), "team": str(t_fatal), "tone": "bad" if a["fatal_calls"] else "", "change": ""},
-        {"label": w.findings_per_100, "you": per100[0], "team": per100[1],
-         "tone": "" if per100[0] == per100[1] else _tone(t_per100, a["findings_per_100_calls"]), "change": ""},
+        {
+            "label": w.pass_rate,
+            "you": fmt_pct(a["pass_rate"]),
+            "team": fmt_pct(t_pass),
+            "tone": _tone(a["pass_rate"], t_pass, fmt_pct),
+            "change": fmt_delta(a["pass_rate_change"], percent=True) if has_change else "",
+        },
+        {
+            "label": w.fatal_calls,
+            "you": str(a["fatal_calls"]),
+            "team": str(t_fatal),
+            "tone": "bad" if a["fatal_calls"] else "",
+            "change": "",
+        },
+        {
+            "label": w.findings_per_100,
+            "you": per100[0],
+            "team": per100[1],
+            "tone": "" if per100[0] == per100[1] else _tone(t_per100, a["findings_per_100_calls"]),
+            "change": "",
+        },
     ]
     if rank:
-        rows.append({"label": w.rank, "you": f"{a['rank_in_team']}/{a['team_agents']}", "team": str(agents_in_team), "change": ""})
+        rows.append(
+            {
+                "label": w.rank,
+                "you": f"{a['rank_in_team']}/{a['team_agents']}",
+                "team": str(agents_in_team),
+                "change": "",
+            }
+        )
     for r in rows:
         r.setdefault("tone", "")
     return rows
 
 
 def _tone(mine, theirs, shown=None) -> str:
-    """"good", "bad", or "" when the two are equal as the page shows them (`shown`)."""
+    """ "good", "bad", or "" when the two are equal as the page shows them (`shown`)."""
     try:
         mine, theirs = float(mine), float(theirs)
     except (TypeError, ValueError):
@@ -193,7 +239,7 @@ def _suggestions(examples: list[Example], cfg, rule, w, said=None) -> list[str]:
     Wordings that normalise alike (traditional and simplified, full and half width) are one
     suggestion, quoting the form the agent said most."""
     merged: dict[tuple[str, str], list] = {}  # normalised (said, suggest) -> [calls, what was said, suggest]
-    for (phrase, suggest), k in (said.most_common() if said else []):
+    for (phrase, suggest), k in said.most_common() if said else []:
         key = (normalise_phrase(phrase or ""), normalise_phrase(suggest or ""))
         entry = merged.setdefault(key, [0, phrase, suggest])
         entry[0] += k
@@ -207,8 +253,11 @@ def _suggestions(examples: list[Example], cfg, rule, w, said=None) -> list[str]:
             out.append(line)
 
     for k, phrase, suggest in sorted(merged.values(), key=lambda e: -e[0]):  # stable: first seen wins a tie
-        add(w.say_instead.format(said=phrase, suggest=suggest), "\0".join((normalise_phrase(phrase), normalise_phrase(suggest))))
-    for e in ([] if said else examples):  # suggestions without the phrase they replace
+        add(
+            w.say_instead.format(said=phrase, suggest=suggest),
+            "\0".join((normalise_phrase(phrase), normalise_phrase(suggest))),
+        )
+    for e in [] if said else examples:  # suggestions without the phrase they replace
         for s in re.split(r"[；;]\s*", e.suggest or ""):
             add(s)
     if cfg is not None and cfg.suggest and not any(normalise_phrase(cfg.suggest) in k for k in seen):
@@ -223,13 +272,35 @@ def _suggestions(examples: list[Example], cfg, rule, w, said=None) -> list[str]:
 def _example(e: Example, w) -> dict:
     turns = []
     for t in e.turns:
-        who = f"{w.speaker(t.speaker)}（{w.turn.format(n=t.index + 1)}）" if w.zh else f"{w.speaker(t.speaker)} ({w.turn.format(n=t.index + 1)})"
+        who = (
+            f"{w.speaker(t.speaker)}（{w.turn.format(n=t.index + 1)}）"
+            if w.zh
+            else f"{w.speaker(t.speaker)} ({w.turn.format(n=t.index + 1)})"
+        )
         if t.span:
             b, end = t.span
-            turns.append({"speaker": t.speaker, "who": who, "hit": True, "before": t.text[:b], "match": t.text[b:end], "after": t.text[end:]})
+            turns.append(
+                {
+                    "speaker": t.speaker,
+                    "who": who,
+                    "hit": True,
+                    "before": t.text[:b],
+                    "match": t.text[b:end],
+                    "after": t.text[end:],
+                }
+            )
         else:
-            turns.append({"speaker": t.speaker, "who": who, "hit": t.index == e.turn, "before": t.text, "match": "", "after": ""})
-    return {"call_id": e.call_id, "score": e.score, "fatal": e.fatal, "deduct": e.deduct, "turn": e.turn, "turns": turns}
+            turns.append(
+                {"speaker": t.speaker, "who": who, "hit": t.index == e.turn, "before": t.text, "match": "", "after": ""}
+            )
+    return {
+        "call_id": e.call_id,
+        "score": e.score,
+        "fatal": e.fatal,
+        "deduct": e.deduct,
+        "turn": e.turn,
+        "turns": turns,
+    }
 
 
 def _strengths(ctx: SummaryContext, a: dict, mine: list[dict], team: dict, team_rates: dict[str, float]) -> list[str]:
@@ -258,8 +329,11 @@ def _strengths(ctx: SummaryContext, a: dict, mine: list[dict], team: dict, team_
             clean_sections.append(section)
             out.append(w.strength_section.format(section=section))
     clean = [
-        (rate, rid) for rid, rate in team_rates.items()
-        if rid not in hit_rules and rate >= STRENGTH_MIN_TEAM_RATE and rid in rule_cfg
+        (rate, rid)
+        for rid, rate in team_rates.items()
+        if rid not in hit_rules
+        and rate >= STRENGTH_MIN_TEAM_RATE
+        and rid in rule_cfg
         and rule_cfg[rid].section not in clean_sections
     ]
     for rate, rid in sorted(clean, key=lambda x: (-x[0], x[1])):

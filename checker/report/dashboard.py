@@ -2,6 +2,7 @@
 in Python (charts.py), a few lines of inline JavaScript to sort the agent table, and a Content
 Security Policy that forbids loading anything, so it works from file:// and as a mail attachment.
 """
+
 from __future__ import annotations
 
 import functools
@@ -14,14 +15,31 @@ from .charts import PALETTE, bar_chart, column_chart, line_chart
 from .summary import SummaryContext, agent_filenames, renderer
 from .tally import UNKNOWN_AGENT
 
-__all__ = ["write_dashboard", "template_env", "preload_templates", "fmt_pct", "fmt_score", "fmt_delta", "agent_label", "change_label"]
+__all__ = [
+    "write_dashboard",
+    "template_env",
+    "preload_templates",
+    "fmt_pct",
+    "fmt_score",
+    "fmt_delta",
+    "agent_label",
+    "change_label",
+]
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_RULE_BARS = 20
 AGENT_TABLE = [
-    ("agent_id", "text"), ("agent_name", "text"), ("team", "text"), ("calls", "number"), ("mean_score", "number"),
-    ("median_score", "number"), ("pass_rate", "number"), ("fatal_calls", "number"),
-    ("findings_per_100_calls", "number"), ("top_rules", "text"), ("rank_in_team", "number"),
+    ("agent_id", "text"),
+    ("agent_name", "text"),
+    ("team", "text"),
+    ("calls", "number"),
+    ("mean_score", "number"),
+    ("median_score", "number"),
+    ("pass_rate", "number"),
+    ("fatal_calls", "number"),
+    ("findings_per_100_calls", "number"),
+    ("top_rules", "text"),
+    ("rank_in_team", "number"),
 ]
 
 
@@ -70,37 +88,62 @@ def write_dashboard(ctx: SummaryContext) -> None:
     hist = f.score_hist
     charts = {
         "scores": column_chart(
-            w.score_distribution, [float(v) for v in hist["low"]] + [float(hist["high"].iloc[-1])],
-            [(w.legend_passed, [int(v) for v in hist["passed"]], PALETTE["bar"]),
-             (w.legend_failed, [int(v) for v in hist["failed"]], PALETTE["bad"])],
-            y_label=w.calls_axis, marker=pass_score, marker_label=pass_line,
+            w.score_distribution,
+            [float(v) for v in hist["low"]] + [float(hist["high"].iloc[-1])],
+            [
+                (w.legend_passed, [int(v) for v in hist["passed"]], PALETTE["bar"]),
+                (w.legend_failed, [int(v) for v in hist["failed"]], PALETTE["bad"]),
+            ],
+            y_label=w.calls_axis,
+            marker=pass_score,
+            marker_label=pass_line,
         ),
         "agents": bar_chart(
             w.pass_rate_per_agent,
             [a["label"] + (f" {a['agent_name']}" if a.get("agent_name") else "") for a in agents],
             [float(a["pass_rate"]) for a in agents],
-            marker=team["pass_rate"], marker_label=w.team_pass_rate.format(rate=fmt_pct(team["pass_rate"])),
-            bad_below=team["pass_rate"], links=[f"agents/{a['file']}.html" for a in agents], label_width=170,
+            marker=team["pass_rate"],
+            marker_label=w.team_pass_rate.format(rate=fmt_pct(team["pass_rate"])),
+            bad_below=team["pass_rate"],
+            links=[f"agents/{a['file']}.html" for a in agents],
+            label_width=170,
             keys=(w.legend_at_or_above_team, w.legend_below_team),
         ),
         "rules": _rules_chart(ctx),
         "sections": bar_chart(
-            w.hit_rate_per_section, list(f.sections["section"]), [_num(v) for v in f.sections["hit_rate"]],
+            w.hit_rate_per_section,
+            list(f.sections["section"]),
+            [_num(v) for v in f.sections["hit_rate"]],
             keys=(w.legend_share,),
         ),
         "trend": None,
     }
     if len(f.weeks):
         charts["trend"] = line_chart(
-            w.trend_per_week, list(f.weeks["week"]),
-            [(w.mean_score, [float(v) for v in f.weeks["mean_score"]], PALETTE["bar"]),
-             (w.pass_rate + " %", [100 * float(v) for v in f.weeks["pass_rate"]], PALETTE["line2"])],
-            marker=pass_score, marker_label=pass_line,
+            w.trend_per_week,
+            list(f.weeks["week"]),
+            [
+                (w.mean_score, [float(v) for v in f.weeks["mean_score"]], PALETTE["bar"]),
+                (w.pass_rate + " %", [100 * float(v) for v in f.weeks["pass_rate"]], PALETTE["line2"]),
+            ],
+            marker=pass_score,
+            marker_label=pass_line,
         )
     columns = AGENT_TABLE + ([("mean_score_change", "number")] if f.period else [])
-    html = template_env().get_template("dashboard.html.j2").render(
-        w=w, team=team, agents=agents, charts=charts, columns=columns, period=f.period, change_label=change_label(f, w),
-        css=asset("_style.css"), js=asset("_sort.js"),
+    html = (
+        template_env()
+        .get_template("dashboard.html.j2")
+        .render(
+            w=w,
+            team=team,
+            agents=agents,
+            charts=charts,
+            columns=columns,
+            period=f.period,
+            change_label=change_label(f, w),
+            css=asset("_style.css"),
+            js=asset("_sort.js"),
+        )
     )
     (ctx.folder / "index.html").write_text(html, encoding="utf-8")
 
@@ -139,12 +182,20 @@ def _top_rules(top_rules: str, messages: dict) -> list[tuple[str, str, int]]:
 
 def _rules_chart(ctx: SummaryContext):
     rules = ctx.frames.rules
-    shown = rules[rules["calls_affected"] > 0].sort_values("hit_rate", ascending=False, kind="stable").head(MAX_RULE_BARS)
+    shown = (
+        rules[rules["calls_affected"] > 0].sort_values("hit_rate", ascending=False, kind="stable").head(MAX_RULE_BARS)
+    )
     if shown.empty:
         shown = rules.head(MAX_RULE_BARS)
-    return bar_chart(ctx.words.hit_rate_per_rule, [str(m or r) for m, r in zip(shown["message"], shown["rule_id"])],
-                     [_num(v) for v in shown["hit_rate"]], sublabels=list(shown["rule_id"]), width=760, label_width=330,
-                     keys=(ctx.words.legend_share,))
+    return bar_chart(
+        ctx.words.hit_rate_per_rule,
+        [str(m or r) for m, r in zip(shown["message"], shown["rule_id"])],
+        [_num(v) for v in shown["hit_rate"]],
+        sublabels=list(shown["rule_id"]),
+        width=760,
+        label_width=330,
+        keys=(ctx.words.legend_share,),
+    )
 
 
 def _num(v) -> float:

@@ -14,6 +14,7 @@ as a formula, and the workbook's creation time is fixed, so a report is a functi
 the rows the CSV writers typed call by call (`sheet_rows`). Excel holds 1,048,576 rows a sheet:
 beyond that the Findings sheet is cut and the Summary says so.
 """
+
 from __future__ import annotations
 
 import csv
@@ -72,19 +73,24 @@ def write_excel(ctx: SummaryContext) -> None:
     target = folder / "report.xlsx"
     part = target.with_suffix(".xlsx.part")
     tmp = tempfile.TemporaryDirectory(dir=folder)  # the sheets' rows while they are written
-    wb = xlsxwriter.Workbook(str(part), {
-        "constant_memory": True,
-        "tmpdir": tmp.name,
-        # Text is text: never made a formula, a number or a link by its look (`cells`).
-        "strings_to_formulas": False,
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-    })
+    wb = xlsxwriter.Workbook(
+        str(part),
+        {
+            "constant_memory": True,
+            "tmpdir": tmp.name,
+            # Text is text: never made a formula, a number or a link by its look (`cells`).
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
     wb.set_properties({"created": _CREATED})
     try:
         fmt = _Formats(wb)
         _summary_sheet(wb.add_worksheet("Summary"), fmt, ctx, findings)
-        _frame_sheet(wb.add_worksheet("Agents"), fmt, agents_for_people(frames, w), w, percent={"pass_rate", "pass_rate_change"})
+        _frame_sheet(
+            wb.add_worksheet("Agents"), fmt, agents_for_people(frames, w), w, percent={"pass_rate", "pass_rate_change"}
+        )
         _frame_sheet(wb.add_worksheet("Rules"), fmt, frames.rules, w, percent={"hit_rate"})
         _frame_sheet(wb.add_worksheet("Sections"), fmt, frames.sections, w, percent={"hit_rate"})
         ws = wb.add_worksheet("Findings")
@@ -161,11 +167,18 @@ def _failed_formatting(ws, fmt: _Formats, stream: _Stream, pass_score: float) ->
         return
     last = len(stream.columns) - 1
     passed = xl_col_to_name(stream.columns.index("passed"))
-    ws.conditional_format(1, 0, stream.rows, last, {"type": "formula", "criteria": f"=${passed}2=FALSE", "format": fmt.fail})
+    ws.conditional_format(
+        1, 0, stream.rows, last, {"type": "formula", "criteria": f"=${passed}2=FALSE", "format": fmt.fail}
+    )
     if "score" in stream.columns:
         score = stream.columns.index("score")
-        ws.conditional_format(1, score, stream.rows, score,
-                              {"type": "cell", "criteria": "<", "value": float(pass_score), "format": fmt.low_score})
+        ws.conditional_format(
+            1,
+            score,
+            stream.rows,
+            score,
+            {"type": "cell", "criteria": "<", "value": float(pass_score), "format": fmt.low_score},
+        )
 
 
 def _fatal_formatting(ws, fmt: _Formats, stream: _Stream) -> None:
@@ -173,7 +186,9 @@ def _fatal_formatting(ws, fmt: _Formats, stream: _Stream) -> None:
         return
     last = len(stream.columns) - 1
     fatal = xl_col_to_name(stream.columns.index("fatal"))
-    ws.conditional_format(1, 0, stream.rows, last, {"type": "formula", "criteria": f"=${fatal}2=TRUE", "format": fmt.fail})
+    ws.conditional_format(
+        1, 0, stream.rows, last, {"type": "formula", "criteria": f"=${fatal}2=TRUE", "format": fmt.fail}
+    )
 
 
 def _header(ws, cell_format, labels: list[str], row: int = 0, first_col: int = 0) -> None:

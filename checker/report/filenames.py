@@ -12,6 +12,7 @@ cut to fit, plus `-` and 10 hex digits of the id's SHA-256: different ids, diffe
 macOS and Windows do not tell `A1.html` from `a1.html`: `unique_filenames` gives the ids of one
 report names that differ however letters are cased.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -2,6 +2,7 @@
 score distribution and the team's headline figures. Every report (agents.csv, report.xlsx, the
 dashboard, the coaching pages) reads these, so they agree with each other by construction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,14 +16,39 @@ from .tally import NO_WEEK, UNKNOWN_AGENT, BatchTally
 __all__ = ["Frames", "build_frames", "AGENT_COLUMNS", "week_label", "score_bins"]
 
 AGENT_COLUMNS = [
-    "agent_id", "agent_name", "team", "calls", "mean_score", "median_score", "pass_rate",
-    "fatal_calls", "findings", "findings_per_100_calls", "top_rules", "rank_in_team", "team_agents",
-    "period", "prev_period", "period_calls", "period_mean_score", "prev_period_mean_score",
-    "mean_score_change", "pass_rate_change",
+    "agent_id",
+    "agent_name",
+    "team",
+    "calls",
+    "mean_score",
+    "median_score",
+    "pass_rate",
+    "fatal_calls",
+    "findings",
+    "findings_per_100_calls",
+    "top_rules",
+    "rank_in_team",
+    "team_agents",
+    "period",
+    "prev_period",
+    "period_calls",
+    "period_mean_score",
+    "prev_period_mean_score",
+    "mean_score_change",
+    "pass_rate_change",
 ]
 RULE_COLUMNS = [
-    "rule_id", "section", "kind", "severity", "message", "findings", "calls_affected",
-    "applicable_calls", "hit_rate", "findings_per_100_calls", "points_deducted",
+    "rule_id",
+    "section",
+    "kind",
+    "severity",
+    "message",
+    "findings",
+    "calls_affected",
+    "applicable_calls",
+    "hit_rate",
+    "findings_per_100_calls",
+    "points_deducted",
 ]
 SECTION_COLUMNS = ["section", "rules", "findings", "calls_affected", "hit_rate", "points_deducted"]
 WEEK_COLUMNS = ["week", "week_start", "calls", "mean_score", "pass_rate", "fatal_calls", "findings_per_100_calls"]
@@ -60,14 +86,26 @@ def week_label(start: date | None) -> str:
 def build_frames(tally: BatchTally, scheme) -> Frames:
     agent_ids = list(tally.agents)
     codes = np.frombuffer(tally.agent_of, dtype=np.int32) if len(tally.agent_of) else np.array([], dtype=np.int32)
-    calls = pd.DataFrame({
-        "agent_code": codes,
-        "week": np.frombuffer(tally.week_of, dtype=np.int32) if len(tally.week_of) else np.array([], dtype=np.int32),
-        "score": np.frombuffer(tally.score, dtype=np.float64) if len(tally.score) else np.array([], dtype=np.float64),
-        "passed": np.frombuffer(tally.passed, dtype=np.int8).astype(bool) if len(tally.passed) else np.array([], dtype=bool),
-        "fatal": np.frombuffer(tally.fatal, dtype=np.int8).astype(bool) if len(tally.fatal) else np.array([], dtype=bool),
-        "findings": np.frombuffer(tally.n_findings, dtype=np.int32) if len(tally.n_findings) else np.array([], dtype=np.int32),
-    })
+    calls = pd.DataFrame(
+        {
+            "agent_code": codes,
+            "week": np.frombuffer(tally.week_of, dtype=np.int32)
+            if len(tally.week_of)
+            else np.array([], dtype=np.int32),
+            "score": np.frombuffer(tally.score, dtype=np.float64)
+            if len(tally.score)
+            else np.array([], dtype=np.float64),
+            "passed": np.frombuffer(tally.passed, dtype=np.int8).astype(bool)
+            if len(tally.passed)
+            else np.array([], dtype=bool),
+            "fatal": np.frombuffer(tally.fatal, dtype=np.int8).astype(bool)
+            if len(tally.fatal)
+            else np.array([], dtype=bool),
+            "findings": np.frombuffer(tally.n_findings, dtype=np.int32)
+            if len(tally.n_findings)
+            else np.array([], dtype=np.int32),
+        }
+    )
     calls["agent_id"] = pd.Categorical.from_codes(calls["agent_code"], categories=agent_ids) if agent_ids else []
     n_calls = len(calls)
 
@@ -88,12 +126,21 @@ def build_frames(tally: BatchTally, scheme) -> Frames:
     bins = score_bins(float(scheme.scoring.pass_), full)
 
     def hist(scores):
-        return np.histogram(scores.clip(0, full), bins=bins)[0].astype(int) if len(scores) else np.zeros(len(bins) - 1, int)
+        return (
+            np.histogram(scores.clip(0, full), bins=bins)[0].astype(int)
+            if len(scores)
+            else np.zeros(len(bins) - 1, int)
+        )
 
-    score_hist = pd.DataFrame({
-        "low": bins[:-1], "high": bins[1:], "calls": hist(calls["score"]),
-        "passed": hist(calls.loc[calls["passed"], "score"]), "failed": hist(calls.loc[~calls["passed"], "score"]),
-    })
+    score_hist = pd.DataFrame(
+        {
+            "low": bins[:-1],
+            "high": bins[1:],
+            "calls": hist(calls["score"]),
+            "passed": hist(calls.loc[calls["passed"], "score"]),
+            "failed": hist(calls.loc[~calls["passed"], "score"]),
+        }
+    )
     score_hist["label"] = [f"{lo:g}–{hi:g}" for lo, hi in zip(score_hist["low"], score_hist["high"])]
 
     total_findings = int(calls["findings"].sum()) if n_calls else 0
@@ -128,13 +175,15 @@ def _weeks(calls: pd.DataFrame) -> pd.DataFrame:
     if dated.empty:
         return pd.DataFrame(columns=WEEK_COLUMNS)
     g = dated.groupby("week", sort=True)
-    out = pd.DataFrame({
-        "calls": g.size(),
-        "mean_score": g["score"].mean().round(2),
-        "pass_rate": g["passed"].mean().round(4),
-        "fatal_calls": g["fatal"].sum().astype(int),
-        "findings_per_100_calls": (100 * g["findings"].sum() / g.size()).round(1),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "calls": g.size(),
+            "mean_score": g["score"].mean().round(2),
+            "pass_rate": g["passed"].mean().round(4),
+            "fatal_calls": g["fatal"].sum().astype(int),
+            "findings_per_100_calls": (100 * g["findings"].sum() / g.size()).round(1),
+        }
+    ).reset_index()
     starts = [date.fromordinal(int(w)) for w in out["week"]]
     out["week_start"] = [d.isoformat() for d in starts]
     out["week"] = [week_label(d) for d in starts]
@@ -146,14 +195,16 @@ def _agents(calls: pd.DataFrame, tally: BatchTally, agent_ids: list[str], period
         return pd.DataFrame(columns=AGENT_COLUMNS)
     g = calls.groupby("agent_code", sort=False)
     size = g.size()
-    df = pd.DataFrame({
-        "calls": size,
-        "mean_score": g["score"].mean().round(2),
-        "median_score": g["score"].median().round(2),
-        "pass_rate": g["passed"].mean().round(4),
-        "fatal_calls": g["fatal"].sum().astype(int),
-        "findings": g["findings"].sum().astype(int),
-    })
+    df = pd.DataFrame(
+        {
+            "calls": size,
+            "mean_score": g["score"].mean().round(2),
+            "median_score": g["score"].median().round(2),
+            "pass_rate": g["passed"].mean().round(4),
+            "fatal_calls": g["fatal"].sum().astype(int),
+            "findings": g["findings"].sum().astype(int),
+        }
+    )
     df["findings_per_100_calls"] = (100 * df["findings"] / df["calls"]).round(1)
     df.index.name = "agent_code"
     df = df.reset_index()
@@ -211,13 +262,21 @@ def _rules(tally: BatchTally, scheme, n_calls: int) -> tuple[pd.DataFrame, pd.Da
     for rid, (section, kind, severity, message) in info.items():
         applicable = n_calls - tally.not_applicable.get(rid, 0)
         hits = calls.get(rid, 0)
-        rows.append({
-            "rule_id": rid, "section": section, "kind": kind, "severity": severity, "message": message,
-            "findings": findings.get(rid, 0), "calls_affected": hits, "applicable_calls": applicable,
-            "hit_rate": round(hits / applicable, 4) if applicable else np.nan,
-            "findings_per_100_calls": round(100 * findings.get(rid, 0) / n_calls, 1) if n_calls else np.nan,
-            "points_deducted": round(deduct.get(rid, 0.0), 2),
-        })
+        rows.append(
+            {
+                "rule_id": rid,
+                "section": section,
+                "kind": kind,
+                "severity": severity,
+                "message": message,
+                "findings": findings.get(rid, 0),
+                "calls_affected": hits,
+                "applicable_calls": applicable,
+                "hit_rate": round(hits / applicable, 4) if applicable else np.nan,
+                "findings_per_100_calls": round(100 * findings.get(rid, 0) / n_calls, 1) if n_calls else np.nan,
+                "points_deducted": round(deduct.get(rid, 0.0), 2),
+            }
+        )
     rules = pd.DataFrame(rows, columns=RULE_COLUMNS)
     rules = rules.sort_values(["calls_affected", "findings", "rule_id"], ascending=[False, False, True], kind="stable")
     rules = rules.reset_index(drop=True)
@@ -233,11 +292,16 @@ def _rules(tally: BatchTally, scheme, n_calls: int) -> tuple[pd.DataFrame, pd.Da
     for s in order:
         members = rules[rules["section"] == s]
         hits = sec_calls.get(s, 0)
-        srows.append({
-            "section": s, "rules": len(members), "findings": sec_findings.get(s, 0), "calls_affected": hits,
-            "hit_rate": round(hits / n_calls, 4) if n_calls else np.nan,
-            "points_deducted": round(float(members["points_deducted"].sum()), 2),
-        })
+        srows.append(
+            {
+                "section": s,
+                "rules": len(members),
+                "findings": sec_findings.get(s, 0),
+                "calls_affected": hits,
+                "hit_rate": round(hits / n_calls, 4) if n_calls else np.nan,
+                "points_deducted": round(float(members["points_deducted"].sum()), 2),
+            }
+        )
     sections = pd.DataFrame(srows, columns=SECTION_COLUMNS)
     return rules, sections
 
@@ -248,11 +312,16 @@ def _agent_rules(tally: BatchTally, agent_ids: list[str], agents: pd.DataFrame, 
     team_rate = dict(zip(rules["rule_id"], rules["hit_rate"]))
     for (code, rid), n in tally.rule_calls.items():
         aid = agent_ids[code]
-        rows.append({
-            "agent_id": aid, "rule_id": rid, "findings": tally.rule_findings[code, rid], "calls_affected": n,
-            "hit_rate": n / calls_of[aid] if calls_of.get(aid) else np.nan,
-            "team_hit_rate": team_rate.get(rid, np.nan),
-            "points_deducted": round(tally.rule_deduct[code, rid], 2),
-        })
+        rows.append(
+            {
+                "agent_id": aid,
+                "rule_id": rid,
+                "findings": tally.rule_findings[code, rid],
+                "calls_affected": n,
+                "hit_rate": n / calls_of[aid] if calls_of.get(aid) else np.nan,
+                "team_hit_rate": team_rate.get(rid, np.nan),
+                "points_deducted": round(tally.rule_deduct[code, rid], 2),
+            }
+        )
     cols = ["agent_id", "rule_id", "findings", "calls_affected", "hit_rate", "team_hit_rate", "points_deducted"]
     return pd.DataFrame(rows, columns=cols)

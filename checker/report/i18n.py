@@ -1,5 +1,6 @@
 """Words of the human-facing reports (Excel headers, dashboard, coaching pages) in Chinese for a
 Chinese scheme and in English otherwise. Machine files (CSV, JSONL) keep their column ids."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def language_of(scheme) -> str:
-    """"zh" when the scheme's title, sections or messages are written in Chinese."""
+    """ "zh" when the scheme's title, sections or messages are written in Chinese."""
     texts = [getattr(scheme, "title", "") or ""]
     for r in getattr(scheme, "rules", []):
         texts += [r.config.section, r.config.message]
@@ -19,19 +20,53 @@ def language_of(scheme) -> str:
 
 COLUMNS = {
     "zh": {
-        "agent_id": "坐席工号", "agent_name": "坐席姓名", "team": "班组", "calls": "通话数",
-        "mean_score": "平均分", "median_score": "中位分", "pass_rate": "合格率", "fatal_calls": "一票否决通话",
-        "findings": "问题数", "findings_per_100_calls": "每百通问题数", "top_rules": "最常见问题",
-        "rank_in_team": "班组排名", "team_agents": "班组人数", "period": "本期", "prev_period": "上期",
-        "period_calls": "本期通话数", "period_mean_score": "本期平均分", "prev_period_mean_score": "上期平均分",
-        "mean_score_change": "平均分变化", "pass_rate_change": "合格率变化",
-        "rule_id": "规则", "section": "类别", "kind": "类型", "severity": "级别", "message": "说明",
-        "calls_affected": "涉及通话", "applicable_calls": "适用通话", "hit_rate": "命中率",
-        "points_deducted": "累计扣分", "rules": "规则数",
-        "call_id": "通话编号", "turn": "轮次", "speaker": "说话人", "start": "开始(秒)", "matched": "命中内容",
-        "excerpt": "原文摘录", "suggest": "建议话术", "deduct": "扣分", "fatal": "一票否决", "how": "匹配方式",
-        "started_at": "通话时间", "score": "得分", "passed": "合格", "not_applicable": "不适用规则",
-        "customer_dialect": "客户方言", "week": "周", "week_start": "周一日期",
+        "agent_id": "坐席工号",
+        "agent_name": "坐席姓名",
+        "team": "班组",
+        "calls": "通话数",
+        "mean_score": "平均分",
+        "median_score": "中位分",
+        "pass_rate": "合格率",
+        "fatal_calls": "一票否决通话",
+        "findings": "问题数",
+        "findings_per_100_calls": "每百通问题数",
+        "top_rules": "最常见问题",
+        "rank_in_team": "班组排名",
+        "team_agents": "班组人数",
+        "period": "本期",
+        "prev_period": "上期",
+        "period_calls": "本期通话数",
+        "period_mean_score": "本期平均分",
+        "prev_period_mean_score": "上期平均分",
+        "mean_score_change": "平均分变化",
+        "pass_rate_change": "合格率变化",
+        "rule_id": "规则",
+        "section": "类别",
+        "kind": "类型",
+        "severity": "级别",
+        "message": "说明",
+        "calls_affected": "涉及通话",
+        "applicable_calls": "适用通话",
+        "hit_rate": "命中率",
+        "points_deducted": "累计扣分",
+        "rules": "规则数",
+        "call_id": "通话编号",
+        "turn": "轮次",
+        "speaker": "说话人",
+        "start": "开始(秒)",
+        "matched": "命中内容",
+        "excerpt": "原文摘录",
+        "suggest": "建议话术",
+        "deduct": "扣分",
+        "fatal": "一票否决",
+        "how": "匹配方式",
+        "started_at": "通话时间",
+        "score": "得分",
+        "passed": "合格",
+        "not_applicable": "不适用规则",
+        "customer_dialect": "客户方言",
+        "week": "周",
+        "week_start": "周一日期",
     },
     "en": {},
 }

@@ -33,6 +33,7 @@ What counts as each, and the spellings read (`checker/personal_data.py`, the one
 `entities:` in a rule uses too); customers' names and addresses (`people`): see
 `checker/report/people.py`.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -103,8 +104,8 @@ def mask_finding_record(finding, call) -> dict:
     if original is not None and make_excerpt(original, finding.span) == finding.excerpt:
         text = mask_text(original)
         record["excerpt"] = make_excerpt(text, finding.span)
-        if finding.span is not None and original[finding.span[0]:finding.span[1]] == finding.matched:
-            record["matched"] = text[finding.span[0]:finding.span[1]]
+        if finding.span is not None and original[finding.span[0] : finding.span[1]] == finding.matched:
+            record["matched"] = text[finding.span[0] : finding.span[1]]
         else:
             record["matched"] = mask_text(finding.matched)
     else:
@@ -125,6 +126,14 @@ def masked_result(result):
     findings = []
     for f in result.findings:
         record = mask_finding_record(f, call)
-        findings.append(replace(f, call_id=mask_text(f.call_id), matched=record["matched"], excerpt=record["excerpt"],
-                                message=record["message"], suggest=record["suggest"]))
+        findings.append(
+            replace(
+                f,
+                call_id=mask_text(f.call_id),
+                matched=record["matched"],
+                excerpt=record["excerpt"],
+                message=record["message"],
+                suggest=record["suggest"],
+            )
+        )
     return replace(result, call=replace(call, call_id=mask_text(call.call_id), turns=turns), findings=tuple(findings))

@@ -11,6 +11,7 @@ when the run closes, by Arrow's own JSON reader with the column types given, a b
 pyarrow is imported here only when the report folder is written; without it both files are left
 out, said once on stderr.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,29 +25,53 @@ from .base import ReportOptions, ReportWriter, register
 __all__ = ["ParquetTables", "CALL_COLUMNS", "NO_PYARROW"]
 
 ROW_GROUP = 10_000  # calls a row group of calls.parquet: a few MB held at once, and still big reads for a reader
-NO_PYARROW = ("note: calls.parquet and findings.parquet not written: they need pyarrow "
-              "(pip install 'qa-check[parquet]')")
+NO_PYARROW = "note: calls.parquet and findings.parquet not written: they need pyarrow (pip install 'qa-check[parquet]')"
 # Looked for, not imported: a worker renders rows only when this process will write them.
 HAVE_PYARROW = importlib.util.find_spec("pyarrow") is not None
 
 CALL_COLUMNS = [
-    ("call_id", "string"), ("agent_id", "string"), ("agent_name", "string"), ("team", "string"),
-    ("started_at", "string"), ("score", "float64"), ("passed", "bool"), ("fatal", "bool"),
-    ("findings", "int32"), ("not_applicable", "list<string>"), ("customer_dialect", "string"),
+    ("call_id", "string"),
+    ("agent_id", "string"),
+    ("agent_name", "string"),
+    ("team", "string"),
+    ("started_at", "string"),
+    ("score", "float64"),
+    ("passed", "bool"),
+    ("fatal", "bool"),
+    ("findings", "int32"),
+    ("not_applicable", "list<string>"),
+    ("customer_dialect", "string"),
 ]
 FINDING_COLUMNS = [
-    ("call_id", "string"), ("agent_id", "string"), ("rule_id", "string"), ("kind", "string"),
-    ("section", "string"), ("severity", "string"), ("turn", "int32"), ("speaker", "string"),
-    ("start", "float64"), ("matched", "string"), ("excerpt", "string"), ("message", "string"),
-    ("suggest", "string"), ("deduct", "float64"), ("fatal", "bool"), ("how", "string"),
+    ("call_id", "string"),
+    ("agent_id", "string"),
+    ("rule_id", "string"),
+    ("kind", "string"),
+    ("section", "string"),
+    ("severity", "string"),
+    ("turn", "int32"),
+    ("speaker", "string"),
+    ("start", "float64"),
+    ("matched", "string"),
+    ("excerpt", "string"),
+    ("message", "string"),
+    ("suggest", "string"),
+    ("deduct", "float64"),
+    ("fatal", "bool"),
+    ("how", "string"),
 ]
 
 
 def _schema(columns):
     import pyarrow as pa
 
-    types = {"string": pa.string(), "float64": pa.float64(), "bool": pa.bool_(), "int32": pa.int32(),
-             "list<string>": pa.list_(pa.string())}
+    types = {
+        "string": pa.string(),
+        "float64": pa.float64(),
+        "bool": pa.bool_(),
+        "int32": pa.int32(),
+        "list<string>": pa.list_(pa.string()),
+    }
     return pa.schema([(name, types[kind]) for name, kind in columns])
 
 
@@ -64,9 +89,22 @@ class ParquetTables(ReportWriter):
     def render_many(cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None):
         if not HAVE_PYARROW:
             return ()
-        return [(r.call.call_id, r.call.agent_id, r.call.agent_name, r.call.team, r.call.started_at, float(r.score),
-                 bool(r.passed), bool(r.fatal), len(r.findings), list(r.not_applicable),
-                 r.extra.get("customer_dialect")) for r in results]
+        return [
+            (
+                r.call.call_id,
+                r.call.agent_id,
+                r.call.agent_name,
+                r.call.team,
+                r.call.started_at,
+                float(r.score),
+                bool(r.passed),
+                bool(r.fatal),
+                len(r.findings),
+                list(r.not_applicable),
+                r.extra.get("customer_dialect"),
+            )
+            for r in results
+        ]
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
@@ -104,9 +142,12 @@ class ParquetTables(ReportWriter):
         while self._rows and (size is None or len(self._rows) >= size):
             take = self._rows[:size] if size else self._rows
             columns = list(zip(*take))
-            writer.write_table(pa.Table.from_arrays(
-                [pa.array(col, type=field.type) for col, field in zip(columns, schema)], schema=schema))
-            del self._rows[:len(take)]
+            writer.write_table(
+                pa.Table.from_arrays(
+                    [pa.array(col, type=field.type) for col, field in zip(columns, schema)], schema=schema
+                )
+            )
+            del self._rows[: len(take)]
 
     def close(self) -> None:
         if not self.ok:

@@ -23,6 +23,7 @@ search, and a batch without any such text never loads the tagger (rjieba's dicti
 once a process; jieba.posseg took ~2 s and was most of an audit of real calls). The false-mask rate is measured by `benchmarks/mask_eval.py`
 (README, "What you get").
 """
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,27 @@ SURNAMES = frozenset(
     "涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫"
     "费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
 )
-HONORIFICS = ("先生", "女士", "小姐", "老师", "经理", "师傅", "阿姨", "大爷", "大姐", "大哥", "同志", "总", "姐", "哥", "老板", "主任")
-_PLACE_SUFFIX = re.compile(r"(?:省|自治区|市|区|县|旗|镇|乡|村|街道|路|街|大道|道|巷|胡同|弄|里|小区|花园|公寓|大厦|广场|苑|园|庄|屯|新村|社区)$")
+HONORIFICS = (
+    "先生",
+    "女士",
+    "小姐",
+    "老师",
+    "经理",
+    "师傅",
+    "阿姨",
+    "大爷",
+    "大姐",
+    "大哥",
+    "同志",
+    "总",
+    "姐",
+    "哥",
+    "老板",
+    "主任",
+)
+_PLACE_SUFFIX = re.compile(
+    r"(?:省|自治区|市|区|县|旗|镇|乡|村|街道|路|街|大道|道|巷|胡同|弄|里|小区|花园|公寓|大厦|广场|苑|园|庄|屯|新村|社区)$"
+)
 _UNIT = r"(?:号院|号楼|号|栋|幢|座|单元|层|楼|室|户|弄)"
 _NUMBER = r"[0-9０-９一二三四五六七八九十百零〇幺两]+"
 _NUM_UNIT = re.compile(_NUMBER + _UNIT)
@@ -56,9 +76,21 @@ _CLAUSE_CLASS = "[，,。.！!？?；;：: \t\n、]"
 # after a cue, a surname and two characters alone as a clause, or a number with an address unit
 # shortly after a place suffix (not 下个月一号, 工号2411号).
 _GATE = re.compile(
-    _CUES + r"(?:是|叫|为)?[：:\s]*" + _SURNAME_CLASS
-    + "|(?:^|" + _CLAUSE_CLASS + ")" + _SURNAME_CLASS + r"[\u4e00-\u9fff]{2}(?:$|" + _CLAUSE_CLASS + ")"
-    + "|[省市区县旗镇乡村道路街巷弄里园苑厦寓场区]" + r"[^\s，,。.！!？?；;]{0,14}?" + _NUMBER + _UNIT)
+    _CUES
+    + r"(?:是|叫|为)?[：:\s]*"
+    + _SURNAME_CLASS
+    + "|(?:^|"
+    + _CLAUSE_CLASS
+    + ")"
+    + _SURNAME_CLASS
+    + r"[\u4e00-\u9fff]{2}(?:$|"
+    + _CLAUSE_CLASS
+    + ")"
+    + "|[省市区县旗镇乡村道路街巷弄里园苑厦寓场区]"
+    + r"[^\s，,。.！!？?；;]{0,14}?"
+    + _NUMBER
+    + _UNIT
+)
 
 
 def may_hold_people(text: str) -> bool:
@@ -104,7 +136,7 @@ def _addresses(text: str, tokens) -> list[tuple[int, int, str]]:
     for m in _NUM_UNIT.finditer(text):
         if m.start() < done:
             continue
-        stretch = _BREAK.search(text[:m.start()][::-1])
+        stretch = _BREAK.search(text[: m.start()][::-1])
         lo = max(m.start() - stretch.start() if stretch else 0, m.start() - MAX_BEFORE)
         near = [(b, w, f) for b, w, f in places if lo <= b < m.start()]
         if not near:
@@ -137,7 +169,7 @@ def _is_name(text: str, begin: int, word: str) -> bool:
     if _NOT_IN_NAMES.search(word[1:]) or word[1] == word[0] or _common(word):
         return False
     end = begin + len(word)
-    if _CUE.search(text[max(0, begin - 6):begin]):
+    if _CUE.search(text[max(0, begin - 6) : begin]):
         return True
     # alone as a clause, three characters (two-character ones alone are mostly brands: 安卓, 高德):
     # "吴晓峰，后六位是…", "郑一鸣。"
@@ -153,7 +185,9 @@ def _common(word: str) -> bool:
 
 COMMON_WORD_FREQ = 100  # 谢谢 1,089, 明白 10,875; names in the dictionary: 刘建国 3, 李明华 3
 # Characters no given name holds: pronouns, particles, common function words.
-_NOT_IN_NAMES = re.compile("[您你我他她它们的了吗呢吧啊哦嗯呀么是在有不没这那个和与就都也还又很太再被把给对从向到说要会能可以一]")
+_NOT_IN_NAMES = re.compile(
+    "[您你我他她它们的了吗呢吧啊哦嗯呀么是在有不没这那个和与就都也还又很太再被把给对从向到说要会能可以一]"
+)
 
 
 def _tokens(text: str) -> list[tuple[int, str, str]]:

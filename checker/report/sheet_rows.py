@@ -10,6 +10,7 @@ instead would cost a CSV parse and the typing of every cell, in one process, at 
 run. Excel holds 1,048,576 rows a sheet: rows beyond that are counted, not written (the Summary
 sheet says so).
 """
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,10 @@ _FLOAT_COLS = {"score", "start", "deduct", "mean_score", "median_score"}
 _INT_COLS = {"turn", "findings", "line"}
 _BOOL_COLS = {"passed", "fatal"}
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-SHEET_FILES = {"Findings": ".findings-sheet.jsonl", "Calls": ".calls-sheet.jsonl"}  # in the report folder while it is written
+SHEET_FILES = {
+    "Findings": ".findings-sheet.jsonl",
+    "Calls": ".calls-sheet.jsonl",
+}  # in the report folder while it is written
 
 
 def sheet_rows(total: int) -> int:

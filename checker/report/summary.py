@@ -6,6 +6,7 @@ One writer (`summary`) keeps a BatchTally while the batch streams, runs after ev
 closes), builds the summary tables once with pandas, and hands them to the renderers below, one
 per output, in a registry like the writers'. Big tables (every finding, every call) are never held.
 """
+
 from __future__ import annotations
 
 import time
@@ -43,6 +44,7 @@ def renderer(name: str):
     def wrap(fn: Callable[[SummaryContext], None]):
         RENDERERS[name] = fn
         return fn
+
     return wrap
 
 
@@ -63,7 +65,9 @@ class SummaryReports(ReportWriter):
         return digest_run([result], options, memo)
 
     @classmethod
-    def render_many(cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None) -> RunDigest:
+    def render_many(
+        cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None
+    ) -> RunDigest:
         return digest_run(results, options, memo)
 
     def add_rendered(self, part: RunDigest) -> None:
@@ -126,8 +130,9 @@ def _render_aside(ctx: SummaryContext, name: str):
 def write_agents_csv(ctx: SummaryContext) -> None:
     """One row per agent (SPEC: agents.csv), UTF-8 with BOM like the other CSV files."""
     # CRLF as the other CSV files (and RFC 4180): a CR inside a value is then quoted, not a line end.
-    csv_frame(ctx.frames.agents[AGENT_COLUMNS]).to_csv(ctx.folder / "agents.csv", index=False, encoding="utf-8-sig",
-                                                       lineterminator="\r\n")
+    csv_frame(ctx.frames.agents[AGENT_COLUMNS]).to_csv(
+        ctx.folder / "agents.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n"
+    )
 
 
 UNKNOWN_PAGE = "unknown-agent"  # the page of the calls without an agent (未标注坐席)

@@ -22,6 +22,7 @@ For tests, `QA_CHECK_TEST_CRASH_AT=<step>` ends the process (`os._exit`) at a na
 power cut would: `swap-begin`, `swap-exchanged`, `swap-intent`, `swap-old-moved`,
 `swap-new-moved`; `QA_CHECK_TEST_TWO_STEP_SWAP=1` uses the two renames where the exchange works.
 """
+
 from __future__ import annotations
 
 import ctypes

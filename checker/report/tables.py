@@ -4,6 +4,7 @@ other summaries are built from these by `summary.py`).
 CSV files carry a UTF-8 BOM so that Excel opens the Chinese text correctly on double-click.
 Text fields are masked for personal data unless the run says `mask=False` (`--no-mask`).
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,22 @@ from .mask import mask_finding_record, mask_text
 from .sheet_rows import SHEET_FILES, SheetFile, cell_kinds, row_values
 
 FINDING_COLUMNS = [
-    "call_id", "agent_id", "rule_id", "kind", "section", "severity", "turn", "speaker", "start",
-    "matched", "excerpt", "message", "suggest", "deduct", "fatal", "how",
+    "call_id",
+    "agent_id",
+    "rule_id",
+    "kind",
+    "section",
+    "severity",
+    "turn",
+    "speaker",
+    "start",
+    "matched",
+    "excerpt",
+    "message",
+    "suggest",
+    "deduct",
+    "fatal",
+    "how",
 ]
 ERROR_COLUMNS = ["file", "line", "call_id", "reason"]
 
@@ -121,8 +136,9 @@ class SheetCsvWriter(CsvWriter):
         return row
 
     @classmethod
-    def render_many(cls, results: list[CallResult], scheme, options: ReportOptions,
-                    memo: dict | None = None) -> tuple[str, tuple[bytes, ...]]:
+    def render_many(
+        cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None
+    ) -> tuple[str, tuple[bytes, ...]]:
         texts, rows = [], []
         for r in results:
             text, xml = cls.render(r, scheme, options)
@@ -273,19 +289,40 @@ class CallsCsv(SheetCsvWriter):
     filename = "calls.csv"
     sheet = "Calls"
     columns = [
-        "call_id", "agent_id", "agent_name", "team", "started_at", "score", "passed", "fatal",
-        "findings", "not_applicable", "customer_dialect",
+        "call_id",
+        "agent_id",
+        "agent_name",
+        "team",
+        "started_at",
+        "score",
+        "passed",
+        "fatal",
+        "findings",
+        "not_applicable",
+        "customer_dialect",
     ]
 
     @classmethod
     def cells(cls, result: CallResult, options: ReportOptions) -> list[list[str]]:
         # One row for every call: built straight from the result rather than through a record.
         call = result.call
-        return [text_cells([
-            call.call_id, call.agent_id, call.agent_name, call.team, call.started_at,
-            result.score, result.passed, result.fatal, len(result.findings), ";".join(result.not_applicable),
-            result.extra.get("customer_dialect"),
-        ])]
+        return [
+            text_cells(
+                [
+                    call.call_id,
+                    call.agent_id,
+                    call.agent_name,
+                    call.team,
+                    call.started_at,
+                    result.score,
+                    result.passed,
+                    result.fatal,
+                    len(result.findings),
+                    ";".join(result.not_applicable),
+                    result.extra.get("customer_dialect"),
+                ]
+            )
+        ]
 
 
 @register

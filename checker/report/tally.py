@@ -7,6 +7,7 @@ whose surrounding turns were copied (masked, clipped) into the digest. Calls rea
 at a time as a `RunDigest`, made where they were audited, so that with `--jobs N` the masking,
 copying and most of the counting happen in the workers.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -84,7 +85,9 @@ class BatchTally:
     section_findings: Counter = field(default_factory=Counter)
     section_calls: Counter = field(default_factory=Counter)
     not_applicable: Counter = field(default_factory=Counter)  # rule id -> calls it could not judge
-    rule_info: dict[str, tuple[str, str, str, str]] = field(default_factory=dict)  # id -> section, kind, severity, message
+    rule_info: dict[str, tuple[str, str, str, str]] = field(
+        default_factory=dict
+    )  # id -> section, kind, severity, message
     errors: int = 0
     examples: dict[tuple[int, str], list] = field(default_factory=dict)  # heaps of (badness, seq, Example)
     # (agent code, rule id) -> Counter of (what was said, what to say instead), at most MAX_SAID each
@@ -119,8 +122,12 @@ class BatchTally:
         self.fatal.extend(run.fatal)
         self.n_findings.extend(run.n_findings)
         self.not_applicable.update(run.not_applicable)
-        for counter, own in ((self.rule_findings, run.rule_findings), (self.section_findings, run.section_findings),
-                             (self.rule_calls, run.rule_calls), (self.section_calls, run.section_calls)):
+        for counter, own in (
+            (self.rule_findings, run.rule_findings),
+            (self.section_findings, run.section_findings),
+            (self.rule_calls, run.rule_calls),
+            (self.section_calls, run.section_calls),
+        ):
             for (a, key), n in own.items():
                 counter[codes[a], key] += n
         deduct = self.rule_deduct
@@ -181,7 +188,9 @@ class RunDigest(NamedTuple):
     rule_calls: dict
     section_calls: dict
     rule_info: dict[str, tuple[str, str, str, str]]  # rule id -> section, kind, severity, message (first seen)
-    said: tuple[tuple[int, str, tuple[str | None, str | None]], ...]  # agent number, rule id, (what was said, what to say)
+    said: tuple[
+        tuple[int, str, tuple[str | None, str | None]], ...
+    ]  # agent number, rule id, (what was said, what to say)
     examples: tuple[tuple[int, str, tuple, Example], ...]  # agent number, rule id, badness, example; in call order
 
 
@@ -245,7 +254,9 @@ def digest_run(results: list[CallResult], options: ReportOptions, seen: dict | N
             if f.rule_id not in rule_info:
                 rule_info[f.rule_id] = (f.section, f.kind, f.severity, f.message)
             if f.suggest and f.matched:
-                said.append((a, f.rule_id, (mask_text(f.matched), mask_text(f.suggest)) if mask else (f.matched, f.suggest)))
+                said.append(
+                    (a, f.rule_id, (mask_text(f.matched), mask_text(f.suggest)) if mask else (f.matched, f.suggest))
+                )
             w = worst.get(f.rule_id)
             if w is None or (f.fatal, f.deduct) > (w.fatal, w.deduct):
                 worst[f.rule_id] = f
@@ -259,10 +270,22 @@ def digest_run(results: list[CallResult], options: ReportOptions, seen: dict | N
             key = (a, section)
             section_calls[key] = section_calls.get(key, 0) + 1
     return RunDigest(
-        agents=tuple(map(tuple, agents)), agent_of=agent_of, week_of=array("i", [week_of(r.call.started_at) for r in results]),
-        score=score, passed=passed, fatal=fatal, n_findings=n_findings, not_applicable=not_applicable,
-        rule_findings=rule_findings, rule_deduct=rule_deduct, section_findings=section_findings, rule_calls=rule_calls,
-        section_calls=section_calls, rule_info=rule_info, said=tuple(said), examples=tuple(examples),
+        agents=tuple(map(tuple, agents)),
+        agent_of=agent_of,
+        week_of=array("i", [week_of(r.call.started_at) for r in results]),
+        score=score,
+        passed=passed,
+        fatal=fatal,
+        n_findings=n_findings,
+        not_applicable=not_applicable,
+        rule_findings=rule_findings,
+        rule_deduct=rule_deduct,
+        section_findings=section_findings,
+        rule_calls=rule_calls,
+        section_calls=section_calls,
+        rule_info=rule_info,
+        said=tuple(said),
+        examples=tuple(examples),
     )
 
 
@@ -314,7 +337,7 @@ def _example(f: Finding, result: CallResult, mask: bool) -> Example:
     matched = f.matched
     if mask:
         own = next((c for c in context if c.span), None)
-        matched = own.text[own.span[0]:own.span[1]] if own and own.span else mask_text(matched)
+        matched = own.text[own.span[0] : own.span[1]] if own and own.span else mask_text(matched)
     return Example(
         call_id=mask_text(result.call.call_id) if mask else result.call.call_id,  # a phone number as an id
         score=result.score,

@@ -4,6 +4,7 @@ A kind is one module holding a pydantic `Config` (its YAML keys) and a `Rule` su
 one call into findings. `register` puts it in the table that the scheme loader reads, so a new
 kind is one new module and one import line in `rules/__init__.py`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ __all__ = [
     "KINDS",
     "register",
 ]
+
 
 class NotApplicable(Exception):
     """The rule cannot be judged on this call (e.g. it needs timestamps the call lacks)."""
@@ -97,9 +99,13 @@ class Rule:
         cached = self._population
         if cached is None or cached[0] is not self.config:
             config = self.config
-            cached = self._population = (config, [
-                (key, Options(wanted if isinstance(wanted, list) else [wanted])) for key, wanted in config.when_meta.items()
-            ])
+            cached = self._population = (
+                config,
+                [
+                    (key, Options(wanted if isinstance(wanted, list) else [wanted]))
+                    for key, wanted in config.when_meta.items()
+                ],
+            )
         return cached[1]
 
     # -- evaluation -----------------------------------------------------------------------
@@ -199,13 +205,7 @@ def make_excerpt(text: str, span: tuple[int, int] | None, context: int = EXCERPT
     left = text[max(0, b - context) : b]
     right = text[e : e + context]
     return (
-        ("…" if b > context else "")
-        + left
-        + "【"
-        + text[b:e]
-        + "】"
-        + right
-        + ("…" if e + context < len(text) else "")
+        ("…" if b > context else "") + left + "【" + text[b:e] + "】" + right + ("…" if e + context < len(text) else "")
     ).strip()
 
 

@@ -32,6 +32,7 @@ has a gate — the keys of the conditions one of which must occur (`_needed`) �
 none of them is skipped without evaluating it; otherwise each condition asks `may_hit` (a set test) before looking at
 any turn, and looks only at the candidate turns of its keys.
 """
+
 from __future__ import annotations
 
 import re
@@ -128,7 +129,9 @@ class CompositeRule(Rule):
         super().__init__(config, ctx)
         self.expr = expression.parse(config.fires_when)  # checked by `located_problems`
         self.parts = {
-            name: _Part(name, cond, PhraseMatcher(cond, ctx), cond.speaker or config.speaker, cond.window or config.window)
+            name: _Part(
+                name, cond, PhraseMatcher(cond, ctx), cond.speaker or config.speaker, cond.window or config.window
+            )
             for name, cond in config.conditions.items()
         }
         self.order = _dependency_order(config.conditions)
@@ -201,26 +204,36 @@ class CompositeRule(Rule):
 
     def findings(self, ctx: CallContext) -> list[Finding]:
         found = self.occurrences(ctx)
-        truth = {name: self.parts[name].config.met_by(len(hits), _kinds(ctx, hits, self.parts[name].config))
-                 for name, hits in found.items()}
+        truth = {
+            name: self.parts[name].config.met_by(len(hits), _kinds(ctx, hits, self.parts[name].config))
+            for name, hits in found.items()
+        }
         if not expression.evaluate(self.expr, truth.__getitem__):
             return []
         held = [n for n in dict.fromkeys(self.used) if truth[n]]
         missed = [n for n in dict.fromkeys(self.used) if not truth[n]]
-        summary = "；".join(x for x in (("成立：" + "、".join(held)) if held else "",
-                                        ("不成立：" + "、".join(missed)) if missed else "") if x)
+        summary = "；".join(
+            x
+            for x in (("成立：" + "、".join(held)) if held else "", ("不成立：" + "、".join(missed)) if missed else "")
+            if x
+        )
         message = f"{self.config.message}（{summary}）"
         details: dict[str, Any] = {
             "fires_when": self.config.fires_when,  # type: ignore[attr-defined]  # a CompositeConfig, built by the registry
-            "conditions": {n: {"count": len(found[n]), "met": truth[n], "turns": sorted({h.turn for h in found[n]})}
-                           for n in self.parts},
+            "conditions": {
+                n: {"count": len(found[n]), "met": truth[n], "turns": sorted({h.turn for h in found[n]})}
+                for n in self.parts
+            },
         }
         for name in self.pointers:
             if truth[name] and found[name]:
                 hit = found[name][0]
                 details["evidence"] = name
-                return [self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), message=message, details=details,
-                                     how=hit.how)]
+                return [
+                    self.finding(
+                        ctx, turn=hit.turn, span=(hit.begin, hit.end), message=message, details=details, how=hit.how
+                    )
+                ]
         return [self.finding(ctx, message=message, details=details)]
 
     # -- scheme checks ----------------------------------------------------------------------
@@ -233,8 +246,10 @@ class CompositeRule(Rule):
         known = [str(k) for k in conditions] if isinstance(conditions, dict) else None
         for name in known or []:
             if not _NAME.fullmatch(name) or name in expression.OPERATORS:
-                problems.append(f"{loc.where(path + ('conditions', name))}: condition name {name!r} cannot be used in "
-                                "fires_when (no spaces or parentheses, not and/or/not)")
+                problems.append(
+                    f"{loc.where(path + ('conditions', name))}: condition name {name!r} cannot be used in "
+                    "fires_when (no spaces or parentheses, not and/or/not)"
+                )
         text = raw.get("fires_when")
         if isinstance(text, str):
             where = loc.positions.get(path + ("fires_when", "__value__")) or loc.where(path + ("fires_when",))
@@ -245,9 +260,15 @@ class CompositeRule(Rule):
             else:
                 for n in expression.names(tree) if known is not None else []:
                     if n.name not in known:
-                        hint = " (operators are lower-case: and, or, not)" if n.name.lower() in expression.OPERATORS else ""
-                        problems.append(f"{_inside(where, text, n.offset)}: fires_when: unknown condition "
-                                        f"{n.name!r}{hint} (known: {', '.join(known) or 'none'})")
+                        hint = (
+                            " (operators are lower-case: and, or, not)"
+                            if n.name.lower() in expression.OPERATORS
+                            else ""
+                        )
+                        problems.append(
+                            f"{_inside(where, text, n.offset)}: fires_when: unknown condition "
+                            f"{n.name!r}{hint} (known: {', '.join(known) or 'none'})"
+                        )
         if known is None:
             return problems
         evidence = raw.get("evidence")
@@ -263,17 +284,20 @@ class CompositeRule(Rule):
                 if not isinstance(target, str):
                     continue
                 where = loc.positions.get(path + ("conditions", name, key, "__value__")) or loc.where(
-                    path + ("conditions", name, key))
+                    path + ("conditions", name, key)
+                )
                 if target not in known:
-                    problems.append(f"{where}: conditions.{name}.{key}: unknown condition {target!r} "
-                                    f"(known: {', '.join(known)})")
+                    problems.append(
+                        f"{where}: conditions.{name}.{key}: unknown condition {target!r} (known: {', '.join(known)})"
+                    )
                 else:
                     anchors[str(name)] = (key, target)
         for cycle in _cycles(anchors, known):
             name = cycle[0]
             key = anchors[name][0]
             where = loc.positions.get(path + ("conditions", name, key, "__value__")) or loc.where(
-                path + ("conditions", name, key))
+                path + ("conditions", name, key)
+            )
             problems.append(f"{where}: conditions.{name}.{key}: anchor cycle {' → '.join(cycle + [name])}")
         return problems
 
@@ -348,7 +372,7 @@ def _cycles(anchors: dict[str, tuple[str, str]], names: list[str]) -> list[list[
             path.append(node)
             node = anchors[node][1] if node in anchors else None
         if node is not None and node in path:
-            cycle = path[path.index(node):]
+            cycle = path[path.index(node) :]
             if not reported & set(cycle):
                 out.append(cycle)
             reported |= set(cycle)

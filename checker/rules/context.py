@@ -1,6 +1,7 @@
 """One call as the rules see it (`CallContext`): its turns normalised and scanned once with the
 scheme's automaton, each turn viewed only when a rule looks at it, and the per-call facts rules
 share."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -198,8 +199,11 @@ class CallContext:
         if found is None:
             speakers = self.call.turns.speakers
             # (a comprehension: `compress(count(), map(speaker.__eq__, …))` costs twice as much)
-            found = tuple(range(len(speakers))) if speaker == "any" else SpeakerTurns(
-                [i for i, s in enumerate(speakers) if s == speaker], speaker)
+            found = (
+                tuple(range(len(speakers)))
+                if speaker == "any"
+                else SpeakerTurns([i for i, s in enumerate(speakers) if s == speaker], speaker)
+            )
             self._speaker_turns[speaker] = found
         return found
 

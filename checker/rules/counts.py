@@ -6,6 +6,7 @@ when their compact normalised texts differ: for a literal phrase that text is th
 key, so 退款 twice is one phrase; for a regex, an entity or a similar sentence it is the text
 matched, which is what "different matched texts" means there.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

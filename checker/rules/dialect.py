@@ -1,5 +1,6 @@
 """`dialect`: a turn holding enough distinct markers of a dialect; `mode: switch` only when the
 customer speaks that dialect too (the agent followed the customer out of Mandarin)."""
+
 from __future__ import annotations
 
 import functools
@@ -101,7 +102,8 @@ def compile_dialect(lexicon: DialectLexicon, ctx: CompileContext) -> CompiledDia
     compiled = ctx.shared.get(key)
     if compiled is None:
         compiled = ctx.shared[key] = CompiledDialect(
-            lexicon.name, lexicon.title, PhraseList(_phrase(m, ctx) for m in lexicon.markers))
+            lexicon.name, lexicon.title, PhraseList(_phrase(m, ctx) for m in lexicon.markers)
+        )
     return compiled
 
 

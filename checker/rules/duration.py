@@ -3,6 +3,7 @@
 `duration` (`min_seconds`, `max_seconds`): call length from the first start to the last end.
 One call-level finding.
 """
+
 from __future__ import annotations
 
 from typing import Literal

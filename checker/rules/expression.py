@@ -7,6 +7,7 @@ than spaces and parentheses that is not an operator, so condition names may be C
 Every problem is returned with its character offset in the expression, so that the scheme error
 points at the very token (`file:line:col`).
 """
+
 from __future__ import annotations
 
 import re

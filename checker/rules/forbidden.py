@@ -3,6 +3,7 @@
 With `min_count: N` (SPEC "Counts on phrase rules") it fires only when the scope holds N or more
 occurrences, and then each occurrence is one finding; `per` still decides the deduction.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -38,4 +39,7 @@ class ForbiddenRule(Rule):
         hits = self.matcher.hits_in(ctx, self.scope(ctx))
         if len(hits) < self.config.min_count:  # type: ignore[attr-defined]  # a ForbiddenConfig, built by the registry
             return []
-        return [self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest, how=hit.how) for hit in hits]
+        return [
+            self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), suggest=hit.suggest, how=hit.how)
+            for hit in hits
+        ]

@@ -11,6 +11,7 @@ least that many compact characters (Han, letters, digits), so back-channels (嗯
 goes over it, at the interruption that took it over. With `max_total_seconds` and no
 `max_count`, the count has no limit.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -85,7 +86,12 @@ class InterruptionRule(TimingRule):
                 ctx,
                 turn=over["turn"],
                 message=f"{cfg.message}（{'；'.join(what)}）",
-                details={"count": len(found), "max_count": limit, "total_seconds": total,
-                         "max_total_seconds": total_limit, "interruptions": found},
+                details={
+                    "count": len(found),
+                    "max_count": limit,
+                    "total_seconds": total,
+                    "max_total_seconds": total_limit,
+                    "interruptions": found,
+                },
             )
         ]

@@ -19,6 +19,7 @@ A call without the field (absent or empty) cannot be judged: not applicable, nev
 value that is not a readable time under `outside_hours` is not applicable too. One call-level
 finding; the value is shown in the message.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,10 +40,10 @@ DAY = 24 * 3600
 
 
 def parse_hours(text: str) -> tuple[int, int]:
-    """"09:00-11:00" -> (32400, 39600) seconds of the day; ValueError says what is wrong."""
+    """ "09:00-11:00" -> (32400, 39600) seconds of the day; ValueError says what is wrong."""
     m = _RANGE.match(text)
     if m is None:
-        raise ValueError(f"hours {text!r} must look like \"09:00-11:00\" (HH:MM-HH:MM)")
+        raise ValueError(f'hours {text!r} must look like "09:00-11:00" (HH:MM-HH:MM)')
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     for h, mm, end in ((h1, m1, False), (h2, m2, True)):
         if mm > 59 or h > 24 or (h == 24 and (mm != 0 or not end)):

@@ -1,4 +1,5 @@
 """The values a `when_meta` key or a metadata rule accepts (`Options`)."""
+
 from __future__ import annotations
 
 from typing import Any

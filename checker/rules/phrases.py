@@ -5,6 +5,7 @@ Everything that takes a phrase set — `required`, `forbidden`, `response` (`whe
 `sequence` steps, composite conditions — matches through `PhraseMatcher`, so each of these keys
 works wherever phrases do.
 """
+
 from __future__ import annotations
 
 import weakref
@@ -65,7 +66,9 @@ class PhraseSet(Strict):
     `expect`, `steps`, `except_after`, composite conditions)."""
 
     phrases: list[PhraseItem] = Field(default_factory=list)
-    regex: list[Annotated[str, AfterValidator(_valid_regex)]] = Field(default_factory=list)  # each checked: all bad ones reported
+    regex: list[Annotated[str, AfterValidator(_valid_regex)]] = Field(
+        default_factory=list
+    )  # each checked: all bad ones reported
     exceptions: list[str] = Field(default_factory=list)
     patterns: list[Annotated[list[PatternToken], Field(min_length=1)]] = Field(default_factory=list)
     similar: Similar | None = None
@@ -162,7 +165,8 @@ class PhraseMatcher:
         if self.regexes and self.regex_keys is None:
             return True
         return any(f.keys is None and f.call_may_hold(ctx) for f in self.finders) or (
-            not ctx.call_keys().isdisjoint(self._keyed))
+            not ctx.call_keys().isdisjoint(self._keyed)
+        )
 
     def candidates(self, ctx: CallContext, scope) -> "list[int] | tuple[int, ...]":
         """The turns of `scope` that can hold a hit: those holding a key (a phrase's, or a literal

@@ -16,6 +16,7 @@ Cost: each turn's compact text and bigrams are made once per call (shared by eve
 rule); a turn is compared with at most `within_turns` earlier ones, and a pair whose lengths
 alone put the score below `min_score` is not compared at all.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -82,10 +83,14 @@ class RepetitionRule(Rule):
                     best = (score, j)
             if best is not None:
                 score, j = best
-                out.append(self.finding(
-                    ctx, turn=i, span=(0, len(ctx.norm_text(i))),
-                    message=f"{cfg.message}（与第 {j} 轮相似度 {score:.2f}）",
-                    details={"repeats_turn": j, "score": round(score, 3)},
-                    how="similar",  # a whole turn close to an earlier one, by the same Dice score
-                ))
+                out.append(
+                    self.finding(
+                        ctx,
+                        turn=i,
+                        span=(0, len(ctx.norm_text(i))),
+                        message=f"{cfg.message}（与第 {j} 轮相似度 {score:.2f}）",
+                        details={"repeats_turn": j, "score": round(score, 3)},
+                        how="similar",  # a whole turn close to an earlier one, by the same Dice score
+                    )
+                )
         return out

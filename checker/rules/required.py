@@ -4,6 +4,7 @@ With counts (SPEC "Counts on phrase rules"): met when the scope holds at least `
 occurrences of at least `min_distinct` different phrases (any-N-of, `counts.distinct`); the
 finding of an unmet count names what was found in its message and `details`.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -44,7 +45,12 @@ class RequiredRule(Rule):
             kinds = distinct(ctx, hits)
             if len(hits) >= cfg.min_count and kinds >= cfg.min_distinct:
                 return []
-            details = {"count": len(hits), "distinct": kinds, "min_count": cfg.min_count, "min_distinct": cfg.min_distinct}
+            details = {
+                "count": len(hits),
+                "distinct": kinds,
+                "min_count": cfg.min_count,
+                "min_distinct": cfg.min_distinct,
+            }
             message = f"{cfg.message}（{len(hits)} 次，{kinds} 种）"
         # The evidence for a missing phrase is what the agent said where it belonged.
         window = self.config.window

@@ -19,6 +19,7 @@ judges them on the turns there are, so a complaint in the very last turn, never 
 `when.speaker` defaults to the rule's `speaker`, and the rule's `window` (counted over the
 trigger speaker's turns) limits which triggers count; `expect.speaker` defaults to `agent`.
 """
+
 from __future__ import annotations
 
 from typing import Literal

@@ -1,5 +1,6 @@
 """The YAML keys every rule takes (`RuleConfig`) and the small models they are made of; a kind's
 own keys are a `RuleConfig` subclass in its module."""
+
 from __future__ import annotations
 
 from typing import Any, Literal, Union

@@ -16,6 +16,7 @@ One finding per call at most (SPEC "Counting, exactly"). It points at the first 
 occurrence when there is one (turn, span, matched phrase), otherwise it is call-level; the
 message names the missing and out-of-order steps, and `details` lists them.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -67,7 +68,7 @@ class SequenceRule(Rule):
             if (first.turn, first.begin) >= after:
                 nxt = first
             else:
-                later = turns[bisect.bisect_left(turns, max(after[0], first.turn)):]
+                later = turns[bisect.bisect_left(turns, max(after[0], first.turn)) :]
                 nxt = next((h for i in later for h in matcher.hits(ctx, i) if (h.turn, h.begin) >= after), None)
             if nxt is None:
                 out_of_order.append((name, first, placed[-1][0]))
@@ -89,5 +90,9 @@ class SequenceRule(Rule):
         message = f"{self.config.message}（{'；'.join(problems)}）"
         if out_of_order:
             hit = out_of_order[0][1]
-            return [self.finding(ctx, turn=hit.turn, span=(hit.begin, hit.end), message=message, details=details, how=hit.how)]
+            return [
+                self.finding(
+                    ctx, turn=hit.turn, span=(hit.begin, hit.end), message=message, details=details, how=hit.how
+                )
+            ]
         return [self.finding(ctx, message=message, details=details)]

@@ -10,6 +10,7 @@ the silences the agent broke. `after_speaker` (`agent`|`customer`|`any`, default
 only gaps that start at the end of a turn of that speaker (the turn with the latest end so
 far): `after_speaker: customer, speaker: agent` = the customer finished and the agent was silent.
 """
+
 from __future__ import annotations
 
 from typing import Literal

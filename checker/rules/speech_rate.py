@@ -5,6 +5,7 @@ digits; not punctuation or spaces) per minute over the speaker's turns in scope,
 the sum of those turns' durations. One call-level finding. Less than `min_speech_seconds`
 (default 20) of speech is too little to judge: not applicable.
 """
+
 from __future__ import annotations
 
 from typing import Literal

@@ -5,6 +5,7 @@ passed. Times are compared at millisecond precision, so a 10.00 s gap meets `min
 although 28.40 − 18.40 is 9.999… in floating point. Measurements (gap, count, rate, length) are
 appended to the finding's message, since that is what findings.csv shows, and kept in `details`.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace

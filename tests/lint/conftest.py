@@ -1,4 +1,5 @@
 """A small scheme of the rules the script lint runs (and some it must not), and a CLI runner."""
+
 from __future__ import annotations
 
 import textwrap

@@ -1,4 +1,5 @@
 """Output formats: SARIF 2.1.0 valid against the official schema, with rule metadata and help."""
+
 import json
 from pathlib import Path
 
@@ -16,14 +17,17 @@ SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.js
 @pytest.fixture
 def sarif(tmp_path, scheme_file, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    write(tmp_path / "lib" / "开场.md", """
+    write(
+        tmp_path / "lib" / "开场.md",
+        """
         ---
         stage: opening
         ---
         喂，说吧 <!-- qa-check: disable=taboo -- 培训反例 -->
         我部手机冇信号，搞咗成日都唔得
         亲爱的 <!-- qa-check: disable=nope -->
-        """)
+        """,
+    )
     write(tmp_path / "lib" / "broken.yaml", "a: [1\n")
     result = run_lint("--rules", scheme_file, "--format", "sarif", "lib")
     assert result.exit_code == 2  # broken.yaml cannot be read; the rest is still reported
@@ -44,7 +48,13 @@ def test_sarif_results_regions_and_suppressions(sarif):
     taboo = results[("taboo", 4)]
     loc = taboo["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "lib/%E5%BC%80%E5%9C%BA.md", "uriBaseId": "%SRCROOT%"}
-    assert loc["region"] == {"startLine": 4, "startColumn": 3, "endLine": 4, "endColumn": 5, "snippet": {"text": "说吧"}}
+    assert loc["region"] == {
+        "startLine": 4,
+        "startColumn": 3,
+        "endLine": 4,
+        "endColumn": 5,
+        "snippet": {"text": "说吧"},
+    }
     assert taboo["suppressions"] == [{"kind": "inSource", "status": "accepted", "justification": "培训反例"}]
     assert taboo["message"]["text"] == "使用服务禁语 (→ 请问有什么可以帮您？)"
     assert results[("greet", 2)]["level"] == "error" and "suppressions" not in results[("greet", 2)]
@@ -54,14 +64,26 @@ def test_sarif_results_regions_and_suppressions(sarif):
     for r in run["results"]:
         assert rules[r["ruleIndex"]]["id"] == r["ruleId"]
     assert run["invocations"][0]["executionSuccessful"] is False
-    assert "broken.yaml:2:1: YAML syntax error" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    assert (
+        "broken.yaml:2:1: YAML syntax error"
+        in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    )
 
 
 def test_sarif_rule_metadata_carries_help_with_phrases_and_examples(sarif):
     rules = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     # Only the rules the lint can report, plus its own two; `thanks` (no stage) never runs on scripts.
-    assert set(rules) == {"taboo", "customer-swear", "late-taboo", "dialect-switch", "greet", "welcome", "casual",
-                          "unknown-rule", "unused-suppression"}
+    assert set(rules) == {
+        "taboo",
+        "customer-swear",
+        "late-taboo",
+        "dialect-switch",
+        "greet",
+        "welcome",
+        "casual",
+        "unknown-rule",
+        "unused-suppression",
+    }
     taboo = rules["taboo"]
     assert taboo["shortDescription"]["text"] == "使用服务禁语"
     assert taboo["defaultConfiguration"]["level"] == "error"
@@ -89,8 +111,21 @@ def test_json_format_matches_the_records(tmp_path, scheme_file):
     f = write(tmp_path / "a.txt", "说吧\n")
     doc = json.loads(run_lint("--rules", scheme_file, "--format", "json", f).stdout)
     assert doc["scheme"] == "lint-test" and doc["files"] == [str(f)] and doc["errors"] == []
-    assert doc["findings"] == [{
-        "path": str(f), "line": 1, "col": 1, "end_line": 1, "end_col": 3, "rule_id": "taboo", "kind": "forbidden",
-        "section": "服务禁语", "severity": "error", "message": "使用服务禁语", "matched": "说吧",
-        "suggest": "请问有什么可以帮您？", "suppressed": False, "justification": None,
-    }]
+    assert doc["findings"] == [
+        {
+            "path": str(f),
+            "line": 1,
+            "col": 1,
+            "end_line": 1,
+            "end_col": 3,
+            "rule_id": "taboo",
+            "kind": "forbidden",
+            "section": "服务禁语",
+            "severity": "error",
+            "message": "使用服务禁语",
+            "matched": "说吧",
+            "suggest": "请问有什么可以帮您？",
+            "suppressed": False,
+            "justification": None,
+        }
+    ]

@@ -1,4 +1,5 @@
 """`qa-check lint`: which rules run on a script, where findings point, exit codes, formats."""
+
 import json
 
 from checker.lint.run import Linter
@@ -12,10 +13,13 @@ def lint_text(scheme, text: str, fmt: str = "markdown", path: str = "s.md"):
 
 
 def test_text_output_is_path_line_col_rule_message_suggestion(tmp_path, scheme_file):
-    f = write(tmp_path / "lib" / "a.md", """
+    f = write(
+        tmp_path / "lib" / "a.md",
+        """
         # 话术
         喂，说吧，什么事？
-        """)
+        """,
+    )
     result = run_lint("--rules", scheme_file, f)
     assert result.exit_code == 1
     assert result.stdout == f"{f}:2:3: taboo 使用服务禁语 (→ 请问有什么可以帮您？)\n"
@@ -78,12 +82,15 @@ def test_yaml_scripts_point_at_their_own_line_and_stage_key(lint_scheme):
 
 
 def test_suppressions_through_the_cli_and_json_keeps_them_flagged(tmp_path, scheme_file):
-    f = write(tmp_path / "a.md", """
+    f = write(
+        tmp_path / "a.md",
+        """
         反例：说吧 <!-- qa-check: disable=taboo -- 培训反例 -->
         <!-- qa-check: disable-next-line=taboo -->
         第二个反例：我不能
         这里没有禁语 <!-- qa-check: disable=taboo,casual,nope -->
-        """)
+        """,
+    )
     text = run_lint("--rules", scheme_file, f)
     assert text.exit_code == 1  # unknown-rule is an error
     line4 = f.read_text(encoding="utf-8").splitlines()[3]
@@ -124,7 +131,10 @@ def test_folders_are_searched_and_the_scheme_is_never_linted_with_itself(tmp_pat
     (lib / "rules").mkdir()
     (lib / "rules" / "s.yaml").write_text(scheme_file.read_text(encoding="utf-8"), encoding="utf-8")
     result = run_lint("--rules", lib / "rules", lib)
-    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [str(lib / "a.md"), str(lib / "sub" / "b.yaml")]
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        str(lib / "a.md"),
+        str(lib / "sub" / "b.yaml"),
+    ]
     # Named explicitly, a file of the scheme is still skipped.
     assert run_lint("--rules", scheme_file, scheme_file).stdout == ""
 

@@ -10,6 +10,7 @@ carry qa_rules/lexicons).
 Each pre-commit environment is a pip install of this project (~30 s with a warm pip cache): one
 for `try-repo` (which always builds its own), one shared by the installed-hook test.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,7 +61,11 @@ def _git(cwd: Path, *args: str, env: dict[str, str]) -> str:
 def _pre_commit(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=HOOK_TIMEOUT,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=HOOK_TIMEOUT,
     )
 
 
@@ -144,8 +149,9 @@ def test_installed_hook_blocks_a_bad_commit_and_lets_a_clean_one_through(tmp_pat
     (repo / "scripts" / "repair.md").write_text(BAD, encoding="utf-8")
     (repo / "scripts" / "opening.md").write_text(CLEAN.replace("您好，", ""), encoding="utf-8")
     _git(repo, "add", "-A", env=env)
-    commit = subprocess.run(["git", "commit", "-m", "bad scripts"], cwd=repo, env=env, capture_output=True,
-                            text=True, timeout=HOOK_TIMEOUT)
+    commit = subprocess.run(
+        ["git", "commit", "-m", "bad scripts"], cwd=repo, env=env, capture_output=True, text=True, timeout=HOOK_TIMEOUT
+    )
     out = commit.stdout + commit.stderr
     assert commit.returncode != 0, out
     assert "qa-check lint (call scripts)" in out and "Failed" in out
@@ -163,8 +169,14 @@ def test_installed_hook_blocks_a_bad_commit_and_lets_a_clean_one_through(tmp_pat
     )
     (repo / "draft.md").write_text(BAD, encoding="utf-8")
     _git(repo, "add", "scripts", ".pre-commit-config.yaml", env=env)
-    commit = subprocess.run(["git", "commit", "-m", "clean scripts"], cwd=repo, env=env, capture_output=True,
-                            text=True, timeout=HOOK_TIMEOUT)
+    commit = subprocess.run(
+        ["git", "commit", "-m", "clean scripts"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=HOOK_TIMEOUT,
+    )
     out = commit.stdout + commit.stderr
     assert commit.returncode == 0, out
     assert "qa-check lint (call scripts)" in out and "Passed" in out

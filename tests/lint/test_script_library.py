@@ -1,5 +1,6 @@
 """The sample script library with the shipped scheme: every script is clean but the draft that is
 kept wrong on purpose for the demo (README "Lint the script library")."""
+
 from pathlib import Path
 
 from ..conftest import ROOT
@@ -20,8 +21,15 @@ def test_only_the_bad_draft_fails_with_the_shipped_scheme(monkeypatch):
     assert f"{BAD}:9:10: taboo-phrases 使用服务禁语 (→ 请问有什么可以帮您？)" in lines
     assert "1 suppressed" in result.stderr  # the training counter-example, suppressed with a reason
     scripts = sorted(p.name for p in (ROOT / LIBRARY).iterdir() if p.suffix in {".md", ".txt", ".yaml"})
-    assert scripts == ["bad-refund-draft.md", "closing.md", "complaint.yaml", "hold.txt", "opening.md",
-                       "refund.yaml", "verification.md"]
+    assert scripts == [
+        "bad-refund-draft.md",
+        "closing.md",
+        "complaint.yaml",
+        "hold.txt",
+        "opening.md",
+        "refund.yaml",
+        "verification.md",
+    ]
 
 
 def test_the_clean_scripts_pass_on_their_own(monkeypatch):

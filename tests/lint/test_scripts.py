@@ -1,4 +1,5 @@
 """Reading script files: which text is linted, and where each character stands in the file."""
+
 import textwrap
 
 import pytest
@@ -68,7 +69,8 @@ def test_text_file_without_front_matter_is_one_script_without_stage():
 
 
 def test_yaml_only_string_values_each_with_its_own_position():
-    sf = md("""
+    sf = md(
+        """
         title: 开场白
         count: 3
         enabled: true
@@ -88,7 +90,10 @@ def test_yaml_only_string_values_each_with_its_own_position():
           折叠第二行
         plain: 多行纯量
           第二行
-        """, fmt="yaml", path="s.yaml")
+        """,
+        fmt="yaml",
+        path="s.yaml",
+    )
     assert located(sf) == [
         (1, 8, "开场白"),
         (4, 4, "数字键的值"),
@@ -115,7 +120,8 @@ def test_yaml_escapes_map_every_character_to_its_column():
 
 
 def test_yaml_stage_mappings_are_scripts_with_inherited_fields():
-    sf = md("""
+    sf = md(
+        """
         direction: inbound
         scripts:
           - stage: opening
@@ -124,7 +130,10 @@ def test_yaml_stage_mappings_are_scripts_with_inherited_fields():
             direction: outbound
             text: 再见
         note: 不属于任何话术
-        """, fmt="yaml", path="s.yaml")
+        """,
+        fmt="yaml",
+        path="s.yaml",
+    )
     by_stage = {s.stages: s for s in sf.scripts}
     assert set(by_stage) == {(), ("opening",), ("closing", "callback")}
     assert by_stage[("opening",)].anchor == (3, 5)
@@ -165,7 +174,12 @@ def test_unclosed_front_matter_is_an_error():
 
 def test_format_by_suffix_and_bad_encoding(tmp_path):
     assert [script_format(n) for n in ("a.md", "a.MARKDOWN", "a.yml", "a.txt", "a.rst")] == [
-        "markdown", "markdown", "yaml", "text", "text"]
+        "markdown",
+        "markdown",
+        "yaml",
+        "text",
+        "text",
+    ]
     bad = tmp_path / "bad.txt"
     bad.write_bytes("第一行\n".encode() + b"\xff\xfe bad\n")
     with pytest.raises(ScriptError) as exc:

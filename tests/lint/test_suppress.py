@@ -1,4 +1,5 @@
 """Suppression directives: parsing, what they silence, and the checks on the directives themselves."""
+
 from checker.lint.findings import LintFinding
 from checker.lint.suppress import apply_suppressions, find_directives, mask_directives
 
@@ -17,7 +18,12 @@ def test_directive_forms_ids_columns_and_justification():
     ]
     d1, d2, d3, d4 = find_directives(lines)
     col = lines[0].index("taboo") + 1  # 1-based character column
-    assert (d1.line, d1.next_line, d1.ids, d1.justification) == (1, False, (("taboo", col), ("abuse", col + 6)), "培训反例")
+    assert (d1.line, d1.next_line, d1.ids, d1.justification) == (
+        1,
+        False,
+        (("taboo", col), ("abuse", col + 6)),
+        "培训反例",
+    )
     assert (d2.line, d2.target, d2.ids, d2.justification) == (2, 3, (("taboo", 34),), None)
     assert (d3.ids[0][0], d3.justification) == ("taboo", "引用客户原话")
     assert (d4.line, d4.ids) == (5, ())
@@ -52,7 +58,9 @@ def test_unknown_rule_is_an_error_with_a_hint_and_unused_is_a_warning():
     assert extra["unknown-rule"].message == "'tabo' is not a rule of scheme 'lint-test' (did you mean 'taboo'?)"
     assert (extra["unknown-rule"].line, extra["unknown-rule"].col) == (1, line.index("tabo") + 1)
     assert extra["unused-suppression"].severity == "warning"
-    assert "'abuse'" in extra["unused-suppression"].message and extra["unused-suppression"].col == line.index("abuse") + 1
+    assert (
+        "'abuse'" in extra["unused-suppression"].message and extra["unused-suppression"].col == line.index("abuse") + 1
+    )
     # The finding named by a misspelt id is not silenced.
     assert [f.suppressed for f in out if f.rule_id == "taboo"] == [False]
 

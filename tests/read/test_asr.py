@@ -3,6 +3,7 @@
 The fixtures in fixtures/ follow each vendor's documented response shape: a hotline call of
 11–14 sentences on two channels (agent on channel/role 0, the customer on 1).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,9 @@ def read_one(path: Path, roles: RoleMap = ROLES) -> Call | InputError:
 
 def write(tmp_path: Path, name: str, data) -> Path:
     path = tmp_path / name
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) if not isinstance(data, str) else data, encoding="utf-8")
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2) if not isinstance(data, str) else data, encoding="utf-8"
+    )
     return path
 
 
@@ -90,7 +93,9 @@ def test_alibaba_sentences_map_one_to_one_with_units_and_extras():
 def test_alibaba_result_as_string_reads_like_result_as_object():
     as_string = read_one(FIXTURES / "ali-result-string.json")
     as_object = read_one(FIXTURES / "ali-20261102-0007.json")
-    assert [(t.speaker, t.text, t.start) for t in as_string.turns] == [(t.speaker, t.text, t.start) for t in as_object.turns[:8]]
+    assert [(t.speaker, t.text, t.start) for t in as_string.turns] == [
+        (t.speaker, t.text, t.start) for t in as_object.turns[:8]
+    ]
     # … and what both say, as the fixture holds it (BeginTime 784 and 8571 ms, channels 0 and 1)
     assert len(as_string.turns) == 8
     assert [(t.speaker, t.text, t.start) for t in as_string.turns[:2]] == [
@@ -103,7 +108,9 @@ def test_alibaba_bare_result_and_camel_case_callback(tmp_path):
     sentences = load("ali-20261102-0007.json")["Result"]["Sentences"]
     bare = read_one(write(tmp_path, "bare.json", {"Sentences": sentences}))
     camel = [{k[0].lower() + k[1:]: v for k, v in s.items()} for s in sentences]
-    callback = read_one(write(tmp_path, "cb.json", {"taskId": "t1", "statusText": "SUCCESS", "result": {"sentences": camel}}))
+    callback = read_one(
+        write(tmp_path, "cb.json", {"taskId": "t1", "statusText": "SUCCESS", "result": {"sentences": camel}})
+    )
     for call in (bare, callback):
         assert isinstance(call, Call), call
         assert [t.text for t in call.turns] == [s["Text"] for s in sentences]
@@ -112,33 +119,44 @@ def test_alibaba_bare_result_and_camel_case_callback(tmp_path):
 
 def test_sentences_are_put_in_time_order_not_merged(tmp_path):
     # Some dual-channel results list one channel's sentences, then the other's.
-    data = {"Sentences": [
-        {"BeginTime": 500, "EndTime": 2600, "ChannelId": 0, "Text": "您好，请问有什么可以帮您？"},
-        {"BeginTime": 6100, "EndTime": 7900, "ChannelId": 0, "Text": "好的，我帮您查一下。"},
-        {"BeginTime": 8200, "EndTime": 9000, "ChannelId": 0, "Text": "稍等。"},
-        {"BeginTime": 3000, "EndTime": 5800, "ChannelId": 1, "Text": "我家宽带断网了。"},
-    ]}
+    data = {
+        "Sentences": [
+            {"BeginTime": 500, "EndTime": 2600, "ChannelId": 0, "Text": "您好，请问有什么可以帮您？"},
+            {"BeginTime": 6100, "EndTime": 7900, "ChannelId": 0, "Text": "好的，我帮您查一下。"},
+            {"BeginTime": 8200, "EndTime": 9000, "ChannelId": 0, "Text": "稍等。"},
+            {"BeginTime": 3000, "EndTime": 5800, "ChannelId": 1, "Text": "我家宽带断网了。"},
+        ]
+    }
     call = read_one(write(tmp_path, "grouped.json", data))
-    assert [t.text for t in call.turns] == ["您好，请问有什么可以帮您？", "我家宽带断网了。", "好的，我帮您查一下。", "稍等。"]
+    assert [t.text for t in call.turns] == [
+        "您好，请问有什么可以帮您？",
+        "我家宽带断网了。",
+        "好的，我帮您查一下。",
+        "稍等。",
+    ]
     assert [t.speaker for t in call.turns] == ["agent", "customer", "agent", "agent"]  # two agent turns stay two
 
 
 def test_empty_sentences_are_left_out_and_counted(tmp_path):
-    data = {"Sentences": [
-        {"BeginTime": 100, "EndTime": 2000, "ChannelId": 0, "Text": "您好，星联通信。"},
-        {"BeginTime": 2100, "EndTime": 2400, "ChannelId": 1, "Text": ""},
-        {"BeginTime": 2500, "EndTime": 4000, "ChannelId": 1, "Text": "我查一下话费。"},
-    ]}
+    data = {
+        "Sentences": [
+            {"BeginTime": 100, "EndTime": 2000, "ChannelId": 0, "Text": "您好，星联通信。"},
+            {"BeginTime": 2100, "EndTime": 2400, "ChannelId": 1, "Text": ""},
+            {"BeginTime": 2500, "EndTime": 4000, "ChannelId": 1, "Text": "我查一下话费。"},
+        ]
+    }
     call = read_one(write(tmp_path, "noise.json", data))
     assert len(call.turns) == 2 and call.metadata["asr_empty_sentences"] == 1
 
 
 def test_alibaba_mono_with_speaker_diarization_uses_speaker_ids(tmp_path):
-    data = {"Sentences": [
-        {"BeginTime": 100, "EndTime": 2000, "ChannelId": 0, "SpeakerId": "1", "Text": "您好，星联通信。"},
-        {"BeginTime": 2100, "EndTime": 4000, "ChannelId": 0, "SpeakerId": "2", "Text": "我查一下话费。"},
-        {"BeginTime": 4100, "EndTime": 6000, "ChannelId": 0, "SpeakerId": "1", "Text": "好的，请稍等。"},
-    ]}
+    data = {
+        "Sentences": [
+            {"BeginTime": 100, "EndTime": 2000, "ChannelId": 0, "SpeakerId": "1", "Text": "您好，星联通信。"},
+            {"BeginTime": 2100, "EndTime": 4000, "ChannelId": 0, "SpeakerId": "2", "Text": "我查一下话费。"},
+            {"BeginTime": 4100, "EndTime": 6000, "ChannelId": 0, "SpeakerId": "1", "Text": "好的，请稍等。"},
+        ]
+    }
     call = read_one(write(tmp_path, "mono.json", data))
     assert [t.speaker for t in call.turns] == ["agent", "customer", "agent"]  # lowest speaker id = index 0
 
@@ -210,7 +228,9 @@ def test_iflytek_other_wrappers(tmp_path):
 def test_iflytek_prefers_lattice_over_lattice2(tmp_path):
     order = json.loads(load("xf-20261102-0021.json")["content"]["orderResult"])
     order["lattice2"] = order["lattice2"][:3]  # if lattice2 were read, there would be 3 turns
-    assert len(read_one(write(tmp_path, "both.json", {"orderResult": json.dumps(order, ensure_ascii=False)})).turns) == 11
+    assert (
+        len(read_one(write(tmp_path, "both.json", {"orderResult": json.dumps(order, ensure_ascii=False)})).turns) == 11
+    )
 
 
 def test_iflytek_v1_api_result(tmp_path):
@@ -218,7 +238,9 @@ def test_iflytek_v1_api_result(tmp_path):
         {"bg": "120", "ed": "3050", "onebest": "您好，星联通信，请问有什么可以帮您？", "speaker": "1"},
         {"bg": "3400", "ed": "5200", "onebest": "我要报修宽带。", "speaker": "2"},
     ]
-    call = read_one(write(tmp_path, "v1.json", {"ok": 0, "err_no": 0, "failed": None, "data": json.dumps(rows, ensure_ascii=False)}))
+    call = read_one(
+        write(tmp_path, "v1.json", {"ok": 0, "err_no": 0, "failed": None, "data": json.dumps(rows, ensure_ascii=False)})
+    )
     assert [(t.speaker, t.start) for t in call.turns] == [("agent", 0.12), ("customer", 3.4)]
 
 
@@ -263,7 +285,9 @@ def test_audit_agent_channel_option(tmp_path):
 
     def findings(*extra: str) -> list[dict]:
         out = tmp_path / f"out{len(extra)}"
-        result = CliRunner().invoke(main, ["audit", str(folder), "--rules", str(rules), "--out", str(out), "-j", "1", *extra])
+        result = CliRunner().invoke(
+            main, ["audit", str(folder), "--rules", str(rules), "--out", str(out), "-j", "1", *extra]
+        )
         assert result.exit_code == 0, result.output
         return [json.loads(line) for line in (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
 
@@ -276,7 +300,11 @@ def test_audit_agent_channel_option(tmp_path):
 
 
 def test_native_json_still_reads_natively(tmp_path):
-    native = {"call_id": "n1", "agent_id": "A1", "turns": [{"speaker": "坐席", "text": "您好"}, {"speaker": "客户", "text": "你好"}]}
+    native = {
+        "call_id": "n1",
+        "agent_id": "A1",
+        "turns": [{"speaker": "坐席", "text": "您好"}, {"speaker": "客户", "text": "你好"}],
+    }
     assert detect_vendor(native) is None
     call = read_one(write(tmp_path, "n1.json", native))
     assert isinstance(call, Call) and call.agent_id == "A1" and "asr_vendor" not in call.metadata
@@ -286,10 +314,20 @@ def test_native_json_still_reads_natively(tmp_path):
 
 def test_call_fields_next_to_a_vendor_result_are_used(tmp_path):
     data = load("ali-20261102-0007.json")
-    data.update(call_id="c-0007", agent_id="A1003", started_at="2026-11-02T10:41:07+08:00", direction="inbound",
-                metadata={"queue": "宽带"})
+    data.update(
+        call_id="c-0007",
+        agent_id="A1003",
+        started_at="2026-11-02T10:41:07+08:00",
+        direction="inbound",
+        metadata={"queue": "宽带"},
+    )
     call = read_one(write(tmp_path, "stamped.json", data))
-    assert (call.call_id, call.agent_id, call.direction, call.metadata["queue"]) == ("c-0007", "A1003", "inbound", "宽带")
+    assert (call.call_id, call.agent_id, call.direction, call.metadata["queue"]) == (
+        "c-0007",
+        "A1003",
+        "inbound",
+        "宽带",
+    )
 
 
 def test_jsonl_of_vendor_results_uses_task_ids(tmp_path):
@@ -339,23 +377,51 @@ def _xf_rl(value: str) -> dict:
 
 
 BROKEN = {
-    "ali-failed": (_ali(StatusText="FILE_DOWNLOAD_FAILED", StatusCode=41050002, Result=None), "did not succeed: StatusText FILE_DOWNLOAD_FAILED"),
+    "ali-failed": (
+        _ali(StatusText="FILE_DOWNLOAD_FAILED", StatusCode=41050002, Result=None),
+        "did not succeed: StatusText FILE_DOWNLOAD_FAILED",
+    ),
     "ali-silent": (_ali(StatusText="SUCCESS_WITH_NO_VALID_FRAGMENT", Result={"Sentences": []}), "recognised no speech"),
     "ali-result-not-json": (_ali(Result='{"Sentences": [{"BeginTime": 1'), "`Result` is a string but not JSON"),
     "ali-no-sentences": (_ali(Result={"Sentences": []}), "no recognised speech"),
     "ali-sentences-not-list": (_ali(Result={"Sentences": {"Text": "您好"}}), "`Result.Sentences` must be a list"),
     "ali-end-before-begin": (_ali_sentence(3, EndTime=10), "Result.Sentences[3]: EndTime 10 is before BeginTime"),
-    "ali-negative-time": (_ali_sentence(2, BeginTime=-40), "Result.Sentences[2].BeginTime must be a finite, non-negative number of milliseconds"),
+    "ali-negative-time": (
+        _ali_sentence(2, BeginTime=-40),
+        "Result.Sentences[2].BeginTime must be a finite, non-negative number of milliseconds",
+    ),
     "ali-channel-name": (_ali_sentence(1, ChannelId="left"), "Result.Sentences[1].ChannelId must be a whole number"),
     "ali-text-number": (_ali_sentence(0, Text=12), "Result.Sentences[0].Text must be a string"),
-    "tx-error": ({"Response": {"Error": {"Code": "AuthFailure.SignatureExpire", "Message": "签名过期"}, "RequestId": "r1"}}, "AuthFailure.SignatureExpire: 签名过期"),
-    "tx-failed": ({"Data": {"TaskId": 1, "Status": 3, "StatusStr": "failed", "ErrorMsg": "Failed to download audio file!"}}, "failed: Failed to download audio file!"),
-    "tx-running": ({"Response": {"Data": {"TaskId": 2, "Status": 1, "StatusStr": "doing", "ResultDetail": None}}}, "is not finished"),
-    "tx-bad-result-line": ({"Data": {"TaskId": 3, "Status": 2, "StatusStr": "success", "Result": "坐席 您好\n"}}, "Result line 1: expected"),
+    "tx-error": (
+        {"Response": {"Error": {"Code": "AuthFailure.SignatureExpire", "Message": "签名过期"}, "RequestId": "r1"}},
+        "AuthFailure.SignatureExpire: 签名过期",
+    ),
+    "tx-failed": (
+        {"Data": {"TaskId": 1, "Status": 3, "StatusStr": "failed", "ErrorMsg": "Failed to download audio file!"}},
+        "failed: Failed to download audio file!",
+    ),
+    "tx-running": (
+        {"Response": {"Data": {"TaskId": 2, "Status": 1, "StatusStr": "doing", "ResultDetail": None}}},
+        "is not finished",
+    ),
+    "tx-bad-result-line": (
+        {"Data": {"TaskId": 3, "Status": 2, "StatusStr": "success", "Result": "坐席 您好\n"}},
+        "Result line 1: expected",
+    ),
     "xf-request-failed": ({"code": "26601", "descInfo": "非法应用信息", "content": None}, "code 26601: 非法应用信息"),
-    "xf-order-failed": ({"code": "000000", "descInfo": "success", "content": {"orderInfo": {"orderId": "DK1", "status": -1, "failType": 6}, "orderResult": ""}}, "order DK1 failed (failType 6: the audio is silent)"),
+    "xf-order-failed": (
+        {
+            "code": "000000",
+            "descInfo": "success",
+            "content": {"orderInfo": {"orderId": "DK1", "status": -1, "failType": 6}, "orderResult": ""},
+        },
+        "order DK1 failed (failType 6: the audio is silent)",
+    ),
     "xf-order-not-json": (_xf("{lattice: ["), "`orderResult` is not JSON"),
-    "xf-best-not-json": (_xf(json.dumps({"lattice": [{"json_1best": "{\"st\": "}]})), "orderResult.lattice[0].json_1best is not JSON"),
+    "xf-best-not-json": (
+        _xf(json.dumps({"lattice": [{"json_1best": '{"st": '}]})),
+        "orderResult.lattice[0].json_1best is not JSON",
+    ),
     "xf-no-role-separation": (_xf_rl("0"), "role separation was off"),
     "xf-no-lattice": (_xf(json.dumps({"lattice": [], "lattice2": []})), "has no `lattice`"),
 }

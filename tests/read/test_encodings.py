@@ -1,6 +1,7 @@
 """Text encodings (SPEC "Transcripts in"): UTF-8 with or without BOM, GB18030/GBK and UTF-16 with
 a BOM are told per file and read alike; an undecodable byte rejects only the record it is in, so
 the calls counted in are the calls the file holds; the encoding used is logged."""
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,11 @@ from checker.read import RoleMap, read_file, read_paths
 from checker.read.decode import GB18030, UTF8, UTF8_BOM, UTF16_BOM, decode_bytes, detect_encoding
 
 ROLES = RoleMap.build()
-TURNS = [("坐席", "您好，请问有什么可以帮您？"), ("客户", "我想查一下这个月的话费，怎么多了三十块。"), ("坐席", "好的，请稍等。")]
+TURNS = [
+    ("坐席", "您好，请问有什么可以帮您？"),
+    ("客户", "我想查一下这个月的话费，怎么多了三十块。"),
+    ("坐席", "好的，请稍等。"),
+]
 
 
 def csv_text(n_calls: int, header=("call_id", "speaker", "text")) -> str:
@@ -28,9 +33,16 @@ def csv_text(n_calls: int, header=("call_id", "speaker", "text")) -> str:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("codec, name", [
-    ("utf-8", UTF8), ("utf-8-sig", UTF8_BOM), ("gbk", GB18030), ("gb18030", GB18030), ("utf-16", UTF16_BOM),
-])
+@pytest.mark.parametrize(
+    "codec, name",
+    [
+        ("utf-8", UTF8),
+        ("utf-8-sig", UTF8_BOM),
+        ("gbk", GB18030),
+        ("gb18030", GB18030),
+        ("utf-16", UTF16_BOM),
+    ],
+)
 def test_every_encoding_reads_the_same_calls(tmp_path, caplog, codec, name):
     path = tmp_path / "calls.csv"
     path.write_bytes(csv_text(5).encode(codec))
@@ -58,7 +70,11 @@ def test_one_bad_byte_rejects_only_its_call(tmp_path):
     path = tmp_path / "gbk.csv"
     path.write_bytes(b"\r\n".join(lines))
     items = list(read_file(path, ROLES))
-    assert [type(i).__name__ for i in items] == ["Call", "InputError", "Call"]  # three calls in: two audited, one rejected
+    assert [type(i).__name__ for i in items] == [
+        "Call",
+        "InputError",
+        "Call",
+    ]  # three calls in: two audited, one rejected
     err = items[1]
     assert (err.line, err.call_id) == (5, "c1")
     assert err.reason == "call c1: undecodable byte 0xFF at column 6 (the file reads as GB18030)"
@@ -93,7 +109,9 @@ def test_bad_bytes_in_json_list_jsonl_and_text(tmp_path):
     assert [type(i).__name__ for i in items] == ["Call", "InputError", "Call"]
     assert (items[1].line, items[1].reason) == (2, "undecodable byte 0xFF at column 63 (the file reads as GB18030)")
 
-    (tmp_path / "c.txt").write_bytes("坐席: 您好\n客户: 查话费\n".encode("gbk").replace("查".encode("gbk"), b"\xff\xfe\x00"))
+    (tmp_path / "c.txt").write_bytes(
+        "坐席: 您好\n客户: 查话费\n".encode("gbk").replace("查".encode("gbk"), b"\xff\xfe\x00")
+    )
     (err,) = read_file(tmp_path / "c.txt", ROLES)
     assert (err.line, err.call_id) == (2, "c")
     assert err.reason.startswith("undecodable byte 0xFF at column 5")

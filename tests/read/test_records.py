@@ -1,5 +1,6 @@
 """`build_call`'s column path (`_fast_turns`) gives exactly what the turn-by-turn path
 (`build_turn`) gives: the same Call for a good record, the same RecordError for a bad one."""
+
 import math
 from unittest import mock
 
@@ -155,7 +156,8 @@ def test_values_read_from_the_columns():
 
 def test_error_messages_name_the_turn():
     assert fast(record_of(turn(start=0, end=1), turn(start=NAN)))[2] == (
-        "turn 1: start must be a finite, non-negative number of seconds, got nan")
+        "turn 1: start must be a finite, non-negative number of seconds, got nan"
+    )
     assert fast(record_of(turn(start=True)))[2] == "turn 0: start must be a number of seconds, got True"
     assert fast(record_of(turn(start=3.0, end=1.0)))[2] == "turn 0: end 1.0 is before start 3.0"
     assert fast(record_of(turn(text=12)))[2] == "turn 0: text must be a string, got int"
@@ -169,8 +171,26 @@ def test_end_before_start_message_with_integer_times_as_before():
 
 # -- generated records ------------------------------------------------------------------------
 
-LABELS = st.sampled_from(["agent", "customer", "坐席", "客户", "客戶", "ＡＧＥＮＴ", "A", "c", " agent ", "系统",
-                          "路人", "", "  ", None, 1, True])
+LABELS = st.sampled_from(
+    [
+        "agent",
+        "customer",
+        "坐席",
+        "客户",
+        "客戶",
+        "ＡＧＥＮＴ",
+        "A",
+        "c",
+        " agent ",
+        "系统",
+        "路人",
+        "",
+        "  ",
+        None,
+        1,
+        True,
+    ]
+)
 TIMES = st.one_of(
     st.none(),
     st.integers(-3, 100),
@@ -204,8 +224,12 @@ def turn_dicts(draw):
 
 # Well-formed turns (the usual record), so that many generated records get past the checks.
 GOOD_TURN = st.builds(
-    lambda speaker, text, start, length: {"speaker": speaker, "text": text, "start": start,
-                                          "end": None if start is None or length is None else start + length},
+    lambda speaker, text, start, length: {
+        "speaker": speaker,
+        "text": text,
+        "start": start,
+        "end": None if start is None or length is None else start + length,
+    },
     st.sampled_from(["agent", "customer", "坐席", "客户"]),
     st.text("您好请问", max_size=4),
     st.one_of(st.none(), st.integers(0, 50), st.floats(0, 50)),
@@ -223,6 +247,7 @@ def test_generated_records_same_on_both_paths(turns):
 
 
 # -- an integer too large for a float ---------------------------------------------------------
+
 
 def test_huge_integer_time_is_a_record_error():
     with pytest.raises(RecordError, match="turn 0: start"):

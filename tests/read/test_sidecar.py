@@ -1,4 +1,5 @@
 """Calls side-car: call metadata from a CSV keyed by call_id (`calls_meta.csv`, `--calls-meta`)."""
+
 from __future__ import annotations
 
 import csv
@@ -54,7 +55,12 @@ def test_folder_side_car_fills_call_fields_and_metadata(folder):
     assert errors == []
     ali = calls["ali-20261102-0007"]
     assert (ali.agent_id, ali.agent_name, ali.team, ali.started_at, ali.direction) == (
-        "A1003", "李娜", "二组", "2026-11-02T10:41:07+08:00", "inbound")
+        "A1003",
+        "李娜",
+        "二组",
+        "2026-11-02T10:41:07+08:00",
+        "inbound",
+    )
     assert ali.metadata["hangup_by"] == "customer" and ali.metadata["queue"] == "宽带"
     assert ali.metadata["asr_vendor"] == "alibaba"  # what the transcript had stays
     assert calls["tx-20261102-0012"].field_value("hangup_by") == "agent"
@@ -77,7 +83,9 @@ def test_explicit_side_car_wins_over_the_folders(folder, tmp_path):
         "call_id,agent_id,team,queue\nali-20261102-0007,A1003,二组,宽带\n", encoding="utf-8"
     )
     explicit = tmp_path / "crm.csv"
-    explicit.write_text("call_id,agent_id,started_at\nali-20261102-0007,A1111,2026-11-02T10:41:07+08:00\n", encoding="utf-8")
+    explicit.write_text(
+        "call_id,agent_id,started_at\nali-20261102-0007,A1111,2026-11-02T10:41:07+08:00\n", encoding="utf-8"
+    )
     calls, errors = calls_and_errors([folder], explicit)
     ali = calls["ali-20261102-0007"]
     assert errors == []
@@ -87,9 +95,7 @@ def test_explicit_side_car_wins_over_the_folders(folder, tmp_path):
 
 
 def test_side_car_with_bom_and_crlf_from_excel(folder):
-    (folder / "calls_meta.csv").write_bytes(
-        ("\ufeffcall_id,agent_id\r\nali-20261102-0007,A1003\r\n").encode("utf-8")
-    )
+    (folder / "calls_meta.csv").write_bytes(("\ufeffcall_id,agent_id\r\nali-20261102-0007,A1003\r\n").encode("utf-8"))
     calls, errors = calls_and_errors([folder])
     assert errors == [] and calls["ali-20261102-0007"].agent_id == "A1003"
 
@@ -128,7 +134,11 @@ def test_bad_row_of_a_call_not_in_the_run_is_still_reported(folder):
         ("call_id,agent_id,agent_id\nc1,A1,A2\n", 1, "duplicate column(s) agent_id"),
         ("", 1, "empty"),
         ("call_id,agent_id\n,A1\n", 2, "row has no call_id"),
-        ("call_id,agent_id\nali-20261102-0007,A1\nali-20261102-0007,A2\n", 3, "duplicate call_id 'ali-20261102-0007' (first at line 2)"),
+        (
+            "call_id,agent_id\nali-20261102-0007,A1\nali-20261102-0007,A2\n",
+            3,
+            "duplicate call_id 'ali-20261102-0007' (first at line 2)",
+        ),
     ],
 )
 def test_side_car_problems_are_reported_and_the_calls_still_read(folder, content, line, reason):
@@ -168,7 +178,9 @@ def test_audit_with_calls_meta(folder, tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["audit", str(folder), "--rules", str(rules), "--out", str(out), "-j", "1", "--calls-meta", str(crm)])
+    result = CliRunner().invoke(
+        main, ["audit", str(folder), "--rules", str(rules), "--out", str(out), "-j", "1", "--calls-meta", str(crm)]
+    )
     assert result.exit_code == 2, result.output  # one side-car row was rejected
     with (out / "calls.csv").open(encoding="utf-8-sig") as fh:
         rows = {r["call_id"]: r for r in csv.DictReader(fh)}
@@ -199,5 +211,8 @@ def test_a_gbk_side_car_is_read_and_a_damaged_one_says_where(tmp_path):
     assert (call.agent_id, call.agent_name, call.team) == ("A1003", "李娜", "二组")
     (folder / "calls_meta.csv").write_bytes(meta.replace("娜".encode("gbk"), b"\xff\x20"))
     err, call = read_paths([folder], RoleMap.build())
-    assert err.reason == "cannot read calls side-car: line 2: undecodable byte 0xFF at column 11 (the file reads as GB18030)"
+    assert (
+        err.reason
+        == "cannot read calls side-car: line 2: undecodable byte 0xFF at column 11 (the file reads as GB18030)"
+    )
     assert call.agent_id is None  # read without the side-car, as any unusable side-car

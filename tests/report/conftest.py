@@ -4,6 +4,7 @@ Three agents in two teams over two weeks; calls that pass, fail on taboo phrases
 phrase's suggestion), miss the greeting, and one fatal abuse; a customer and an agent quoting a
 mobile number, an ID card number, a bank card number and an e-mail address, to be masked.
 """
+
 from __future__ import annotations
 
 import textwrap

@@ -1,4 +1,5 @@
 """agents.csv: one row per agent with the figures a QA lead ranks agents by."""
+
 from __future__ import annotations
 
 import gc
@@ -72,8 +73,13 @@ def test_tally_keeps_no_call_results(scheme, results):
     tally = BatchTally()
     refs = []
     for r in results:
-        copy = CallResult(call=r.call.__class__(**{**r.call.__dict__}), findings=r.findings, score=r.score,
-                          passed=r.passed, fatal=r.fatal)
+        copy = CallResult(
+            call=r.call.__class__(**{**r.call.__dict__}),
+            findings=r.findings,
+            score=r.score,
+            passed=r.passed,
+            fatal=r.fatal,
+        )
         refs.append((weakref.ref(copy), weakref.ref(copy.call)))
         tally.add(copy)
         del copy

@@ -1,6 +1,7 @@
 """Coaching pages: one per agent, HTML and Markdown, in Chinese for a Chinese scheme: the agent
 against the team, top issues with their worst examples in context, what to say instead, and
 what the agent does well."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,7 @@ def test_a_page_per_agent(report):
 def test_summary_against_the_team(report):
     html = page(report, "A002")
     assert "个人辅导报告" in html and "与团队对比" in html and "王芳" in html and "一组" in html
-    table = html[html.index('id="summary-table"'): html.index("</table>", html.index('id="summary-table"'))]
+    table = html[html.index('id="summary-table"') : html.index("</table>", html.index('id="summary-table"'))]
     # A002's mean 71.5 against team 一组's 81.0 (A001 + A002), pass rate 25% against 50%
     assert "71.5" in table and "81.0" in table and "25.0%" in table and "50.0%" in table
     # the change column says which weeks it compares; the header names the period every other
@@ -56,7 +57,7 @@ def test_top_issues_with_worst_examples_in_context(report):
     a3 = page(report, "A003")
     for who in ("坐席（第1轮）", "客户（第2轮）", "客户（第4轮）"):
         assert who in a3
-    assert '坐席（第3轮）</span>你是不是<mark>神经病</mark>' in a3
+    assert "坐席（第3轮）</span>你是不是<mark>神经病</mark>" in a3
     # a required phrase that was missing: what would have met the rule
     closing = next(i for i in issues if "结束时未致谢或道别" in i)
     assert "感谢您的来电，祝您生活愉快，再见！" in closing
@@ -64,11 +65,11 @@ def test_top_issues_with_worst_examples_in_context(report):
 
 def test_what_the_agent_does_well(report):
     html = page(report, "A001")
-    well = html[html.index('id="strengths"'):]
+    well = html[html.index('id="strengths"') :]
     assert "合格率 75.0% 高于团队 50.0%" in well
     a3 = page(report, "A003")
     assert "辱骂客户" in a3 and "一票否决" in a3
-    assert "开场白：全部通话都没有问题" in a3[a3.index('id="strengths"'):]
+    assert "开场白：全部通话都没有问题" in a3[a3.index('id="strengths"') :]
 
 
 def test_markdown_for_chat_tools(report):
@@ -131,9 +132,23 @@ def test_examples_skipped_where_rendered_are_those_no_tally_keeps():
             assert full.worst_examples(code, rule_id) == split.worst_examples(code, rule_id)
             assert single.worst_examples(code, rule_id) == full.worst_examples(code, rule_id)
         for tally in (full, split):
-            for name in ("agents", "agent_of", "week_of", "score", "passed", "fatal", "n_findings", "rule_findings",
-                         "rule_calls", "rule_deduct", "section_findings", "section_calls", "not_applicable",
-                         "rule_info", "said"):
+            for name in (
+                "agents",
+                "agent_of",
+                "week_of",
+                "score",
+                "passed",
+                "fatal",
+                "n_findings",
+                "rule_findings",
+                "rule_calls",
+                "rule_deduct",
+                "section_findings",
+                "section_calls",
+                "not_applicable",
+                "rule_info",
+                "said",
+            ):
                 a, b = getattr(single, name), getattr(tally, name)
                 assert a == b and list(a) == list(b), name  # the same counts, in the same order
             assert [(i.name, i.team) for i in tally.agent_info] == [(i.name, i.team) for i in single.agent_info]
@@ -147,8 +162,17 @@ def test_a_vetoed_call_comes_first_marked_with_the_words_highlighted(scheme, tmp
     """Three calls with taboo phrases, no greeting and no goodbye, and one vetoed for abuse: by
     frequency alone the veto would rank fourth and fall off the page; it comes first."""
     days = ["2026-11-03", "2026-11-04", "2026-11-05", "2026-11-06"]
-    calls = [_call(f"v{i}", "B9", "赵磊", "二组", day, RUDE.format(phone="123") if i < 3 else FATAL.format(id="1", card="2", email="3"))
-             for i, day in enumerate(days)]
+    calls = [
+        _call(
+            f"v{i}",
+            "B9",
+            "赵磊",
+            "二组",
+            day,
+            RUDE.format(phone="123") if i < 3 else FATAL.format(id="1", card="2", email="3"),
+        )
+        for i, day in enumerate(days)
+    ]
     out = write(tmp_path / "o", scheme, _audited(scheme, calls))
     html = (out / "agents" / "B9.html").read_text(encoding="utf-8")
     issues = re.findall(r'<section class="issue[^"]*" id="issue-\d+">.*?</section>', html, re.S)
@@ -160,7 +184,7 @@ def test_a_vetoed_call_comes_first_marked_with_the_words_highlighted(scheme, tmp
     assert "<mark>神经病</mark>" in first
     assert "使用服务禁语" in issues[1]
     md = (out / "agents" / "B9.md").read_text(encoding="utf-8")
-    section = md[md.index("## 需要改进的地方"):]
+    section = md[md.index("## 需要改进的地方") :]
     assert section.index("### 1. 【一票否决】辱骂客户") < section.index("### 2.")
     assert "**神经病**" in section
 
@@ -169,16 +193,28 @@ def test_praise_only_where_strictly_better(scheme, tmp_path):
     """Two agents of one team, each passing two calls of three: the team's pass rate is 66.67 %,
     each agent's 66.67 % too (rounded to four places in agents.csv); the page says they are
     level, never that 66.7 % is above 66.7 %, and colours neither figure."""
+
     def result(cid, agent, score):
-        call = Call(call_id=cid, turns=(Turn("agent", "您好，再见"),), agent_id=agent, team="一组",
-                    started_at="2026-11-03T10:00:00+08:00")
+        call = Call(
+            call_id=cid,
+            turns=(Turn("agent", "您好，再见"),),
+            agent_id=agent,
+            team="一组",
+            started_at="2026-11-03T10:00:00+08:00",
+        )
         return CallResult(call, (), float(score), score >= 85, False)
 
-    results = [result("a1", "P1", 100), result("a2", "P1", 90), result("a3", "P1", 60),
-               result("b1", "P2", 100), result("b2", "P2", 95), result("b3", "P2", 70)]
+    results = [
+        result("a1", "P1", 100),
+        result("a2", "P1", 90),
+        result("a3", "P1", 60),
+        result("b1", "P2", 100),
+        result("b2", "P2", 95),
+        result("b3", "P2", 70),
+    ]
     out = write(tmp_path / "o", scheme, results)
     p1 = (out / "agents" / "P1.html").read_text(encoding="utf-8")
-    well = p1[p1.index('id="strengths"'):]
+    well = p1[p1.index('id="strengths"') :]
     assert "合格率 66.7%，与团队持平" in well and "高于团队 66.7%" not in p1
     assert '<td class="n ">66.7%</td><td class="n">66.7%</td>' in p1  # no good/bad tone on a tie
     # P2's mean 88.3 against the team's 85.8: strictly better, said so; P1's 83.3 is not
@@ -191,8 +227,11 @@ def test_suggestions_are_one_per_normalised_wording(scheme, tmp_path):
     """说吧 said in simplified and in traditional characters (說吧) is one suggestion."""
     trad = "坐席: 您好，說吧，什麼事？\n客户: 查话费。\n坐席: 好的，再见。"
     simp = "坐席: 您好，说吧，什么事？\n客户: 查话费。\n坐席: 好的，再见。"
-    calls = [_call("t1", "T1", "李", "一组", "2026-11-03", trad), _call("t2", "T1", "李", "一组", "2026-11-04", simp),
-             _call("t3", "T1", "李", "一组", "2026-11-05", trad)]
+    calls = [
+        _call("t1", "T1", "李", "一组", "2026-11-03", trad),
+        _call("t2", "T1", "李", "一组", "2026-11-04", simp),
+        _call("t3", "T1", "李", "一组", "2026-11-05", trad),
+    ]
     out = write(tmp_path / "o", scheme, _audited(scheme, calls))
     html = (out / "agents" / "T1.html").read_text(encoding="utf-8")
     says = re.findall(r'<div class="say"><b>建议这样说：</b>(.*?)</div>', html)
@@ -200,11 +239,20 @@ def test_suggestions_are_one_per_normalised_wording(scheme, tmp_path):
 
 
 def test_calls_without_an_agent_have_one_readable_page(scheme, tmp_path):
-    calls = [Call(call_id=f"u{i}", turns=(Turn("agent", "说吧"), Turn("customer", "好")), started_at="2026-11-03T10:00:00")
-             for i in range(2)]
-    calls.append(Call(call_id="k", turns=(Turn("agent", "您好，再见"),), agent_id="K1", started_at="2026-11-03T11:00:00"))
+    calls = [
+        Call(call_id=f"u{i}", turns=(Turn("agent", "说吧"), Turn("customer", "好")), started_at="2026-11-03T10:00:00")
+        for i in range(2)
+    ]
+    calls.append(
+        Call(call_id="k", turns=(Turn("agent", "您好，再见"),), agent_id="K1", started_at="2026-11-03T11:00:00")
+    )
     out = write(tmp_path / "o", scheme, [audit_call(c, scheme) for c in calls])
-    assert sorted(p.name for p in (out / "agents").iterdir()) == ["K1.html", "K1.md", "unknown-agent.html", "unknown-agent.md"]
+    assert sorted(p.name for p in (out / "agents").iterdir()) == [
+        "K1.html",
+        "K1.md",
+        "unknown-agent.html",
+        "unknown-agent.md",
+    ]
     html = (out / "agents" / "unknown-agent.html").read_text(encoding="utf-8")
     assert "<h1>个人辅导报告 · 未标注坐席</h1>" in html
     note = re.search(r'<div class="howto" id="unknown-agent">(.*?)</div>', html).group(1)
@@ -221,7 +269,7 @@ def test_calls_without_an_agent_have_one_readable_page(scheme, tmp_path):
 
     agents = pd.read_csv(out / "agents.csv", encoding="utf-8-sig").set_index("agent_id")
     assert (agents.loc["K1", "rank_in_team"], agents.loc["K1", "team_agents"]) == (1, 1)
-    table = index[index.index('id="agent-table"'):]
+    table = index[index.index('id="agent-table"') :]
     row = re.search(r'<a href="agents/unknown-agent.html">.*?</tr>', table, re.S).group()
     assert '<td class="n" data-v="">–</td>' in row
     from python_calamine import CalamineWorkbook

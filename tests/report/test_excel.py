@@ -1,5 +1,6 @@
 """report.xlsx: read back with openpyxl, with a second reader (python-calamine, Rust) and as raw
 OOXML, so that a file Excel would have to repair does not pass."""
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,11 @@ def sheet_xml(path, name):
     with zipfile.ZipFile(path) as z:
         wb = ElementTree.fromstring(z.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-        rid = next(s.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
-                   for s in wb.iter(f"{{{NS['m']}}}sheet") if s.get("name") == name)
+        rid = next(
+            s.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+            for s in wb.iter(f"{{{NS['m']}}}sheet")
+            if s.get("name") == name
+        )
         target = next(r.get("Target") for r in rels if r.get("Id") == rid)
         return ElementTree.fromstring(z.read("xl/" + target.lstrip("/").removeprefix("xl/")))
 
@@ -68,7 +72,10 @@ def test_numbers_are_numbers(report):
     a2 = next(r for r in agents if r[0] == "A002")
     assert a2[header.index("平均分")] == 71.5 and a2[header.index("合格率")] == 0.25
     # the most frequent rules as a QA lead reads them: the message, then the id (agents.csv: ids)
-    assert a2[header.index("最常见问题")] == "使用服务禁语 taboo ×12；结束时未致谢或道别 closing ×3；开场未问候客户 greet ×3"
+    assert (
+        a2[header.index("最常见问题")]
+        == "使用服务禁语 taboo ×12；结束时未致谢或道别 closing ×3；开场未问候客户 greet ×3"
+    )
     calls = wb.get_sheet_by_name("Calls").to_python()
     score, passed = calls[0].index("得分"), calls[0].index("合格")
     assert all(isinstance(r[score], float) for r in calls[1:])
@@ -150,10 +157,25 @@ def test_workbook_written_aside_with_jobs_is_the_same(scheme, results, tmp_path)
     assert (one / "report.xlsx").read_bytes() == (two / "report.xlsx").read_bytes()
     assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
     assert sorted(p.name for p in two.iterdir()) == [
-        "agents", "agents.csv", "calls.csv", "calls.parquet", "errors.csv", "findings.csv", "findings.jsonl",
-        "findings.parquet", "index.html", "report.xlsx"]
+        "agents",
+        "agents.csv",
+        "calls.csv",
+        "calls.parquet",
+        "errors.csv",
+        "findings.csv",
+        "findings.jsonl",
+        "findings.parquet",
+        "index.html",
+        "report.xlsx",
+    ]
     assert CalamineWorkbook.from_path(str(two / "report.xlsx")).sheet_names == [
-        "Summary", "Agents", "Rules", "Sections", "Findings", "Calls"]
+        "Summary",
+        "Agents",
+        "Rules",
+        "Sections",
+        "Findings",
+        "Calls",
+    ]
 
 
 def test_workbook_failing_aside_fails_the_run(scheme, results, tmp_path, monkeypatch):

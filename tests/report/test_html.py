@@ -1,5 +1,6 @@
 """index.html: one self-contained page — charts as inline SVG, a sortable agent table linking to
 each agent's page, nothing loaded from anywhere."""
+
 from __future__ import annotations
 
 import re
@@ -72,13 +73,15 @@ def test_charts_and_table(report):
 
 def test_no_dates_no_trend(scheme, tmp_path):
     call = Call(call_id="x", turns=(Turn("agent", "您好，再见"),), agent_id="A1")
-    html = (write(tmp_path / "o", scheme, [CallResult(call, (), 100.0, True, False)]) / "index.html").read_text(encoding="utf-8")
+    html = (write(tmp_path / "o", scheme, [CallResult(call, (), 100.0, True, False)]) / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert "通话没有日期信息" in html
     assert html.count('<svg class="chart"') == 4
 
 
 def test_hostile_agent_ids_are_escaped_and_safe_as_file_names(scheme, tmp_path):
-    weird = '<script>alert(1)</script>/../x'
+    weird = "<script>alert(1)</script>/../x"
     call = Call(call_id="x", turns=(Turn("agent", "说吧"),), agent_id=weird, agent_name="<b>王</b>")
     out = write(tmp_path / "o", scheme, [CallResult(call, (), 50.0, False, False)])
     html = (out / "index.html").read_text(encoding="utf-8")
@@ -91,7 +94,9 @@ def test_hostile_agent_ids_are_escaped_and_safe_as_file_names(scheme, tmp_path):
 def test_english_scheme_gets_english_words(tmp_path):
     from checker.scheme import load_scheme_text
 
-    scheme = load_scheme_text("scheme: en\ntitle: Hotline\nrules:\n  - {id: hi, kind: required, section: Opening, phrases: [hello], message: no greeting}\n")
+    scheme = load_scheme_text(
+        "scheme: en\ntitle: Hotline\nrules:\n  - {id: hi, kind: required, section: Opening, phrases: [hello], message: no greeting}\n"
+    )
     call = Call(call_id="x", turns=(Turn("agent", "hey"),), agent_id="A1", started_at="2026-11-02T10:00:00")
     from checker.engine import audit_call
 
@@ -101,21 +106,36 @@ def test_english_scheme_gets_english_words(tmp_path):
 
 def _figure(html: str, fig: str) -> str:
     start = html.index(f'<figure id="{fig}"')
-    return html[start: html.index("</figure>", start)]
+    return html[start : html.index("</figure>", start)]
 
 
 def test_score_buckets_agree_with_pass_and_fail(scheme, tmp_path):
     """Calls of 80, 82 and 84 fail the 85 line and 88 passes: the pass line is a bucket edge, so
     80–85 holds the three failed calls (red) and 85–90 the passed one (blue); a fatal call is
     red at 0. Every colour and the dashed line are named in the legend."""
+
     def result(cid, score, fatal=False):
         call = Call(call_id=cid, turns=(Turn("agent", "您好"),), agent_id="A1")
         return CallResult(call, (), float(score), score >= 85 and not fatal, fatal)
 
-    out = write(tmp_path / "o", scheme, [result("a", 80), result("b", 82), result("c", 84), result("d", 88),
-                                         result("e", 100), result("f", 0, fatal=True)])
+    out = write(
+        tmp_path / "o",
+        scheme,
+        [
+            result("a", 80),
+            result("b", 82),
+            result("c", 84),
+            result("d", 88),
+            result("e", 100),
+            result("f", 0, fatal=True),
+        ],
+    )
     fig = _figure((out / "index.html").read_text(encoding="utf-8"), "chart-scores")
-    bars = [(a["data-low"], a["data-series"], a["data-value"], a["fill"]) for t, a in Page(fig).tags if t == "rect" and a.get("class") == "bar"]
+    bars = [
+        (a["data-low"], a["data-series"], a["data-value"], a["fill"])
+        for t, a in Page(fig).tags
+        if t == "rect" and a.get("class") == "bar"
+    ]
     assert bars == [
         ("0", "不合格通话", "1", "#c0504d"),
         ("80", "不合格通话", "3", "#c0504d"),
@@ -136,7 +156,10 @@ def test_every_line_is_named_in_a_legend_and_rules_read_in_chinese_first(report)
     assert "低于团队合格率" in agents and "不低于团队合格率" in agents
     trend = _figure(html, "chart-trend")
     assert re.findall(r'<i class="(\w+)" style="--c: #\w+"></i>([^<]+)</span>', trend) == [
-        ("line", "平均分"), ("line", "合格率 %"), ("dash", "合格线 85 分")]
+        ("line", "平均分"),
+        ("line", "合格率 %"),
+        ("dash", "合格线 85 分"),
+    ]
     for fig in ("chart-rules", "chart-sections"):
         assert '<i class="box" style="--c: #4472c4"></i>涉及通话占比</span>' in _figure(html, fig)
     # the rule's message first, its id after it in grey

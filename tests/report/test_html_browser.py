@@ -9,6 +9,7 @@ a visible legend naming each colour and line it draws, the score buckets are col
 calls' own verdicts, no two pieces of text are drawn over each other (bounding boxes from the
 DOM), and nothing runs off the side of the page.
 """
+
 from __future__ import annotations
 
 import base64
@@ -35,12 +36,27 @@ class Browser:
 
     def __init__(self, profile: Path):
         self.proc = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-default-apps", "--disable-extensions", "--mute-audio",
-             f"--user-data-dir={profile}", "--remote-debugging-port=0", "--remote-allow-origins=*",
-             f"--window-size={WIDTH},{HEIGHT}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-default-apps",
+                "--disable-extensions",
+                "--mute-audio",
+                f"--user-data-dir={profile}",
+                "--remote-debugging-port=0",
+                "--remote-allow-origins=*",
+                f"--window-size={WIDTH},{HEIGHT}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 30
@@ -100,7 +116,9 @@ class Browser:
         for e in self.events:
             m, p = e.get("method"), e.get("params", {})
             if m == "Runtime.exceptionThrown":
-                out.append(f"exception: {p['exceptionDetails'].get('text')} {p['exceptionDetails'].get('exception', {}).get('description', '')}")
+                out.append(
+                    f"exception: {p['exceptionDetails'].get('text')} {p['exceptionDetails'].get('exception', {}).get('description', '')}"
+                )
             elif m == "Runtime.consoleAPICalled" and p.get("type") in ("error", "warning", "assert"):
                 out.append(f"console.{p['type']}: {[a.get('value', a.get('description')) for a in p.get('args', [])]}")
             elif m == "Log.entryAdded" and p["entry"]["level"] in ("error", "warning"):
@@ -155,10 +173,13 @@ def test_dashboard_in_chromium(browser, report, tmp_path):
     assert browser.eval(rows) == ["A002", "A003", "A001"]
     browser.eval("document.querySelector('#agent-table thead th:nth-child(5)').click()")
     assert browser.eval(rows) == ["A001", "A003", "A002"]
-    assert browser.eval("document.querySelector('#agent-table thead th:nth-child(5)').getAttribute('aria-sort')") == "descending"
+    assert (
+        browser.eval("document.querySelector('#agent-table thead th:nth-child(5)').getAttribute('aria-sort')")
+        == "descending"
+    )
     # the links lead to the agent pages, which exist
     hrefs = browser.eval("[...document.querySelectorAll('#agent-table a')].map(a => a.href)")
-    assert all(h.startswith("file://") and Path(h[len("file://"):]).is_file() for h in hrefs)
+    assert all(h.startswith("file://") and Path(h[len("file://") :]).is_file() for h in hrefs)
     assert browser.problems() == []
     browser.screenshot(tmp_path / "dashboard.png")
     assert (tmp_path / "dashboard.png").stat().st_size > 20_000
@@ -236,11 +257,14 @@ def overlaps(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
     out = []
     boxes = sorted(boxes, key=lambda b: b["x0"])
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             if b["x0"] >= a["x1"] - slack:
                 break
-            if a["id"] != b["id"] and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > slack \
-                    and min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > slack:
+            if (
+                a["id"] != b["id"]
+                and min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > slack
+                and min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > slack
+            ):
                 out.append((a["text"], b["text"]))
     return out
 
@@ -284,8 +308,10 @@ def test_sample_dashboard_legends_colours_and_no_overlap(browser, sample_report,
     # the score buckets: coloured by their calls' verdicts, as the legend says; the pass line an edge
     bars = browser.eval("""[...document.querySelectorAll('#chart-scores rect.bar')].map(r =>
         ({low: +r.dataset.low, series: r.dataset.series, n: +r.dataset.value, fill: r.getAttribute('fill')}))""")
-    swatch = dict(browser.eval("""[...document.querySelectorAll('#chart-scores .legend .key')].map(k =>
-        [k.textContent.trim(), getComputedStyle(k.querySelector('i')).getPropertyValue('--c').trim()])"""))
+    swatch = dict(
+        browser.eval("""[...document.querySelectorAll('#chart-scores .legend .key')].map(k =>
+        [k.textContent.trim(), getComputedStyle(k.querySelector('i')).getPropertyValue('--c').trim()])""")
+    )
     assert all(b["fill"] == swatch[b["series"]] for b in bars), (bars, swatch)
     assert [b for b in bars if b["series"] == "合格通话" and b["low"] < 85] == []
     assert [b for b in bars if b["series"] == "不合格通话" and b["low"] >= 85] == []

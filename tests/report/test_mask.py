@@ -1,5 +1,6 @@
 """Personal data masking: the regexes one by one, then every report of a batch, then the real
 corpus's mobile numbers (STC-3, 11 turns) through the real engine and every writer."""
+
 from __future__ import annotations
 
 import json
@@ -19,42 +20,48 @@ from checker.scheme import load_scheme_text
 from .conftest import CARD, EMAIL, ID_NUMBER, PHONE, all_text, write
 
 
-@pytest.mark.parametrize("text, masked", [
-    ("请打我手机18605718078谢谢", "请打我手机186****8078谢谢"),
-    ("电话 138 1234 5678。", "电话 138 **** 5678。"),
-    ("电话138-1234-5678", "电话138-****-5678"),
-    ("+86 13812345678", "+86 138****5678"),
-    ("+8613812345678", "+86138****5678"),
-    ("008613812345678", "0086138****5678"),
-    ("１３８１２３４５６７８", "１３８****５６７８"),  # full-width digits
-    ("688713107686887", "6887131****6887"),  # a number glued to other digits, as customers type
-    ("座机010-63923300", "座机010-******00"),
-    ("号码为07522813137的", "号码为0752*****37的"),
-    ("身份证11010519491231002X", "身份证1****************X"),
-    ("身份证11010519491231002x。", "身份证1****************x。"),
-    ("卡号6228480402564890018", "卡号***************0018"),
-    ("卡号 4111 1111 1111 1111 ", "卡号 **** **** **** 1111 "),
-    ("邮箱 zhang.san@example.com 谢谢", "邮箱 z********@example.com 谢谢"),
-    ("邮箱ａ@qq.com", "邮箱ａ@qq.com"),  # the local part must be ASCII letters/digits
-])
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("请打我手机18605718078谢谢", "请打我手机186****8078谢谢"),
+        ("电话 138 1234 5678。", "电话 138 **** 5678。"),
+        ("电话138-1234-5678", "电话138-****-5678"),
+        ("+86 13812345678", "+86 138****5678"),
+        ("+8613812345678", "+86138****5678"),
+        ("008613812345678", "0086138****5678"),
+        ("１３８１２３４５６７８", "１３８****５６７８"),  # full-width digits
+        ("688713107686887", "6887131****6887"),  # a number glued to other digits, as customers type
+        ("座机010-63923300", "座机010-******00"),
+        ("号码为07522813137的", "号码为0752*****37的"),
+        ("身份证11010519491231002X", "身份证1****************X"),
+        ("身份证11010519491231002x。", "身份证1****************x。"),
+        ("卡号6228480402564890018", "卡号***************0018"),
+        ("卡号 4111 1111 1111 1111 ", "卡号 **** **** **** 1111 "),
+        ("邮箱 zhang.san@example.com 谢谢", "邮箱 z********@example.com 谢谢"),
+        ("邮箱ａ@qq.com", "邮箱ａ@qq.com"),  # the local part must be ASCII letters/digits
+    ],
+)
 def test_masks_personal_data(text, masked):
     assert mask_text(text) == masked
 
 
-@pytest.mark.parametrize("text", [
-    "工号3021为您服务",
-    "本月话费一百二十八元，共128.50元",
-    "订单号1211145240001，2013-01-21购买",  # 13 digits, no mobile number at either end
-    "IMEI 990007189146746",
-    "身份证11010519491231002Y",  # not an ID: the check character is wrong
-    "11010519491231003X",  # wrong check character
-    "11010519491331002X",  # month 13
-    "卡号6228480402564890011",  # fails Luhn
-    "客服热线4009909696",
-    "@中国联通客服 请私信",
-    "12345678901",  # not a mobile prefix
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "工号3021为您服务",
+        "本月话费一百二十八元，共128.50元",
+        "订单号1211145240001，2013-01-21购买",  # 13 digits, no mobile number at either end
+        "IMEI 990007189146746",
+        "身份证11010519491231002Y",  # not an ID: the check character is wrong
+        "11010519491231003X",  # wrong check character
+        "11010519491331002X",  # month 13
+        "卡号6228480402564890011",  # fails Luhn
+        "客服热线4009909696",
+        "@中国联通客服 请私信",
+        "12345678901",  # not a mobile prefix
+        "",
+    ],
+)
 def test_leaves_other_text_alone(text):
     assert mask_text(text) == text
 
@@ -111,7 +118,8 @@ def test_excerpt_cut_through_a_number_is_masked_all_the_same(scheme, tmp_path):
 
 def test_audit_no_mask_option(tmp_path):
     rules = tmp_path / "rules.yaml"
-    rules.write_text(textwrap.dedent("""
+    rules.write_text(
+        textwrap.dedent("""
         scheme: t
         rules:
           - id: taboo
@@ -119,12 +127,16 @@ def test_audit_no_mask_option(tmp_path):
             section: 服务禁语
             phrases: [说吧]
             message: 使用服务禁语
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     calls = tmp_path / "a.txt"
     calls.write_text(f"# agent_id: A1\n坐席: 说吧，你的号码{PHONE}\n", encoding="utf-8")
     for flag, expect in (([], False), (["--no-mask"], True)):
         out = tmp_path / f"out{len(flag)}"
-        result = CliRunner().invoke(main, ["audit", str(calls), "--rules", str(rules), "--out", str(out), "--jobs", "1", *flag])
+        result = CliRunner().invoke(
+            main, ["audit", str(calls), "--rules", str(rules), "--out", str(out), "--jobs", "1", *flag]
+        )
         assert result.exit_code == 0, result.output
         assert (PHONE in all_text(out)) is expect
 
@@ -162,10 +174,14 @@ def test_real_corpus_mobile_numbers_are_masked_everywhere(corpus_path, tmp_path)
                 continue
             turns_with_numbers += sum(1 for f in found if f)
             numbers.update(n for f in found for n in f)
-            calls.append(Call(
-                call_id=d["call_id"], agent_id=f"W{i % 3}", started_at="2026-11-02T10:00:00+08:00",
-                turns=tuple(Turn(t["speaker"], t["text"]) for t in d["turns"]),
-            ))
+            calls.append(
+                Call(
+                    call_id=d["call_id"],
+                    agent_id=f"W{i % 3}",
+                    started_at="2026-11-02T10:00:00+08:00",
+                    turns=tuple(Turn(t["speaker"], t["text"]) for t in d["turns"]),
+                )
+            )
     assert turns_with_numbers == 11 and len(numbers) >= 10
     numbers.add("13107686887")  # also typed glued to other digits: 688713107686887
     results = [audit_call(c, scheme) for c in calls]

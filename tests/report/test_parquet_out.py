@@ -1,5 +1,6 @@
 """calls.parquet and findings.parquet: typed columns, the same calls and findings as the CSV and
 JSON Lines reports, read back with pandas; left out, with a note, without pyarrow."""
+
 import builtins
 import csv
 import json
@@ -31,13 +32,18 @@ def test_parquet_tables_hold_the_calls_and_findings_typed(workspace):
     assert list(calls["score"]) == [100.0, 87.0, 0.0]
     assert list(calls["passed"]) == [True, False, False] and list(calls["fatal"]) == [False, False, True]
     assert list(calls["findings"]) == [int(r["findings"]) for r in rows]
-    assert [list(v) for v in calls["not_applicable"]] == [r["not_applicable"].split(";") if r["not_applicable"] else []
-                                                         for r in rows]
+    assert [list(v) for v in calls["not_applicable"]] == [
+        r["not_applicable"].split(";") if r["not_applicable"] else [] for r in rows
+    ]
     lines = [json.loads(line) for line in (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(findings) == len(lines) == int(calls["findings"].sum())
     bad = findings[findings["call_id"] == "bad"]
     assert list(zip(bad["rule_id"], bad["turn"], bad["matched"], bad["deduct"])) == [
-        ("greet", 0, "", 5.0), ("taboo", 0, "说吧", 5.0), ("taboo", 2, "我不能", 3.0), ("taboo", 2, "说吧", 0.0)]
+        ("greet", 0, "", 5.0),
+        ("taboo", 0, "说吧", 5.0),
+        ("taboo", 2, "我不能", 3.0),
+        ("taboo", 2, "说吧", 0.0),
+    ]
     assert findings.to_dict("records")[0].keys() == lines[0].keys()
 
 

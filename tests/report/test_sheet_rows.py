@@ -1,4 +1,5 @@
 """report.xlsx's streamed rows: every cell is the CSV value it was made from, typed by column."""
+
 from __future__ import annotations
 
 import orjson
@@ -22,7 +23,13 @@ def test_known_row():
     assert line.endswith(b"\n")
     assert orjson.loads(line) == ["=1+1", 85.5, True, "  您好 ", None, "12"]
     assert orjson.loads(row_values(kinds, ["c", "n/a", "maybe", "", "3", "x" * (EXCEL_MAX_CELL + 5)])) == [
-        "c", "n/a", "maybe", None, 3.0, "x" * EXCEL_MAX_CELL]
+        "c",
+        "n/a",
+        "maybe",
+        None,
+        3.0,
+        "x" * EXCEL_MAX_CELL,
+    ]
 
 
 @given(st.tuples(*(VALUES[k] for k in cell_kinds(COLUMNS))))

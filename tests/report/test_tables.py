@@ -1,4 +1,5 @@
 """The CSV text of the tabular reports: the direct join agrees with csv.writer on every row."""
+
 from __future__ import annotations
 
 import csv
@@ -10,8 +11,11 @@ from checker.report.cells import csv_cell, csv_cells
 from checker.report.tables import _CsvText, text_cells
 
 CELL = st.one_of(
-    st.text(st.sampled_from(list('您好ab1 ,"\r\n\t;-')), max_size=6), st.integers(-5, 500), st.floats(allow_nan=False),
-    st.none(), st.booleans(),
+    st.text(st.sampled_from(list('您好ab1 ,"\r\n\t;-')), max_size=6),
+    st.integers(-5, 500),
+    st.floats(allow_nan=False),
+    st.none(),
+    st.booleans(),
 )
 
 
@@ -52,4 +56,7 @@ def test_sheet_rows_of_known_csv_rows():
     rows = [text_cells(["c1", 95.0, True, 2]), text_cells(['说"吧"', None, False, "=1+1"])]
     assert _CsvText()(rows) == 'c1,95.0,true,2\r\n"说""吧""",,false,\'=1+1\r\n'  # the formula quoted with '
     # in the workbook the formula is text, written as a string (`excel`)
-    assert [orjson.loads(row_values(kinds, row)) for row in rows] == [["c1", 95.0, True, 2.0], ['说"吧"', None, False, "=1+1"]]
+    assert [orjson.loads(row_values(kinds, row)) for row in rows] == [
+        ["c1", 95.0, True, 2.0],
+        ['说"吧"', None, False, "=1+1"],
+    ]

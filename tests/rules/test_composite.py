@@ -1,4 +1,5 @@
 """`composite` rules: named conditions, `fires_when`, counts, anchors, evidence, scheme errors."""
+
 import pytest
 
 from checker.engine import audit_call
@@ -33,11 +34,14 @@ def run(scheme_yaml, transcript):
 
 
 def test_fires_at_the_evidence_condition():
-    findings, _ = run(PROMISE, """
+    findings, _ = run(
+        PROMISE,
+        """
         客户: 我要退款。
         坐席: 好的。
         坐席: 钱马上到账。
-    """)
+    """,
+    )
     assert [(f.turn, f.matched, f.kind) for f in findings] == [(2, "马上到账", "composite")]
     assert findings[0].message == "承诺到账前未核实（成立：refund、promise；不成立：verified）"
     assert findings[0].details["conditions"]["promise"] == {"count": 1, "met": True, "turns": [2]}
@@ -45,20 +49,26 @@ def test_fires_at_the_evidence_condition():
 
 
 def test_not_condition_stops_it():
-    findings, _ = run(PROMISE, """
+    findings, _ = run(
+        PROMISE,
+        """
         客户: 我要退款。
         坐席: 我先帮您核实一下订单。
         坐席: 好的，钱马上到账。
-    """)
+    """,
+    )
     assert findings == []
 
 
 def test_verification_after_the_promise_does_not_count():
-    findings, _ = run(PROMISE, """
+    findings, _ = run(
+        PROMISE,
+        """
         客户: 我要退款。
         坐席: 好的，钱马上到账。
         坐席: 我再核实一下。
-    """)
+    """,
+    )
     assert [f.turn for f in findings] == [1]
 
 
@@ -218,13 +228,16 @@ rules:
     assert not run(yaml, "坐席: 好的。\n客户: 嗯。\n坐席: 再见。")[0]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("a and", "expected a condition name"),
-    ("(a or b", "'(' is never closed"),
-    ("a b", "expected `and`, `or` or the end"),
-    ("a)", "unbalanced ')'"),
-    ("", "empty expression"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a and", "expected a condition name"),
+        ("(a or b", "'(' is never closed"),
+        ("a b", "expected `and`, `or` or the end"),
+        ("a)", "unbalanced ')'"),
+        ("", "empty expression"),
+    ],
+)
 def test_expression_syntax_errors(text, message):
     with pytest.raises(ExpressionError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse(text)

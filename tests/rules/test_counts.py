@@ -1,5 +1,6 @@
 """Counts on phrase rules (SPEC "Counts on phrase rules"): `min_count` on required and forbidden,
 `min_distinct` on required."""
+
 import pytest
 
 from checker.engine import audit_call
@@ -92,4 +93,7 @@ def test_lint_counts_over_the_whole_script():
     three = parse_script("那个，您好。\n那个，请稍等。\n就是说，好了。\n", "three.md")
     assert linter.lint_script_file(two) == []
     assert [(f.line, f.col, f.matched) for f in linter.lint_script_file(three)] == [
-        (1, 1, "那个"), (2, 1, "那个"), (3, 1, "就是说")]
+        (1, 1, "那个"),
+        (2, 1, "那个"),
+        (3, 1, "就是说"),
+    ]

@@ -1,4 +1,5 @@
 """`dialect` rules: distinct (weighted) markers per turn, `mode: any` and `mode: switch`."""
+
 import pytest
 
 from checker.engine import audit_call

@@ -1,5 +1,6 @@
 """Rule gates: a rule skips a call that holds none of its keys (`Rule.gate`), but a rule that
 could not be judged there is still reported not applicable, exactly as without the gate."""
+
 import sys
 import textwrap
 
@@ -155,12 +156,19 @@ def test_response_rule_within_seconds_judged_with_timestamps(scheme):
     result, _ = audit(scheme, TIMED_PLAIN)
     assert not {"apology-seconds", "apology-turns", "apology-turns-early"} & set(result.not_applicable)
     assert not [f for f in result.findings if f.kind == "response"]
-    result, _ = audit(scheme, TIMED_PLAIN + """
+    result, _ = audit(
+        scheme,
+        TIMED_PLAIN
+        + """
     [00:10.00-00:12.00] 客户: 你们服务太差了！
     [00:12.50-00:14.00] 坐席: 嗯。
-    """)
+    """,
+    )
     assert [f.rule_id for f in result.findings if f.kind == "response"] == [
-        "apology-seconds", "apology-turns", "apology-turns-early"]
+        "apology-seconds",
+        "apology-turns",
+        "apology-turns-early",
+    ]
 
 
 def test_forbidden_rule_whose_phrases_are_absent_finds_nothing(scheme):
@@ -170,7 +178,10 @@ def test_forbidden_rule_whose_phrases_are_absent_finds_nothing(scheme):
         assert not {"taboo", "taboo-early", "taboo-regex", "taboo-regex-open"} & set(result.not_applicable)
     result, _ = audit(scheme, UNTIMED_PLAIN + "    坐席: 不知道，说吧。\n")
     assert [(f.rule_id, f.matched) for f in result.findings if f.kind == "forbidden"] == [
-        ("taboo", "不知道"), ("taboo-regex", "不知道"), ("taboo", "说吧")]
+        ("taboo", "不知道"),
+        ("taboo-regex", "不知道"),
+        ("taboo", "说吧"),
+    ]
     assert "taboo-early" in result.not_applicable  # its phrase is there, its window needs timestamps
 
 
@@ -203,8 +214,12 @@ def records(results):
 
 
 def test_gated_results_equal_ungated_results(scheme, monkeypatch):
-    texts = [UNTIMED_PLAIN, TIMED_PLAIN, UNTIMED_PLAIN + "    客户: 我冇钱啊，太差了。\n    坐席: 说吧。\n",
-             TIMED_PLAIN + "    [00:40.00-00:42.00] 客户: 我要投诉。\n    [00:43.00-00:44.00] 坐席: 我没办法。\n"]
+    texts = [
+        UNTIMED_PLAIN,
+        TIMED_PLAIN,
+        UNTIMED_PLAIN + "    客户: 我冇钱啊，太差了。\n    坐席: 说吧。\n",
+        TIMED_PLAIN + "    [00:40.00-00:42.00] 客户: 我要投诉。\n    [00:43.00-00:44.00] 坐席: 我没办法。\n",
+    ]
     calls = [call_from(t, scheme) for t in texts]
     roles = RoleMap.build()
     calls += [build_call(r, roles, "synth", None) for r in synthetic_calls(40, seed=3)]

@@ -1,6 +1,7 @@
 """Rule language v2 matching (SPEC "Rule language v2"): token `patterns`, `similar` sentences,
 `entities` and `tolerance: homophone`, in every kind that takes a phrase set, with the `how`
 column; firing and non-firing cases and the traps the SPEC names."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,7 +44,7 @@ def test_pattern_needs_every_literal_token_in_the_turn():
 
 
 def test_overlapping_pattern_matches_keep_the_longest_then_the_leftmost():
-    scheme = rule(patterns='[[{POS: NUM}, {NORM: 元}], [{POS: NUM}, {NORM: 元}, {NORM: 话费}]]')
+    scheme = rule(patterns="[[{POS: NUM}, {NORM: 元}], [{POS: NUM}, {NORM: 元}, {NORM: 话费}]]")
     found = findings(scheme, "坐席: 给您返还58元话费，另外30元")
     assert [f.matched for f in found] == ["58元话费", "30元"]
 
@@ -192,7 +193,8 @@ def test_unknown_entity_is_a_scheme_error():
     with pytest.raises(SchemeError) as exc:
         scheme_from(rule(entities="[amount, money]"), name="e.yaml")
     assert exc.value.problems == [
-        "e.yaml:6:24: entities.1: Input should be 'phone', 'id_card', 'bank_card', 'email', 'amount', 'date' or 'time'"]
+        "e.yaml:6:24: entities.1: Input should be 'phone', 'id_card', 'bank_card', 'email', 'amount', 'date' or 'time'"
+    ]
 
 
 # ------------------------------------------------------------------------------ homophones
@@ -257,11 +259,13 @@ rules:
 
 
 def test_examples_of_new_keys_run_in_rules_test():
-    scheme = scheme_from(rule(
-        entities="[amount]",
-        examples='[{fires: true, transcript: "坐席: 补偿您五十元", matched: 五十元}, '
-                 '{fires: false, transcript: "坐席: 补偿已提交"}]',
-    ))
+    scheme = scheme_from(
+        rule(
+            entities="[amount]",
+            examples='[{fires: true, transcript: "坐席: 补偿您五十元", matched: 五十元}, '
+            '{fires: false, transcript: "坐席: 补偿已提交"}]',
+        )
+    )
     assert all(r.ok for r in run_examples(scheme))
 
 

@@ -1,4 +1,5 @@
 """`metadata` rules: equals / not_in / outside_hours on a call field or metadata value."""
+
 import pytest
 
 from checker.engine import audit_call

@@ -1,4 +1,5 @@
 """`repetition`: a turn repeating an earlier one of the same (self) or the other (other) side."""
+
 import pytest
 
 from checker.engine import audit_call
@@ -24,11 +25,14 @@ def run(scheme_yaml, transcript):
 
 
 def test_self_repetition_points_at_the_repeating_turn():
-    findings = run(rule(), """
+    findings = run(
+        rule(),
+        """
         坐席: 请您提供一下手机号码。
         客户: 嗯。
         坐席: 请您提供一下手机号码好吗？
-    """)
+    """,
+    )
     assert [(f.turn, f.matched) for f in findings] == [(2, "请您提供一下手机号码好吗？")]
     # 请您提供一下手机号码 (9 bigrams) against 请您提供一下手机号码好吗 (11): 2·9/20
     assert findings[0].details == {"repeats_turn": 0, "score": 0.9}

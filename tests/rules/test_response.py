@@ -1,4 +1,5 @@
 """`response` rules: each trigger must be answered by the expected speaker within N turns / seconds."""
+
 import pytest
 
 from checker.engine import audit_call
@@ -41,13 +42,16 @@ def run(scheme_yaml, transcript):
 
 
 def test_unanswered_complaint_points_at_the_trigger_phrase():
-    findings, na = run(COMPLAINT, """
+    findings, na = run(
+        COMPLAINT,
+        """
         [00:00.00-00:04.00] 坐席: 您好，欢迎致电星联通信，请问有什么可以帮您？
         [00:04.50-00:09.00] 客户: 我这个月话费怎么多了五十块，这是怎么回事啊？
         [00:09.50-00:11.00] 坐席: 请您提供一下手机号码。
         [00:11.50-00:13.00] 客户: 13800001234。
         [00:13.50-00:16.00] 坐席: 我查一下，是国际漫游费。
-    """)
+    """,
+    )
     assert len(findings) == 1
     f = findings[0]
     assert (f.rule_id, f.turn, f.speaker, f.start, f.matched) == ("complaint-apology", 1, "customer", 4.5, "怎么回事")
@@ -60,11 +64,14 @@ def test_unanswered_complaint_points_at_the_trigger_phrase():
 
 
 def test_apology_within_two_turns_answers_the_complaint():
-    findings, _ = run(COMPLAINT, """
+    findings, _ = run(
+        COMPLAINT,
+        """
         坐席: 您好，请问有什么可以帮您？
         客户: 这是怎么回事啊，扣了我五十块！
         坐席: 非常抱歉给您带来困扰，我马上帮您查一下。
-    """)
+    """,
+    )
     assert findings == []
 
 
@@ -87,37 +94,48 @@ def test_within_turns_counts_every_turn_after_the_trigger_whoever_speaks(turns_b
 
 def test_customer_turns_use_up_the_window():
     # The customer talks on for two turns; the apology in the third turn after is too late.
-    findings, _ = run(COMPLAINT, """
+    findings, _ = run(
+        COMPLAINT,
+        """
         客户: 你们这服务太差了！
         客户: 上次也是这样。
         客户: 一直没人管。
         坐席: 不好意思，我来帮您处理。
-    """)
+    """,
+    )
     # turn 0: next two are customer turns → fires; turn 1 has no trigger; turn 2 none.
     assert [f.turn for f in findings] == [0]
 
 
 def test_apology_before_the_complaint_does_not_count():
-    findings, _ = run(COMPLAINT, """
+    findings, _ = run(
+        COMPLAINT,
+        """
         坐席: 不好意思让您久等了，请问有什么可以帮您？
         客户: 我要投诉你们的装机师傅。
         坐席: 请问是哪天的预约？
         客户: 今天上午。
-    """)
+    """,
+    )
     assert [f.turn for f in findings] == [1]
 
 
 def test_an_apology_by_the_customer_does_not_count():
-    findings, _ = run(COMPLAINT, """
+    findings, _ = run(
+        COMPLAINT,
+        """
         客户: 我要投诉。
         客户: 不好意思，我有点激动。
         坐席: 请问是什么问题？
-    """)
+    """,
+    )
     assert [f.turn for f in findings] == [0]
 
 
 def test_one_finding_per_trigger_turn():
-    findings, _ = run(COMPLAINT, """
+    findings, _ = run(
+        COMPLAINT,
+        """
         坐席: 您好。
         客户: 这是怎么回事？你们太差了！
         坐席: 请您报一下号码。
@@ -127,18 +145,22 @@ def test_one_finding_per_trigger_turn():
         坐席: 我看一下。
         客户: 嗯。
         坐席: 已经处理好了。
-    """)
+    """,
+    )
     # Two trigger phrases in turn 1 are one complaint; turn 5 is a second one.
     assert [(f.turn, f.matched) for f in findings] == [(1, "怎么回事"), (5, "不满意")]
 
 
 def test_each_trigger_has_its_own_window():
-    findings, _ = run(COMPLAINT, """
+    findings, _ = run(
+        COMPLAINT,
+        """
         客户: 怎么回事？
         坐席: 请您报一下号码。
         客户: 太差了！
         坐席: 抱歉，我马上处理。
-    """)
+    """,
+    )
     # Turn 0's window is turns 1-2 (no apology); turn 2's is turn 3 (apology).
     assert [f.turn for f in findings] == [0]
 
@@ -164,25 +186,32 @@ def test_trigger_in_the_last_turn_is_ignored_on_request():
 def test_ignore_still_judges_a_trigger_whose_window_closed():
     scheme = COMPLAINT.replace("deduct: 5", "deduct: 5\n    unanswered_at_end: ignore")
     # Turn 1's window (turns 2-3) closes inside the call: judged; turn 3's runs past the end: not.
-    findings, _ = run(scheme, """
+    findings, _ = run(
+        scheme,
+        """
         坐席: 您好。
         客户: 这是怎么回事！
         坐席: 我查一下。
         客户: 太差了。
         坐席: 嗯。
-    """)
+    """,
+    )
     assert [f.turn for f in findings] == [1]
     # Answered inside a window the call cut short: no finding either way.
-    findings, _ = run(scheme, """
+    findings, _ = run(
+        scheme,
+        """
         客户: 这是怎么回事！
         坐席: 抱歉。
-    """)
+    """,
+    )
     assert findings == []
 
 
 def test_ignore_with_seconds_judges_by_the_call_end():
     scheme = COMPLAINT.replace("within_turns: 2", "within_seconds: 10").replace(
-        "deduct: 5", "deduct: 5\n    unanswered_at_end: ignore")
+        "deduct: 5", "deduct: 5\n    unanswered_at_end: ignore"
+    )
     transcript = """
         [00:00.00-00:03.00] 客户: 这是怎么回事！
         [00:04.00-00:{end}] 坐席: 我查一下。
@@ -193,33 +222,42 @@ def test_ignore_with_seconds_judges_by_the_call_end():
 
 
 def test_thanks_in_the_same_turn_as_the_hold_does_not_answer_it():
-    findings, _ = run(HOLD, """
+    findings, _ = run(
+        HOLD,
+        """
         坐席: 感谢您的耐心等待，我再帮您查一下，请稍等。
         客户: 嗯。
         坐席: 您的宽带是端口故障，已经给您派单了。
         客户: 好的。
-    """)
+    """,
+    )
     assert [(f.turn, f.matched) for f in findings] == [(0, "请稍等")]
 
 
 def test_hold_then_thanks_within_three_turns():
-    findings, _ = run(HOLD, """
+    findings, _ = run(
+        HOLD,
+        """
         坐席: 好的，我帮您查一下，请稍等。
         客户: 嗯。
         客户: 我再找找单据。
         坐席: 让您久等了，您的宽带是端口故障。
-    """)
+    """,
+    )
     assert findings == []
 
 
 def test_hold_thanks_in_the_fourth_turn_is_late():
-    findings, _ = run(HOLD, """
+    findings, _ = run(
+        HOLD,
+        """
         坐席: 请稍等。
         客户: 嗯。
         客户: 好。
         客户: 喂？
         坐席: 让您久等了。
-    """)
+    """,
+    )
     assert [f.turn for f in findings] == [0]
 
 
@@ -240,11 +278,14 @@ rules:
 )
 def test_within_seconds_runs_from_the_end_of_the_trigger_turn(reply_start, fires):
     # The trigger turn ends at 4.00; a reply starting by 9.00 is in time.
-    findings, na = run(SECONDS, f"""
+    findings, na = run(
+        SECONDS,
+        f"""
         [00:00.00-00:04.00] 客户: 我要投诉你们的装机师傅。
         [00:04.50-00:06.00] 坐席: 请问是哪天的预约？
         [{reply_start}-00:25.00] 坐席: 非常抱歉，我马上帮您反馈。
-    """)
+    """,
+    )
     assert bool(findings) is fires
     assert na == ()
     if fires:
@@ -252,10 +293,13 @@ def test_within_seconds_runs_from_the_end_of_the_trigger_turn(reply_start, fires
 
 
 def test_within_seconds_without_timestamps_is_not_applicable():
-    findings, na = run(SECONDS, """
+    findings, na = run(
+        SECONDS,
+        """
         客户: 我要投诉你们的装机师傅。
         坐席: 好的。
-    """)
+    """,
+    )
     assert findings == [] and na == ("quick-apology",)
 
 
@@ -266,14 +310,17 @@ def test_within_turns_needs_no_timestamps():
 
 def test_window_limits_which_triggers_count():
     scheme = COMPLAINT.replace("within_turns: 2}", "within_turns: 2}\n    window: {first_turns: 1}")
-    findings, _ = run(scheme, """
+    findings, _ = run(
+        scheme,
+        """
         客户: 我要投诉。
         坐席: 好的。
         客户: 太差了。
         坐席: 嗯。
         客户: 我不满意。
         坐席: 嗯。
-    """)
+    """,
+    )
     # The window counts the trigger speaker's turns: only the customer's first turn.
     assert [f.turn for f in findings] == [0]
 

@@ -1,4 +1,5 @@
 """`sequence` rules: every step present, in order (greedy, first occurrence after the previous step)."""
+
 import pytest
 
 from checker.engine import audit_call

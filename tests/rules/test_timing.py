@@ -1,4 +1,5 @@
 """Timing kinds: `silence`, `interruption`, `speech_rate`, `duration` — all need timestamps."""
+
 import pytest
 
 from checker.engine import audit_call
@@ -32,14 +33,17 @@ SILENCE = rule("silence", min_seconds=10)
 
 
 def test_silence_is_one_finding_per_gap_at_the_turn_after_it():
-    findings, na = run(SILENCE, """
+    findings, na = run(
+        SILENCE,
+        """
         [00:00.00-00:04.50] 坐席: 您好，欢迎致电星联通信，请问有什么可以帮您？
         [00:05.10-00:07.80] 客户: 我查一下宽带到期时间。
         [00:08.20-00:10.00] 坐席: 好的，我看一下。
         [00:22.40-00:26.00] 坐席: 您的宽带明年三月到期。
         [00:26.50-00:27.50] 客户: 哦。
         [00:40.00-00:42.00] 客户: 喂？还在吗？
-    """)
+    """,
+    )
     assert na == ()
     assert [(f.turn, f.speaker, f.start) for f in findings] == [(3, "agent", 22.4), (5, "customer", 40.0)]
     assert findings[0].message == "测试（静默 12.4 秒）"
@@ -50,20 +54,26 @@ def test_silence_is_one_finding_per_gap_at_the_turn_after_it():
 @pytest.mark.parametrize("start, fires", [("00:28.40", True), ("00:28.39", False)])
 def test_silence_of_exactly_min_seconds_counts(start, fires):
     # 28.40 - 18.40 is 9.999999999999998 in floating point: compared at millisecond precision.
-    findings, _ = run(SILENCE, f"""
+    findings, _ = run(
+        SILENCE,
+        f"""
         [00:10.00-00:18.40] 坐席: 我帮您查一下。
         [{start}-00:30.00] 坐席: 查到了。
-    """)
+    """,
+    )
     assert bool(findings) is fires
 
 
 def test_gap_is_measured_from_the_latest_end_so_far():
     # The customer's long turn overlaps the agent's short one; the silence starts at 20.0, not 6.0.
-    findings, _ = run(SILENCE, """
+    findings, _ = run(
+        SILENCE,
+        """
         [00:00.00-00:20.00] 客户: 我跟你说一下我这个事情的来龙去脉……
         [00:05.00-00:06.00] 坐席: 嗯嗯。
         [00:25.00-00:27.00] 坐席: 好的，我明白了。
-    """)
+    """,
+    )
     assert findings == []
 
 
@@ -88,12 +98,15 @@ def test_announced_hold_is_not_dead_air():
 
 def test_announced_hold_longer_than_max_seconds_still_counts():
     scheme = rule("silence", min_seconds=10, except_after='{phrases: ["@hold"], max_seconds: 60}')
-    findings, _ = run(scheme, """
+    findings, _ = run(
+        scheme,
+        """
         [00:00.00-00:02.00] 坐席: 请稍等。
         [00:50.00-00:52.00] 坐席: 感谢您的耐心等待。
         [00:53.00-00:54.00] 坐席: 请您稍候。
         [02:00.00-02:02.00] 坐席: 让您久等了。
-    """)
+    """,
+    )
     assert [(f.turn, f.details["gap_seconds"]) for f in findings] == [(3, 66.0)]
 
 
@@ -110,11 +123,14 @@ def test_silence_speaker_selects_who_broke_the_silence():
 
 def test_silence_window_in_seconds():
     scheme = rule("silence", min_seconds=10, window="{first_seconds: 20}")
-    findings, _ = run(scheme, """
+    findings, _ = run(
+        scheme,
+        """
         [00:00.00-00:02.00] 坐席: 您好。
         [00:15.00-00:18.00] 客户: 喂。
         [00:30.00-00:32.00] 坐席: 您好，请讲。
-    """)
+    """,
+    )
     assert [f.turn for f in findings] == [1]
 
 
@@ -173,21 +189,41 @@ def test_interruptions_up_to_max_count_pass():
 def test_interruption_overlap_threshold_and_backchannels():
     scheme = rule("interruption", min_overlap_seconds=1.0, max_count=0)
     # Overlap of exactly 1.0 s counts (9.0 - 8.0).
-    assert len(run(scheme, """
+    assert (
+        len(
+            run(
+                scheme,
+                """
         [00:00.00-00:09.00] 客户: 我想问一下那个套餐的事情……
         [00:08.00-00:10.00] 坐席: 套餐是八十八的。
-    """)[0]) == 1
+    """,
+            )[0]
+        )
+        == 1
+    )
     # 0.6 s of overlap is a turn-taking latency, not an interruption.
-    assert run(scheme, """
+    assert (
+        run(
+            scheme,
+            """
         [00:00.00-00:09.00] 客户: 我想问一下那个套餐的事情……
         [00:08.40-00:10.00] 坐席: 套餐是八十八的。
-    """)[0] == []
+    """,
+        )[0]
+        == []
+    )
     # A short backchannel inside the customer's turn overlaps only by its own length.
-    assert run(scheme, """
+    assert (
+        run(
+            scheme,
+            """
         [00:00.00-00:09.00] 客户: 我想问一下那个套餐的事情……
         [00:04.00-00:04.50] 坐席: 嗯。
         [00:09.50-00:12.00] 坐席: 好的，我帮您看一下。
-    """)[0] == []
+    """,
+        )[0]
+        == []
+    )
 
 
 def test_only_the_rule_speaker_interrupting_counts():
@@ -253,10 +289,13 @@ def test_too_little_speech_is_not_applicable():
 
 
 def test_zero_length_turns_are_left_out():
-    findings, _ = run(rule("speech_rate", max_chars_per_minute=300, min_speech_seconds=5), """
+    findings, _ = run(
+        rule("speech_rate", max_chars_per_minute=300, min_speech_seconds=5),
+        """
         [00:00.00-00:10.00] 坐席: 您好，欢迎致电星联通信，请问有什么可以帮您？
         [00:10.00-00:10.00] 坐席: 这一句没有时长所以不算在语速里面这一句没有时长所以不算在语速里面
-    """)
+    """,
+    )
     assert findings == []  # 18 characters in 10 s
 
 

@@ -1,5 +1,6 @@
 """Timing options of SPEC "Rule language v2": `interruption` `min_chars` and `max_total_seconds`,
 `silence` `after_speaker` (and its speaker default `any`)."""
+
 import pytest
 
 from .test_timing import THREE_INTERRUPTIONS, rule, run
@@ -60,9 +61,12 @@ def test_silence_after_speaker():
 
 def test_after_speaker_is_the_turn_with_the_latest_end():
     # The agent's short turn ends inside the customer's: the gap starts at the customer's end.
-    findings, _ = run(rule("silence", min_seconds=10, after_speaker="agent"), """
+    findings, _ = run(
+        rule("silence", min_seconds=10, after_speaker="agent"),
+        """
         [00:00.00-00:10.00] 客户: 我想问一下宽带的事情。
         [00:02.00-00:03.00] 坐席: 嗯。
         [00:25.00-00:27.00] 坐席: 您好，还在吗？
-    """)
+    """,
+    )
     assert findings == []

@@ -1,4 +1,5 @@
 """File names from ids: bounded, safe on Linux, macOS and Windows, unique."""
+
 import re
 
 import pytest
@@ -10,9 +11,33 @@ from checker.report.filenames import MAX_NAME_BYTES, safe_filename, unique_filen
 WINDOWS_BAD = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 
-HOSTILE = ["a" * 251, "张" * 84, "张" * 300, "CON", "con.txt", "nul", "Lpt1", "-rf", "--help", "../../etc/passwd",
-           "a/b", "a\\b", "c:x", ".hidden", "..", ".", "x.", "x ", "坐席 007", "", "e\u0301", "a\x00b", "a*?<>|\"b",
-           "\u202etxt.exe", "🙂" * 100]
+HOSTILE = [
+    "a" * 251,
+    "张" * 84,
+    "张" * 300,
+    "CON",
+    "con.txt",
+    "nul",
+    "Lpt1",
+    "-rf",
+    "--help",
+    "../../etc/passwd",
+    "a/b",
+    "a\\b",
+    "c:x",
+    ".hidden",
+    "..",
+    ".",
+    "x.",
+    "x ",
+    "坐席 007",
+    "",
+    "e\u0301",
+    "a\x00b",
+    'a*?<>|"b',
+    "\u202etxt.exe",
+    "🙂" * 100,
+]
 
 
 @pytest.mark.parametrize("ident", HOSTILE)
@@ -40,15 +65,17 @@ def test_names_differ_for_different_ids_and_cases():
 def test_audit_with_long_and_reserved_agent_ids(tmp_path):
     (tmp_path / "rules.yaml").write_text(
         "scheme: s\nrules:\n  - {id: taboo, kind: forbidden, section: 禁语, message: m, deduct: 5, phrases: [说吧]}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     calls = tmp_path / "calls"
     calls.mkdir()
     ids = ["a" * 251, "张" * 84, "CON", "-rf", "../x", "A1", "a1"]
     for i, agent in enumerate(ids):
         (calls / f"c{i}.txt").write_text(f"# agent_id: {agent}\n坐席: 说吧\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["audit", str(calls), "--rules", str(tmp_path / "rules.yaml"), "--out", str(out),
-                                       "--jobs", "1"])
+    result = CliRunner().invoke(
+        main, ["audit", str(calls), "--rules", str(tmp_path / "rules.yaml"), "--out", str(out), "--jobs", "1"]
+    )
     assert result.exit_code == 0, result.output
     pages = sorted(p.name for p in (out / "agents").glob("*.html"))
     assert len(pages) == len(ids)

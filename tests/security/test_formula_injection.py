@@ -1,5 +1,6 @@
 """No cell of any CSV or xlsx the audit writes is a formula, whatever the transcripts and the
 scheme say (`checker/report/cells.py`)."""
+
 import csv
 import json
 import zipfile
@@ -11,8 +12,15 @@ from click.testing import CliRunner
 from checker.cli import main
 from checker.report.cells import csv_cell
 
-PAYLOADS = ['=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0",
-            "\t=1+1", "\r=1+1"]
+PAYLOADS = [
+    '=HYPERLINK("http://x","y")',
+    "=cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
 
 
 def test_csv_cell_the_owasp_way():
@@ -28,19 +36,41 @@ def test_csv_cell_the_owasp_way():
 def hostile(tmp_path):
     """A scheme whose texts and calls whose ids, names, teams and words are all payloads."""
     p = PAYLOADS
-    scheme = {"scheme": p[0], "title": p[1], "rules": [{
-        "id": "taboo", "kind": "forbidden", "section": p[2], "phrases": [{"phrase": "说吧", "suggest": p[3]}],
-        "deduct": 5, "message": p[4]}]}
+    scheme = {
+        "scheme": p[0],
+        "title": p[1],
+        "rules": [
+            {
+                "id": "taboo",
+                "kind": "forbidden",
+                "section": p[2],
+                "phrases": [{"phrase": "说吧", "suggest": p[3]}],
+                "deduct": 5,
+                "message": p[4],
+            }
+        ],
+    }
     (tmp_path / "rules.yaml").write_text(json.dumps(scheme, ensure_ascii=False), encoding="utf-8")  # JSON is YAML
     calls = tmp_path / "calls"
     calls.mkdir()
     lines = []
     for i, payload in enumerate(PAYLOADS):
-        lines.append(json.dumps({
-            "call_id": payload + str(i), "agent_id": payload + f"A{i}", "agent_name": payload, "team": payload,
-            "started_at": "2026-11-02T09:30:00+08:00",
-            "turns": [{"speaker": "agent", "text": payload + " 说吧"}, {"speaker": "customer", "text": payload}],
-        }, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {
+                    "call_id": payload + str(i),
+                    "agent_id": payload + f"A{i}",
+                    "agent_name": payload,
+                    "team": payload,
+                    "started_at": "2026-11-02T09:30:00+08:00",
+                    "turns": [
+                        {"speaker": "agent", "text": payload + " 说吧"},
+                        {"speaker": "customer", "text": payload},
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
     (calls / "c.jsonl").write_text("\n".join(lines) + "\n{broken\n", encoding="utf-8")
     (calls / "=bad.jsonl").write_text('=HYPERLINK("http://x","y")\n', encoding="utf-8")
     return tmp_path
@@ -52,8 +82,10 @@ def _starts_formula(value: str) -> bool:
 
 def test_no_formula_in_any_csv_or_xlsx(hostile):
     out = hostile / "out"
-    result = CliRunner().invoke(main, ["audit", str(hostile / "calls"), "--rules", str(hostile / "rules.yaml"),
-                                       "--out", str(out), "--jobs", "1"])
+    result = CliRunner().invoke(
+        main,
+        ["audit", str(hostile / "calls"), "--rules", str(hostile / "rules.yaml"), "--out", str(out), "--jobs", "1"],
+    )
     assert result.exit_code == 2, result.output  # the broken records are rejected
     checked = 0
     for name in ["calls.csv", "agents.csv", "findings.csv", "errors.csv"]:
@@ -89,7 +121,8 @@ def test_no_formula_in_any_csv_or_xlsx(hostile):
                 checked += 1
     assert {t for t, _ in seen} >= {"Agents", "Rules", "Calls"}, seen  # text stays as written, typed string
     assert any(v == PAYLOADS[1] for t, v in seen if t == "Summary") or any(
-        PAYLOADS[1] in str(c.value) for c in wb["Summary"]["B"])
+        PAYLOADS[1] in str(c.value) for c in wb["Summary"]["B"]
+    )
     numbers = [c.value for c in wb["Calls"]["F"][1:]]  # the score column: still numbers
     assert numbers and all(isinstance(v, (int, float)) for v in numbers)
     assert checked > 100

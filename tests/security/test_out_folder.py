@@ -1,5 +1,6 @@
 """One audit per --out at a time, and a crash at any step of the final swap leaves one whole
 report that the next run tidies (`checker/lock.py`, `checker/report/swap.py`)."""
+
 import csv
 import os
 import subprocess
@@ -28,13 +29,28 @@ def work(tmp_path):
 
 
 def audit_args(work, calls, *extra):
-    return ["audit", str(work / calls), "--rules", str(work / "rules.yaml"), "--out", str(work / "out"), "--jobs", "1",
-            *extra]
+    return [
+        "audit",
+        str(work / calls),
+        "--rules",
+        str(work / "rules.yaml"),
+        "--out",
+        str(work / "out"),
+        "--jobs",
+        "1",
+        *extra,
+    ]
 
 
 def run_cli(work, calls, env=None, *extra):
-    return subprocess.run([sys.executable, "-m", "checker", *audit_args(work, calls, *extra)], cwd=work,
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "checker", *audit_args(work, calls, *extra)],
+        cwd=work,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def calls_in(out: Path) -> int:
@@ -77,13 +93,16 @@ def test_a_second_run_is_refused_naming_the_holder(work):
     assert calls_in(work / "out") == 1
 
 
-@pytest.mark.parametrize("step,two_step,expect", [
-    ("swap-begin", False, 1),  # nothing moved: the previous report stands
-    ("swap-exchanged", False, 2),  # the exchange is atomic: the new report stands, the old one is litter
-    ("swap-intent", True, 2),  # the next run finishes the swap
-    ("swap-old-moved", True, 2),  # no report for the moment: the next run puts the new one in place
-    ("swap-new-moved", True, 2),
-])
+@pytest.mark.parametrize(
+    "step,two_step,expect",
+    [
+        ("swap-begin", False, 1),  # nothing moved: the previous report stands
+        ("swap-exchanged", False, 2),  # the exchange is atomic: the new report stands, the old one is litter
+        ("swap-intent", True, 2),  # the next run finishes the swap
+        ("swap-old-moved", True, 2),  # no report for the moment: the next run puts the new one in place
+        ("swap-new-moved", True, 2),
+    ],
+)
 def test_a_crash_at_each_step_of_the_swap(work, step, two_step, expect):
     first = run_cli(work, "one")
     assert first.returncode == 0, first.stderr
@@ -107,9 +126,13 @@ def test_a_crash_at_each_step_of_the_swap(work, step, two_step, expect):
 
 def test_a_run_killed_before_the_swap_keeps_the_previous_report(work):
     assert run_cli(work, "one").returncode == 0
-    proc = subprocess.Popen([sys.executable, "-m", "checker", *audit_args(work, "two")], cwd=work,
-                            env={**os.environ, "QA_CHECK_TEST_CRASH_AT": "swap-begin"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "checker", *audit_args(work, "two")],
+        cwd=work,
+        env={**os.environ, "QA_CHECK_TEST_CRASH_AT": "swap-begin"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     assert proc.wait(timeout=300) == 137
     assert calls_in(work / "out") == 1
     # the crashed run's folder (its journal already gone: it was complete) is removed by the next run

@@ -3,6 +3,7 @@
 A formatter turns a `LintReport` into the text written on stdout; `summary` is an optional line
 for stderr. A new format is one module and one line in `FORMATTERS`.
 """
+
 from __future__ import annotations
 
 from .base import Formatter

@@ -1,4 +1,5 @@
 """What every lint output format provides."""
+
 from __future__ import annotations
 
 from ..findings import LintReport

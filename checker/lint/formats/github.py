@@ -3,6 +3,7 @@
 `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=rule-id::message (→ suggestion)`;
 `warning` and `info` findings become `::warning` and `::notice`. Suppressed findings are left out.
 """
+
 from __future__ import annotations
 
 from ..findings import LintFinding, LintReport

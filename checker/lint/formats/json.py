@@ -1,4 +1,5 @@
 """`--format json`: every finding (suppressed ones flagged), the files read and the errors."""
+
 from __future__ import annotations
 
 import json

@@ -5,6 +5,7 @@ rule like `qa-check rules docs`, default level, section and kind as tags), one r
 finding with its region in characters (`columnKind: unicodeCodePoints`), suppressed findings
 kept with an `inSource` suppression, unreadable files as tool notifications.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,43 +44,54 @@ def sarif_log(report: LintReport, root: Path | None = None) -> dict:
         if not lints_scripts(rule):
             continue
         c = rule.config
-        descriptors.append({
-            "id": rule.id,
-            "name": _name(rule.id),
-            "shortDescription": {"text": c.message},
-            "fullDescription": {"text": (c.description or c.message).strip()},
-            "help": {"text": rule_text(rule), "markdown": rule_markdown(rule, lexicons, level=2)},
-            "defaultConfiguration": {"level": _LEVEL[c.severity], "enabled": c.enabled},
-            "properties": {"tags": [c.section, rule.kind], "section": c.section, "kind": rule.kind,
-                           "deduct": c.deduct, "fatal": c.fatal},
-        })
+        descriptors.append(
+            {
+                "id": rule.id,
+                "name": _name(rule.id),
+                "shortDescription": {"text": c.message},
+                "fullDescription": {"text": (c.description or c.message).strip()},
+                "help": {"text": rule_text(rule), "markdown": rule_markdown(rule, lexicons, level=2)},
+                "defaultConfiguration": {"level": _LEVEL[c.severity], "enabled": c.enabled},
+                "properties": {
+                    "tags": [c.section, rule.kind],
+                    "section": c.section,
+                    "kind": rule.kind,
+                    "deduct": c.deduct,
+                    "fatal": c.fatal,
+                },
+            }
+        )
     for rule_id, (severity, short, help_text) in BUILTIN_RULES.items():
-        descriptors.append({
-            "id": rule_id,
-            "name": _name(rule_id),
-            "shortDescription": {"text": short},
-            "fullDescription": {"text": help_text},
-            "help": {"text": help_text},
-            "defaultConfiguration": {"level": _LEVEL[severity]},
-            "properties": {"tags": ["lint"]},
-        })
+        descriptors.append(
+            {
+                "id": rule_id,
+                "name": _name(rule_id),
+                "shortDescription": {"text": short},
+                "fullDescription": {"text": help_text},
+                "help": {"text": help_text},
+                "defaultConfiguration": {"level": _LEVEL[severity]},
+                "properties": {"tags": ["lint"]},
+            }
+        )
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     run: dict = {
-        "tool": {"driver": {
-            "name": "qa-check",
-            "version": __version__,
-            "semanticVersion": __version__,
-            "rules": descriptors,
-        }},
+        "tool": {
+            "driver": {
+                "name": "qa-check",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": descriptors,
+            }
+        },
         "originalUriBaseIds": {_SRCROOT: {"uri": root.as_uri() + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": [_result(f, index, root) for f in report.findings],
-        "invocations": [{
-            "executionSuccessful": not report.errors,
-            "toolExecutionNotifications": [
-                {"level": "error", "message": {"text": e}} for e in report.errors
-            ],
-        }],
+        "invocations": [
+            {
+                "executionSuccessful": not report.errors,
+                "toolExecutionNotifications": [{"level": "error", "message": {"text": e}} for e in report.errors],
+            }
+        ],
         "properties": {"scheme": scheme.name},
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
@@ -91,10 +103,19 @@ def _result(f: LintFinding, index: dict[str, int], root: Path) -> dict:
         "ruleId": f.rule_id,
         "level": _LEVEL.get(f.severity, "warning"),
         "message": {"text": text},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": _artifact(f.path, root),
-            "region": {"startLine": f.line, "startColumn": f.col, "endLine": f.end_line, "endColumn": f.end_col},
-        }}],
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": _artifact(f.path, root),
+                    "region": {
+                        "startLine": f.line,
+                        "startColumn": f.col,
+                        "endLine": f.end_line,
+                        "endColumn": f.end_col,
+                    },
+                }
+            }
+        ],
     }
     if f.rule_id in index:
         result["ruleIndex"] = index[f.rule_id]

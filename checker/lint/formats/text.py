@@ -1,4 +1,5 @@
 """`--format text`: `path:line:col: rule-id message (→ suggestion)`, one finding a line (SPEC)."""
+
 from __future__ import annotations
 
 from ..findings import LintFinding, LintReport
