@@ -104,8 +104,14 @@ class ReportWriter:
     def add_error(self, error: InputError) -> None:
         pass
 
+    def connect(self, writers: dict[str, ReportWriter]) -> None:
+        """Meet the run's other writers (by name), once all are made, before the first call."""
+
     def close(self) -> None:
         pass
+
+    def abort(self) -> None:
+        """The run failed or was interrupted: release what `close` would have (processes, files)."""
 
 
 WRITERS: dict[str, type[ReportWriter]] = {}
@@ -264,22 +270,30 @@ def write_reports(
         active = [WRITERS[name](folder, scheme, options) for name in names]
         for w in active:
             w.jobs = jobs
-        order = list(WRITERS)
-        picks = [(order.index(name), w) for name, w in zip(names, active)]
-        for item in _runs(items, scheme, options):
-            if isinstance(item, InputError):
-                for w in active:
-                    w.add_error(item)
+        try:
+            by_name = dict(zip(names, active))
+            for w in active:
+                w.connect(by_name)
+            order = list(WRITERS)
+            picks = [(order.index(name), w) for name, w in zip(names, active)]
+            for item in _runs(items, scheme, options):
+                if isinstance(item, InputError):
+                    for w in active:
+                        w.add_error(item)
+                    if journal is not None:
+                        journal.add(item)
+                    continue
+                parts = item.parts
+                for i, w in picks:
+                    w.add_many(parts[i])
                 if journal is not None:
-                    journal.add(item)
-                continue
-            parts = item.parts
-            for i, w in picks:
-                w.add_many(parts[i])
-            if journal is not None:
-                journal.add_lines(item.journal, len(item.calls))
-        for w in sorted(active, key=lambda w: w.runs_last):  # stable: registration order otherwise
-            w.close()
+                    journal.add_lines(item.journal, len(item.calls))
+            for w in sorted(active, key=lambda w: w.runs_last):  # stable: registration order otherwise
+                w.close()
+        except BaseException:
+            for w in active:
+                w.abort()
+            raise
         if journal is not None:
             journal.close(delete=True)
 

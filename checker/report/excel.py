@@ -10,20 +10,24 @@ The workbook is written by xlsxwriter in its `constant_memory` mode (each sheet'
 disk as they are written, whatever the batch's size), through its public interface only: cells
 are written by type (`write_string`, `write_number`, `write_boolean`), so no text is ever stored
 as a formula, and the workbook's creation time is fixed, so a report is a function of its input
-(serial and parallel runs byte-identical). The two big sheets (Findings, Calls) are written from
-the rows the CSV writers typed call by call (`sheet_rows`). Excel holds 1,048,576 rows a sheet:
+(serial and parallel runs byte-identical).
+
+It is written by a process of its own (`writer_process`), started with the run: the two big
+sheets (Findings, Calls) take their rows while the calls are audited, from the rows the CSV
+writers typed call by call (`sheet_rows`, `SheetSink`); at the end the summary sends the small
+sheets' tables (`WorkbookTables`) and the workbook is closed. Excel holds 1,048,576 rows a sheet:
 beyond that the Findings sheet is cut and the Summary says so.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import itertools
 import math
 import os
+import shutil
 import tempfile
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
@@ -31,14 +35,16 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from .dashboard import agents_for_people
-from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, SHEET_FILES, sheet_rows
+from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML
 from .summary import SummaryContext, renderer
 from .tables import FINDING_COLUMNS, CallsCsv
+from .writer_process import WriterProcess
 
-__all__ = ["write_excel", "SHEETS"]
+__all__ = ["write_excel", "start_workbook", "SHEETS", "WorkbookBuilder", "WorkbookTables"]
 
 SHEETS = ("Summary", "Agents", "Rules", "Sections", "Findings", "Calls")
-WIDTH_SAMPLE = 500  # rows looked at to size a streamed sheet's columns
+STREAMED = {"Findings": FINDING_COLUMNS, "Calls": CallsCsv.columns}  # sheets fed during the run
+WIDTH_SAMPLE = 500  # rows looked at to size a column
 MAX_WIDTH = {"excerpt": 60, "message": 40, "suggest": 40, "matched": 24}
 
 _HEADER = {"bold": True, "bg_color": "#DDEBF7"}
@@ -64,93 +70,132 @@ class _Formats:
         self.masked = wb.add_format({"bold": True, "font_color": "#000000"})
 
 
+# -- the parent's side: start the process with the run, send it the small sheets at the end ------
+def start_workbook(folder: Path, words) -> WriterProcess:
+    """The workbook's process for a run writing into `folder`, its streamed sheets' headers
+    in `words`' language."""
+    labels = {sheet: [words.col(c) for c in columns] for sheet, columns in STREAMED.items()}
+    return WriterProcess("report.xlsx", WorkbookBuilder, str(folder), labels)
+
+
+@dataclass
+class Table:
+    """A small sheet's table as plain values: column names, header labels, rows."""
+
+    columns: list[str]
+    labels: list[str]
+    rows: list[list]
+    percent: frozenset[str] = frozenset()
+
+
+@dataclass
+class WorkbookTables:
+    """What the end of the run adds to the workbook: every small sheet's content, plain values only
+    (it is pickled to the workbook's process)."""
+
+    title: list[str]  # the Summary sheet's header
+    headline: list[tuple[str, object, str | None]]  # (label, value, format name)
+    notes: list[tuple[str, str]]  # (text, format name)
+    weeks: Table
+    agents: Table
+    rules: Table
+    sections: Table
+    pass_score: float
+    findings_total: int  # findings in the batch (the Findings sheet may hold fewer)
+    findings_truncated_note: str  # with {total} and {kept}
+    masked_note: str
+    mask: bool
+
+
 @renderer("report.xlsx")
 def write_excel(ctx: SummaryContext) -> None:
-    folder, w, frames = ctx.folder, ctx.words, ctx.frames
-    tally = ctx.tally
-    findings = _Stream(folder, "Findings", FINDING_COLUMNS, "findings.csv", sum(tally.n_findings))
-    calls = _Stream(folder, "Calls", CallsCsv.columns, "calls.csv", len(tally.score))
-    target = folder / "report.xlsx"
-    part = target.with_suffix(".xlsx.part")
-    tmp = tempfile.TemporaryDirectory(dir=folder)  # the sheets' rows while they are written
-    wb = xlsxwriter.Workbook(
-        str(part),
-        {
-            "constant_memory": True,
-            "tmpdir": tmp.name,
-            # Text is text: never made a formula, a number or a link by its look (`cells`).
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
+    if ctx.workbook is None:
+        raise RuntimeError("report.xlsx: no workbook process was started for this run")
+    ctx.workbook.finish("finish", workbook_tables(ctx))  # the summary waits for it after its other renderers
+
+
+def workbook_tables(ctx: SummaryContext) -> WorkbookTables:
+    w, team, frames = ctx.words, ctx.frames.team, ctx.frames
+    headline = [
+        (w.scheme, f"{team['scheme']} {team['title'] or ''}".strip(), None),
+        (w.period_label, " – ".join(x for x in (team["first_week"], team["last_week"]) if x), None),
+        (w.calls, team["calls"], None),
+        (w.agents, team["agents"], None),
+        (w.mean_score, team["mean_score"], "score"),
+        (w.median_score, team["median_score"], "score"),
+        (w.pass_rate, team["pass_rate"], "percent"),
+        (w.failed_calls, team["failed_calls"], None),
+        (w.fatal_calls, team["fatal_calls"], None),
+        (w.findings, team["findings"], None),
+        (w.findings_per_100, team["findings_per_100_calls"], None),
+        (w.rejected_inputs, team["rejected_inputs"], None),
+        (w.undated_calls, team["undated_calls"], None),
+    ]
+    note = w.masked_note if ctx.options.mask else w.unmasked_note
+    return WorkbookTables(
+        title=[w.summary_sheet_title, ""],
+        headline=[(_plain(label), _plain(value), fmt) for label, value, fmt in headline],
+        notes=[(_plain(note), "masked" if ctx.options.mask else "note")],
+        weeks=_table(frames.weeks, w, {"pass_rate"}),
+        agents=_table(agents_for_people(frames, w), w, {"pass_rate", "pass_rate_change"}),
+        rules=_table(frames.rules, w, {"hit_rate"}),
+        sections=_table(frames.sections, w, {"hit_rate"}),
+        pass_score=float(ctx.scheme.scoring.pass_),
+        findings_total=int(sum(ctx.tally.n_findings)),
+        findings_truncated_note=w.truncated_note,
+        masked_note=w.masked_note,
+        mask=ctx.options.mask,
     )
-    wb.set_properties({"created": _CREATED})
-    try:
-        fmt = _Formats(wb)
-        _summary_sheet(wb.add_worksheet("Summary"), fmt, ctx, findings)
-        _frame_sheet(
-            wb.add_worksheet("Agents"), fmt, agents_for_people(frames, w), w, percent={"pass_rate", "pass_rate_change"}
+
+
+def _table(df, w, percent=frozenset()) -> Table:
+    columns = [str(c) for c in df.columns]
+    return Table(
+        columns=columns,
+        labels=[w.col(c) for c in columns],
+        rows=[[_plain(v) for v in row] for row in df.itertuples(index=False)],
+        percent=frozenset(percent),
+    )
+
+
+# -- the workbook's process --------------------------------------------------------------------
+class WorkbookBuilder:
+    """report.xlsx while it is written, in its own process: made at the start of the run, fed the
+    streamed sheets' rows (`rows`), closed and renamed into place by `finish`."""
+
+    def __init__(self, folder: str, labels: dict[str, list[str]]) -> None:
+        self.target = Path(folder) / "report.xlsx"
+        self.part = self.target.with_suffix(".xlsx.part")
+        self.tmp = tempfile.mkdtemp(dir=folder, prefix=".xlsx-rows-")  # the sheets' rows while they are written
+        self.wb = xlsxwriter.Workbook(
+            str(self.part),
+            {
+                "constant_memory": True,
+                "tmpdir": self.tmp,
+                # Text is text: never made a formula, a number or a link by its look (`cells`).
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
         )
-        _frame_sheet(wb.add_worksheet("Rules"), fmt, frames.rules, w, percent={"hit_rate"})
-        _frame_sheet(wb.add_worksheet("Sections"), fmt, frames.sections, w, percent={"hit_rate"})
-        ws = wb.add_worksheet("Findings")
-        _streamed_sheet(ws, fmt, findings, w)
-        _fatal_formatting(ws, fmt, findings)
-        ws = wb.add_worksheet("Calls")
-        _streamed_sheet(ws, fmt, calls, w)
-        _failed_formatting(ws, fmt, calls, ctx.scheme.scoring.pass_)
-        wb.close()
-        os.replace(part, target)
-    finally:
-        part.unlink(missing_ok=True)
-        tmp.cleanup()
+        self.wb.set_properties({"created": _CREATED})
+        self.fmt = _Formats(self.wb)
+        self.sheets = {name: self.wb.add_worksheet(name) for name in SHEETS}
+        self.streams = {name: _Stream(STREAMED[name], labels[name]) for name in STREAMED}
+        for name, stream in self.streams.items():
+            _header(self.sheets[name], self.fmt.header, stream.labels)
 
-
-# -- streamed sheets ---------------------------------------------------------------------------
-class _Stream:
-    """A streamed sheet: its columns, the file of its rows (written by its CSV file's writer,
-    `tables.SheetCsvWriter`), how many rows it holds and was given, and its column widths."""
-
-    def __init__(self, folder: Path, sheet: str, columns: list[str], csv_name: str, total: int) -> None:
-        self.columns = columns
-        self.path = folder / SHEET_FILES[sheet]
-        if not self.path.is_file():  # its CSV file was not asked for: an empty sheet
-            self.path.write_text("", encoding="utf-8")
-            total = 0
-        self.total = total
-        self.rows = sheet_rows(total)
-        self.widths = _widths(folder / csv_name, columns, min(WIDTH_SAMPLE - 1, self.rows))
-
-
-def _widths(csv_path: Path, columns: list[str], sample: int) -> list[int]:
-    """Display widths of the header and of the first `sample` rows of the sheet's CSV file
-    (the same cells as its rows)."""
-    widths = [_display_width(c) for c in columns]
-    if not sample or not csv_path.is_file():
-        return widths
-    with csv_path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        for row in itertools.islice(reader, sample):
-            for i, v in enumerate(row[: len(columns)]):
-                if 2 * len(v) > widths[i]:  # else it cannot be wider: a character is 1 or 2 wide
-                    widths[i] = max(widths[i], _display_width(v))
-    return widths
-
-
-def _streamed_sheet(ws, fmt: _Formats, stream: _Stream, w) -> None:
-    ncols = len(stream.columns)
-    for i, c in enumerate(stream.columns):
-        width = min(max(stream.widths[i], _display_width(w.col(c))) + 2, MAX_WIDTH.get(c, 30))
-        ws.set_column(i, i, max(width, 6))
-    _header(ws, fmt.header, [w.col(c) for c in stream.columns])
-    ws.freeze_panes(1, 0)
-    if ncols:
-        ws.autofilter(0, 0, stream.rows, ncols - 1)
-    write_string, write_number, write_boolean = ws.write_string, ws.write_number, ws.write_boolean
-    with stream.path.open("rb") as fh:
-        for r, line in enumerate(fh, 1):
-            for c, v in enumerate(orjson.loads(line)):
+    def rows(self, sheet: str, lines: bytes) -> None:
+        """Rows of a streamed sheet: JSON arrays, one a line (`sheet_rows.row_values`)."""
+        ws, stream = self.sheets[sheet], self.streams[sheet]
+        write_string, write_number, write_boolean = ws.write_string, ws.write_number, ws.write_boolean
+        r = stream.rows
+        for line in lines.splitlines():
+            r += 1
+            values = orjson.loads(line)
+            if r < WIDTH_SAMPLE:
+                stream.measure(values)
+            for c, v in enumerate(values):
                 if v is None:
                     continue
                 t = v.__class__
@@ -160,6 +205,65 @@ def _streamed_sheet(ws, fmt: _Formats, stream: _Stream, w) -> None:
                     write_boolean(r, c, v)
                 else:
                     write_number(r, c, v)
+        stream.rows = r
+
+    def finish(self, tables: WorkbookTables) -> None:
+        fmt, sheets = self.fmt, self.sheets
+        findings, calls = self.streams["Findings"], self.streams["Calls"]
+        try:
+            _summary_sheet(sheets["Summary"], fmt, tables, findings.rows)
+            _frame_sheet(sheets["Agents"], fmt, tables.agents)
+            _frame_sheet(sheets["Rules"], fmt, tables.rules)
+            _frame_sheet(sheets["Sections"], fmt, tables.sections)
+            _streamed_sheet(sheets["Findings"], findings)
+            _fatal_formatting(sheets["Findings"], fmt, findings)
+            _streamed_sheet(sheets["Calls"], calls)
+            _failed_formatting(sheets["Calls"], fmt, calls, tables.pass_score)
+            self.wb.close()
+            os.replace(self.part, self.target)
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Remove what is not the finished workbook."""
+        self.part.unlink(missing_ok=True)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+@dataclass
+class _Stream:
+    """A streamed sheet: its columns and header labels, the data rows it holds, its columns'
+    display widths (header and first rows)."""
+
+    columns: list[str]
+    labels: list[str]
+    rows: int = 0
+    widths: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.widths = [max(_display_width(c), _display_width(label)) for c, label in zip(self.columns, self.labels)]
+
+    def measure(self, values: list) -> None:
+        widths = self.widths
+        for i, v in enumerate(values[: len(widths)]):
+            if v is None:
+                continue
+            text = v if isinstance(v, str) else ("TRUE" if v else "FALSE") if isinstance(v, bool) else _number_text(v)
+            if 2 * len(text) > widths[i]:  # else it cannot be wider: a character is 1 or 2 wide
+                widths[i] = max(widths[i], _display_width(text))
+
+
+def _number_text(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def _streamed_sheet(ws, stream: _Stream) -> None:
+    ncols = len(stream.columns)
+    for i, c in enumerate(stream.columns):
+        ws.set_column(i, i, max(min(stream.widths[i] + 2, MAX_WIDTH.get(c, 30)), 6))
+    ws.freeze_panes(1, 0)
+    if ncols:
+        ws.autofilter(0, 0, stream.rows, ncols - 1)
 
 
 def _failed_formatting(ws, fmt: _Formats, stream: _Stream, pass_score: float) -> None:
@@ -210,66 +314,48 @@ def _write(ws, row: int, col: int, value, cell_format=None) -> None:
 
 
 # -- small sheets, written row by row ------------------------------------------------------------
-def _summary_sheet(ws, fmt: _Formats, ctx: SummaryContext, findings: _Stream) -> None:
-    w, team = ctx.words, ctx.frames.team
-    _header(ws, fmt.header, [w.summary_sheet_title, ""])
-    rows = [
-        (w.scheme, f"{team['scheme']} {team['title'] or ''}".strip(), None),
-        (w.period_label, " – ".join(x for x in (team["first_week"], team["last_week"]) if x), None),
-        (w.calls, team["calls"], None),
-        (w.agents, team["agents"], None),
-        (w.mean_score, team["mean_score"], fmt.score),
-        (w.median_score, team["median_score"], fmt.score),
-        (w.pass_rate, team["pass_rate"], fmt.percent),
-        (w.failed_calls, team["failed_calls"], None),
-        (w.fatal_calls, team["fatal_calls"], None),
-        (w.findings, team["findings"], None),
-        (w.findings_per_100, team["findings_per_100_calls"], None),
-        (w.rejected_inputs, team["rejected_inputs"], None),
-        (w.undated_calls, team["undated_calls"], None),
-    ]
+def _summary_sheet(ws, fmt: _Formats, tables: WorkbookTables, findings_kept: int) -> None:
+    _header(ws, fmt.header, tables.title)
     row = 1
-    for label, value, cell_format in rows:
-        _write(ws, row, 0, _plain(label))
-        _write(ws, row, 1, _plain(value), cell_format)
+    for label, value, cell_format in tables.headline:
+        _write(ws, row, 0, label)
+        _write(ws, row, 1, value, getattr(fmt, cell_format) if cell_format else None)
         row += 1
     row += 1  # an empty row
-    notes = [w.masked_note if ctx.options.mask else w.unmasked_note]
-    if findings.total > findings.rows:
-        notes.append(w.truncated_note.format(total=findings.total, kept=findings.rows))
-    for note in notes:
-        _write(ws, row, 0, _plain(note), fmt.masked if note == w.masked_note else fmt.note)
+    notes = list(tables.notes)
+    if tables.findings_total > findings_kept:
+        text = tables.findings_truncated_note.format(total=tables.findings_total, kept=findings_kept)
+        notes.append((_plain(text), "note"))
+    for text, cell_format in notes:
+        _write(ws, row, 0, text, getattr(fmt, cell_format))
         row += 1
-    weeks = ctx.frames.weeks
-    if len(weeks):
-        _write_frame(ws, fmt, weeks, w, start_row=row, first_col=0, percent={"pass_rate"})
+    if tables.weeks.rows:
+        _write_table(ws, fmt, tables.weeks, start_row=row)
     ws.freeze_panes(1, 0)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 30)
     ws.set_column(2, 6, 14)
 
 
-def _frame_sheet(ws, fmt: _Formats, df, w, percent=frozenset(), first_col: int = 0, filter_: bool = True) -> None:
-    ncols = len(df.columns)
-    for i, c in enumerate(df.columns):
-        values = [_display_width(str(v)) for v in df[c].head(WIDTH_SAMPLE) if v is not None and v == v]
-        width = min(max([_display_width(w.col(c))] + values) + 2, MAX_WIDTH.get(c, 40))
-        ws.set_column(first_col + i, first_col + i, max(width, 6))
-    _write_frame(ws, fmt, df, w, start_row=0, first_col=first_col, percent=percent)
+def _frame_sheet(ws, fmt: _Formats, table: Table) -> None:
+    for i, (c, label) in enumerate(zip(table.columns, table.labels)):
+        values = [_display_width(str(r[i])) for r in table.rows[:WIDTH_SAMPLE] if r[i] is not None]
+        width = min(max([_display_width(label), *values]) + 2, MAX_WIDTH.get(c, 40))
+        ws.set_column(i, i, max(width, 6))
+    _write_table(ws, fmt, table, start_row=0)
     ws.freeze_panes(1, 0)
-    if filter_ and ncols:
-        ws.autofilter(0, first_col, len(df), first_col + ncols - 1)
+    if table.columns:
+        ws.autofilter(0, 0, len(table.rows), len(table.columns) - 1)
 
 
-def _write_frame(ws, fmt: _Formats, df, w, start_row: int, first_col: int, percent=frozenset()) -> None:
-    _header(ws, fmt.frame_header, [w.col(c) for c in df.columns], start_row, first_col)
-    for i, row in enumerate(df.itertuples(index=False), start=start_row + 1):
-        for j, (c, v) in enumerate(zip(df.columns, row)):
-            v = _plain(v)
+def _write_table(ws, fmt: _Formats, table: Table, start_row: int) -> None:
+    _header(ws, fmt.frame_header, table.labels, start_row)
+    for i, row in enumerate(table.rows, start=start_row + 1):
+        for j, (c, v) in enumerate(zip(table.columns, row)):
             cell_format = None
             if isinstance(v, float):
-                cell_format = fmt.percent if c in percent else (fmt.score if "score" in c else None)
-            _write(ws, i, first_col + j, v, cell_format)
+                cell_format = fmt.percent if c in table.percent else (fmt.score if "score" in c else None)
+            _write(ws, i, j, v, cell_format)
 
 
 def _plain(v):

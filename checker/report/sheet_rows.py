@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import orjson
 
-__all__ = ["EXCEL_MAX_ROWS", "EXCEL_MAX_CELL", "SHEET_FILES", "SheetFile", "cell_kinds", "row_values", "sheet_rows"]
+__all__ = ["EXCEL_MAX_ROWS", "EXCEL_MAX_CELL", "SheetSink", "cell_kinds", "row_values", "sheet_rows"]
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
 EXCEL_MAX_CELL = 32_767  # characters in one cell
@@ -28,10 +27,6 @@ _FLOAT_COLS = {"score", "start", "deduct", "mean_score", "median_score"}
 _INT_COLS = {"turn", "findings", "line"}
 _BOOL_COLS = {"passed", "fatal"}
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-SHEET_FILES = {
-    "Findings": ".findings-sheet.jsonl",
-    "Calls": ".calls-sheet.jsonl",
-}  # in the report folder while it is written
 
 
 def sheet_rows(total: int) -> int:
@@ -48,7 +43,12 @@ def row_values(kinds: list[str], row: list[str]) -> bytes:
     """The cells of one row (CSV text values) as the sheet holds them, typed by column: a JSON
     array and a line break. A number column's text that is no finite number, and a boolean
     column's that is not true/false, stay text."""
-    return orjson.dumps([_value(kind, value) for kind, value in zip(kinds, row)], option=orjson.OPT_APPEND_NEWLINE)
+    if ILLEGAL_XML.search("\n".join(row)) is None and max(map(len, row), default=0) <= EXCEL_MAX_CELL:
+        # The common row: no text to clean, so only the number and boolean columns need a look.
+        values = [(v if kind == "s" else _value(kind, v)) if v else None for kind, v in zip(kinds, row)]
+    else:
+        values = [_value(kind, value) for kind, value in zip(kinds, row)]
+    return orjson.dumps(values, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def _value(kind: str, value: str):
@@ -69,15 +69,18 @@ def _value(kind: str, value: str):
     return value
 
 
-class SheetFile:
-    """The data rows of one sheet (from row 2), appended to `path` as they come: the first
-    `sheet_rows(total)` of them, the ones the sheet holds."""
+class SheetSink:
+    """The data rows of one streamed sheet, sent to the workbook's process (`excel`,
+    `writer_process`) as they come, a few thousand at a time: the first `sheet_rows(total)` of
+    them, the ones the sheet holds."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.rows = 0  # data rows written
+    BATCH = 2000  # rows a message: the pipe's cost is per message, the child's per row
+
+    def __init__(self, workbook, sheet: str) -> None:
+        self.workbook = workbook  # a `WriterProcess` owning an `excel.WorkbookBuilder`
+        self.sheet = sheet
+        self.rows = 0  # data rows taken
         self._limit = sheet_rows(1 << 62)  # read now: a test may lower it
-        self._fh = path.open("wb")
         self._buf: list[bytes] = []
 
     def add_many(self, rows: tuple[bytes, ...]) -> None:
@@ -89,13 +92,10 @@ class SheetFile:
             rows = rows[:room]
         self.rows += len(rows)
         self._buf.extend(rows)
-        if len(self._buf) >= 2000:
-            self._fh.write(b"".join(self._buf))
-            self._buf.clear()
+        if len(self._buf) >= self.BATCH:
+            self.flush()
 
-    def close(self) -> None:
-        if self._fh.closed:
-            return
-        self._fh.write(b"".join(self._buf))
-        self._buf.clear()
-        self._fh.close()
+    def flush(self) -> None:
+        if self._buf:
+            self.workbook.send("rows", self.sheet, b"".join(self._buf))
+            self._buf.clear()

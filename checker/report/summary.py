@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,6 @@ from .cells import csv_frame
 from .filenames import hashed_filename, unique_filenames
 from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
-from .sheet_rows import SHEET_FILES
 from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, UNKNOWN_AGENT, BatchTally, RunDigest, digest_run
 
 __all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filenames", "UNKNOWN_PAGE"]
@@ -35,6 +35,7 @@ class SummaryContext:
     frames: Frames
     words: Words
     timings: dict[str, float] = field(default_factory=dict)
+    workbook: Any = None  # report.xlsx's process (`excel.start_workbook`), fed since the run began
 
 
 RENDERERS: dict[str, Callable[[SummaryContext], None]] = {}
@@ -59,6 +60,11 @@ class SummaryReports(ReportWriter):
         super().__init__(folder, scheme, options)
         self.tally = BatchTally(self.options)
         self.timings: dict[str, float] = {}
+        self.workbook = None
+        if "report.xlsx" in RENDERERS:  # its big sheets are written while the run goes on
+            from .excel import start_workbook  # (excel registers itself here: imported by now)
+
+            self.workbook = start_workbook(folder, words_for(scheme))
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions, memo: dict | None = None) -> RunDigest:
@@ -83,47 +89,25 @@ class SummaryReports(ReportWriter):
             self.tally.add_error()
 
     def close(self) -> None:
-        try:
-            self._render()
-        finally:  # their rows are in report.xlsx now (or the run fails): not part of the report
-            for name in SHEET_FILES.values():
-                (self.folder / name).unlink(missing_ok=True)
-
-    def _render(self) -> None:
         t0 = time.perf_counter()
         frames = build_frames(self.tally, self.scheme)
-        ctx = SummaryContext(self.folder, self.scheme, self.options, self.tally, frames, words_for(self.scheme))
+        ctx = SummaryContext(
+            self.folder, self.scheme, self.options, self.tally, frames, words_for(self.scheme), workbook=self.workbook
+        )
         ctx.timings["frames"] = time.perf_counter() - t0
-        aside = _render_aside(ctx, HEAVY_RENDERER) if self.jobs > 1 else None
         for name, render in RENDERERS.items():
-            if aside is not None and name == HEAVY_RENDERER:
-                continue
             t = time.perf_counter()
-            render(ctx)
+            render(ctx)  # report.xlsx's only sends the small sheets to its process
             ctx.timings[name] = time.perf_counter() - t
-        if aside is not None:
+        if self.workbook is not None:  # it closes the workbook meanwhile
             t = time.perf_counter()
-            aside.join()
-            ctx.timings[HEAVY_RENDERER + " (wait)"] = time.perf_counter() - t
-            if aside.exitcode != 0:
-                raise RuntimeError(f"writing {HEAVY_RENDERER} failed in its process (exit code {aside.exitcode})")
+            self.workbook.wait()
+            ctx.timings["report.xlsx (wait)"] = time.perf_counter() - t
         self.timings = ctx.timings
 
-
-# The summary is built once, at the end, by the one process that writes the reports: with more
-# than one core given (`--jobs N`), the workbook (the slowest: every finding and call row) is
-# written by a forked process meanwhile, so the end of a parallel audit is not all serial.
-HEAVY_RENDERER = "report.xlsx"
-
-
-def _render_aside(ctx: SummaryContext, name: str):
-    import multiprocessing as mp
-
-    if "fork" not in mp.get_all_start_methods():
-        return None
-    proc = mp.get_context("fork").Process(target=RENDERERS[name], args=(ctx,), daemon=True)
-    proc.start()
-    return proc
+    def abort(self) -> None:
+        if self.workbook is not None:
+            self.workbook.abort()
 
 
 @renderer("agents.csv")

@@ -22,7 +22,7 @@ from ..model import CallResult, Finding, InputError
 from .base import ReportOptions, ReportWriter, register
 from .cells import csv_cells
 from .mask import mask_finding_record, mask_text
-from .sheet_rows import SHEET_FILES, SheetFile, cell_kinds, row_values
+from .sheet_rows import SheetSink, cell_kinds, row_values
 
 FINDING_COLUMNS = [
     "call_id",
@@ -108,18 +108,21 @@ class CsvWriter(TextFileWriter):
 
 class SheetCsvWriter(CsvWriter):
     """A CSV file whose rows are also the rows of a sheet of report.xlsx (Calls, Findings):
-    `render` makes both from the same cells, `add_rendered` appends both (`sheet_rows`)."""
+    `render` makes both from the same cells, `add_rendered` appends the text to the file and sends
+    the rows to the workbook, when the run writes one (`sheet_rows.SheetSink`)."""
 
-    sheet: str  # the sheet's name (`sheet_rows.SHEET_FILES`)
+    sheet: str  # the sheet's name in report.xlsx
     _kinds: list[str]  # each column's cell type, from `columns`
+    _sheet: SheetSink | None = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         cls._kinds = cell_kinds(cls.columns)
 
-    def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
-        super().__init__(folder, scheme, options)
-        self._sheet = SheetFile(folder / SHEET_FILES[self.sheet])
+    def connect(self, writers: dict[str, ReportWriter]) -> None:
+        workbook = getattr(writers.get("summary"), "workbook", None)
+        if workbook is not None:
+            self._sheet = SheetSink(workbook, self.sheet)
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> tuple[str, tuple[bytes, ...]]:
@@ -151,13 +154,15 @@ class SheetCsvWriter(CsvWriter):
         text, rows = part
         if text:
             self._fh.write(text)
-            self._sheet.add_many(rows)
+            if self._sheet is not None:
+                self._sheet.add_many(rows)
 
     add_many = add_rendered  # a run's part has the shape of a call's
 
     def close(self) -> None:
         super().close()
-        self._sheet.close()
+        if self._sheet is not None:
+            self._sheet.flush()
 
 
 _NO_ROWS = ("", ())

@@ -148,9 +148,9 @@ def test_findings_beyond_the_row_limit_are_cut_with_a_note(report, scheme, resul
     assert ws.auto_filter.ref == "A1:P6"  # the 16 finding columns, `how` last
 
 
-def test_workbook_written_aside_with_jobs_is_the_same(scheme, results, tmp_path):
-    """With more than one process given, report.xlsx is written by a forked process while the
-    other summaries are rendered: the same bytes, and no stray files."""
+def test_workbook_the_same_whatever_the_jobs(scheme, results, tmp_path):
+    """report.xlsx is written by a process of its own while the run goes on, whatever the jobs:
+    the same bytes, and no stray files (its rows' temporary folder, the .part file)."""
     one, two = tmp_path / "one", tmp_path / "two"
     write_reports(one, scheme, iter(results))
     write_reports(two, scheme, iter(results), jobs=2)
@@ -178,17 +178,60 @@ def test_workbook_written_aside_with_jobs_is_the_same(scheme, results, tmp_path)
     ]
 
 
-def test_workbook_failing_aside_fails_the_run(scheme, results, tmp_path, monkeypatch):
-    from checker.report import summary
+def test_workbook_failing_in_its_process_fails_the_run(scheme, results, tmp_path, monkeypatch):
+    from checker.report import excel
 
-    def broken(ctx):
+    def broken(self, tables):
         raise OSError("disk full")
 
-    monkeypatch.setitem(summary.RENDERERS, "report.xlsx", broken)
+    monkeypatch.setattr(excel.WorkbookBuilder, "finish", broken)  # the forked process has it too
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="(?s)report.xlsx failed in its process.*disk full"):
+        write_reports(out, scheme, iter(results))
+    assert not out.exists()  # nothing half-written: the temporary folder is removed
+    assert not list(tmp_path.iterdir())
+
+
+def test_workbook_process_killed_fails_the_run(scheme, results, tmp_path):
+    """The workbook's process dies mid-run (the OOM killer, say): the run stops with an error
+    naming report.xlsx, and leaves nothing behind."""
+    import os
+    import signal
+
+    from checker.report import summary
+
+    def items():
+        for i, r in enumerate(results):
+            if i == 2:
+                workbooks = [o for o in gc_objects() if isinstance(o, summary.SummaryReports)]
+                proc = workbooks[-1].workbook._proc
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.join()
+            yield r
+
     out = tmp_path / "out"
     with pytest.raises(RuntimeError, match="report.xlsx failed"):
-        write_reports(out, scheme, iter(results), jobs=2)
-    assert not out.exists()  # nothing half-written: the temporary folder is removed
+        write_reports(out, scheme, items())
+    assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_failed_run_stops_the_workbook_process(scheme, results, tmp_path):
+    import multiprocessing
+
+    def items():
+        yield from results[:3]
+        raise ValueError("input broke")
+
+    with pytest.raises(ValueError, match="input broke"):
+        write_reports(tmp_path / "out", scheme, items())
+    assert not [p for p in multiprocessing.active_children() if p.name == "qa-check report.xlsx"]
+    assert not list(tmp_path.iterdir())
+
+
+def gc_objects():
+    import gc
+
+    return gc.get_objects()
 
 
 def test_text_that_looks_like_a_number_or_a_link_stays_text(scheme, results, tmp_path):
