@@ -25,6 +25,7 @@ __all__ = [
     "compact_of",
     "is_ignorable",
     "alnum_counts",
+    "joinable",
     "SEPARATOR",
 ]
 
@@ -276,6 +277,20 @@ def compact_of(text: str) -> str:
 
 
 SEPARATOR = _SEPARATOR
+
+
+def joinable(texts: Sequence[str]) -> bool:
+    """Whether `normalise_call` can take `texts` in one piece as far as their characters tell: no
+    character whose normalised form is longer (… → ..., ℃ → °c), no lone surrogate, no separator.
+    (OpenCC may still convert a phrase to one of another length: rare, and `normalise_call` says.)"""
+    search = _unjoinable_regex().search
+    return not any(search(t) for t in texts)
+
+
+@functools.lru_cache(maxsize=1)
+def _unjoinable_regex() -> re.Pattern:
+    lengthening = (chr(cp) for cp, mapped in _char_table().items() if len(mapped) != 1)
+    return re.compile(_char_class([*lengthening, _SEPARATOR])[:-1] + "\ud800-\udfff]")
 
 
 def _map_chars(text: str) -> str:

@@ -69,7 +69,8 @@ def test_real_corpus(scheme, corpus_path):
 
 
 def test_batch_with_a_call_that_nfkc_lengthens(scheme):
-    """㈱ (→ (株)) sends the whole batch back to scanning call by call: same results."""
+    """㈱ (→ (株)) cannot be normalised with the others in one piece: that call scans alone, the
+    others still together; the same results."""
     calls = sample_calls(scheme)[:6]
     odd = Call(
         "nfkc",
@@ -167,3 +168,24 @@ def test_batch_key_index_is_each_calls_own(scheme):
     for c in contexts:
         assert c._key_turns == _key_index(c._hits)
     assert contexts[3]._key_turns == {} and contexts[-1]._key_turns == {}
+
+
+def test_a_lengthening_call_scans_alone_and_the_rest_together(scheme):
+    """… (→ ...) is in 4 % of the real corpus's calls, so in most batches of 64: the batch's other
+    calls share one normalised text and one automaton pass, the odd call scans itself."""
+    from checker.normalise import joinable
+    from checker.rules.base import CallContext
+    from checker.segment import get_segmenter
+
+    calls = [c for c in sample_calls(scheme) if joinable(c.turns.texts)][:6]
+    assert not all(joinable(c.turns.texts) for c in sample_calls(scheme))  # the sample calls hold one too
+    odd = Call("ellipsis", (Turn("agent", "您好…请问有什么可以帮您？"), Turn("customer", "说吧。")))
+    contexts = [
+        CallContext(c, scheme.book, get_segmenter(scheme.segmenter), vectorised=True)
+        for c in [*calls[:2], odd, *calls[2:]]
+    ]
+    CallContext.scan_together(contexts)
+    shared = {id(c.joined) for i, c in enumerate(contexts) if i != 2}
+    assert len(shared) == 1 and contexts[0].joined is not None
+    assert contexts[2].joined is None and contexts[2]._norms is None  # scanned when first asked
+    assert_batch_equals_one_by_one([*calls[:2], odd, *calls[2:]], scheme, sizes=(7, 3))
