@@ -178,7 +178,6 @@ def _run_audit(
                 counted(with_progress(items, paths, log, _size)),
                 options=options,
                 journal=journal,
-                jobs=jobs,
             )
     except (KeyboardInterrupt, SystemExit):
         journal.flush()

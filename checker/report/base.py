@@ -57,7 +57,6 @@ class ReportWriter:
 
     name: ClassVar[str]
     runs_last: ClassVar[bool] = False
-    jobs: int = 1  # processes the run may use (`write_reports(jobs=…)`), for a writer that can use more
     # The turns of a call this writer reads: None = any turn; k = only the turns within k turns of a
     # finding's turn (`audit --jobs N` then elides the others, which is what makes it scale).
     turn_context: ClassVar[int | None] = None
@@ -254,7 +253,6 @@ def write_reports(
     writers: Iterable[str] | None = None,
     options: ReportOptions | None = None,
     journal=None,
-    jobs: int = 1,
 ) -> None:
     """Feed every item to every writer inside an atomic folder. CallResults are rendered here,
     `RUN` at a time; a RenderedRun (rendered where it was audited) is appended as it is.
@@ -268,8 +266,6 @@ def write_reports(
             journal.open(folder)
         names = list(writers or WRITERS)
         active = [WRITERS[name](folder, scheme, options) for name in names]
-        for w in active:
-            w.jobs = jobs
         try:
             by_name = dict(zip(names, active))
             for w in active:
