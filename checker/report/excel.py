@@ -103,8 +103,6 @@ class WorkbookTables:
     pass_score: float
     findings_total: int  # findings in the batch (the Findings sheet may hold fewer)
     findings_truncated_note: str  # with {total} and {kept}
-    masked_note: str
-    mask: bool
 
 
 @renderer("report.xlsx")
@@ -143,8 +141,6 @@ def workbook_tables(ctx: SummaryContext) -> WorkbookTables:
         pass_score=float(ctx.scheme.scoring.pass_),
         findings_total=int(sum(ctx.tally.n_findings)),
         findings_truncated_note=w.truncated_note,
-        masked_note=w.masked_note,
-        mask=ctx.options.mask,
     )
 
 
