@@ -126,12 +126,12 @@ class AuditedCall(NamedTuple):
 
 class RenderedRun(NamedTuple):
     """Consecutive audited calls (at most a chunk, no input error among them) as the report
-    writers and the resume journal take them: one part per writer, in `WRITERS` order, made by
-    its `render_many` where the calls were audited, and the journal's lines for the run. The
-    process writing the reports then only appends, once a run."""
+    writers and the resume journal take them: one part per writer, keyed by the writer's name,
+    made by its `render_many` where the calls were audited, and the journal's lines for the run.
+    The process writing the reports then only appends, once a run."""
 
     calls: tuple[AuditedCall, ...]
-    parts: tuple
+    parts: dict[str, Any]  # writer name -> what its `render_many` made of these calls
     journal: str  # the resume journal's lines for these calls
 
 
@@ -143,14 +143,14 @@ def render_run(results: list[CallResult], scheme, options: ReportOptions, memo: 
     scratch space in this process, one dict per writer that asks for it
     (`ReportWriter.render_memo`); the caller keeps it for the run and renders in input order."""
     if memo is None:
-        parts = tuple(w.render_many(results, scheme, options) for w in WRITERS.values())
+        parts = {name: w.render_many(results, scheme, options) for name, w in WRITERS.items()}
     else:
-        parts = tuple(
-            w.render_many(results, scheme, options, memo=memo.setdefault(name, {}))
+        parts = {
+            name: w.render_many(results, scheme, options, memo=memo.setdefault(name, {}))
             if w.render_memo
             else w.render_many(results, scheme, options)
             for name, w in WRITERS.items()
-        )
+        }
     calls = tuple(
         [
             AuditedCall(
@@ -264,8 +264,7 @@ def write_reports(
         active = [WRITERS[name](folder, scheme, options) for name in names]
         for w in active:
             w.jobs = jobs
-        order = list(WRITERS)
-        picks = [(order.index(name), w) for name, w in zip(names, active)]
+        picks = list(zip(names, active))
         for item in _runs(items, scheme, options):
             if isinstance(item, InputError):
                 for w in active:
@@ -274,8 +273,8 @@ def write_reports(
                     journal.add(item)
                 continue
             parts = item.parts
-            for i, w in picks:
-                w.add_many(parts[i])
+            for name, w in picks:
+                w.add_many(parts[name])
             if journal is not None:
                 journal.add_lines(item.journal, len(item.calls))
         for w in sorted(active, key=lambda w: w.runs_last):  # stable: registration order otherwise
