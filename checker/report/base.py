@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
-from ..model import CallResult, InputError, Turn
+from ..model import CallResult, InputError, Turn, Turns
 from ..resume import JOURNAL, Journal
 from .swap import swap_into_place
 
@@ -86,7 +86,8 @@ class ReportWriter:
         joins it here, so that the process writing the reports does one append a run, not one a
         call (with `--jobs N` that process's per-call work is what bounds the speed-up)."""
         if cls.render_memo:
-            return [cls.render(r, scheme, options, memo=memo) for r in results]
+            render: Callable[..., Any] = cls.render  # a writer that sets `render_memo` takes memo=
+            return [render(r, scheme, options, memo=memo) for r in results]
         return [cls.render(r, scheme, options) for r in results]
 
     def add_many(self, part: Any) -> None:
@@ -194,13 +195,13 @@ def elide_turns(result: CallResult, context: int) -> CallResult:
     """`result` with every turn farther than `context` turns from a finding's turn replaced by
     ELIDED: the turn count and indices stay, the text no writer reads is not sent back."""
     turns = result.call.turns
-    keep = set()
+    keep: set[int] = set()
     for f in result.findings:
         if f.turn is not None:
             keep.update(range(max(0, f.turn - context), min(len(turns), f.turn + context + 1)))
     if len(keep) == len(turns):
         return result
-    slim = tuple(t if i in keep else ELIDED for i, t in enumerate(turns))
+    slim = Turns.of(t if i in keep else ELIDED for i, t in enumerate(turns))
     return replace(result, call=replace(result.call, turns=slim))
 
 
@@ -292,11 +293,10 @@ def _runs(items: Iterable[CallResult | RenderedRun | InputError], scheme, option
             run.append(item)
             if len(run) < RUN:
                 continue
-            item = None
         if run:
             yield render_run(run, scheme, options, memo)
             run = []
-        if item is not None:
+        if not isinstance(item, CallResult):
             yield item
     if run:
         yield render_run(run, scheme, options, memo)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model import CallResult, InputError, SkippedFile
 from .base import ReportOptions, ReportWriter, register
@@ -23,13 +24,16 @@ from .i18n import Words, words_for
 from .sheet_rows import SHEET_FILES
 from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, UNKNOWN_AGENT, BatchTally, RunDigest, digest_run
 
+if TYPE_CHECKING:
+    from ..scheme import Scheme
+
 __all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filenames", "UNKNOWN_PAGE"]
 
 
 @dataclass
 class SummaryContext:
     folder: Path
-    scheme: object
+    scheme: Scheme
     options: ReportOptions
     tally: BatchTally
     frames: Frames
