@@ -101,6 +101,14 @@ def _extend(inner):
 PATTERNS = st.recursive(LEAF, _extend, max_leaves=8)
 
 
+def _compiles(pattern):
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
 def assert_sound(pattern, text):
     regex = re.compile(pattern)
     factors = literal_factors(pattern)
@@ -135,6 +143,50 @@ def test_every_match_holds_a_factor_in_texts_that_match(pattern, data):
         # group inside a possessive repeat (`(?:(a)|b)++`). Not the prefilter's doing: skip it.
         reject()
     assert re.search(pattern, text)
+    assert_sound(pattern, text)
+
+
+# The rest of the syntax the parser reads: escapes, named groups, comments, braces that are not
+# repeats, classes with escapes and a literal `-` or `]`.
+MORE_TEXT_CHARS = TEXT_CHARS + ".{}]-\n\b中"
+MORE_LEAF = st.one_of(
+    LEAF,
+    st.sampled_from(
+        [
+            r"\.",
+            r"\x61",
+            r"\u77e5",
+            r"\{",
+            "a{}",
+            "{",
+            "}",
+            "]",
+            r"[\]a]",
+            "[a-]",
+            "[-b]",
+            r"[\n.]",
+            r"\n",
+            "(?#c)",
+            "(?P<n>a.)",
+            "(?s:a.)",
+            "(?m:^a)",
+            r"[\b]",
+            r"\中",
+            "a{,1}",
+            "a{1,}",
+        ]
+    ),
+)
+MORE_PATTERNS = st.recursive(MORE_LEAF, _extend, max_leaves=6).filter(_compiles)
+
+
+@settings(max_examples=300, deadline=None)
+@given(MORE_PATTERNS, st.data())
+def test_every_match_holds_a_factor_across_the_syntax(pattern, data):
+    try:
+        text = data.draw(st.from_regex(pattern, alphabet=MORE_TEXT_CHARS).filter(lambda t: len(t) <= 40), label="text")
+    except SystemError:  # as above: CPython's own re, drawing the text
+        reject()
     assert_sound(pattern, text)
 
 
