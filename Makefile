@@ -23,9 +23,12 @@ test: lint
 
 # ruff (lint and format check) and mypy over checker/, tests/ and benchmarks/ (settings in
 # pyproject.toml). `ruff format checker tests benchmarks` fixes what format-check reports.
+# A `# type: ignore[code]` says why after it (`# type: ignore[attr-defined]  # reason`).
 lint: format-check
 	$(BIN)/ruff check checker tests benchmarks
 	$(BIN)/mypy
+	@bad=$$(grep -rn --include='*.py' 'type: ignore' checker tests benchmarks | grep -v 'type: ignore\[[^]]*\]  # [^ ]'); \
+	if [ -n "$$bad" ]; then echo "$$bad"; echo "a type: ignore needs its code and a reason: '# type: ignore[code]  # why'"; exit 1; fi
 
 format-check: $(STAMP)
 	$(BIN)/ruff format --check checker tests benchmarks

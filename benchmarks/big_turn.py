@@ -35,8 +35,8 @@ def main() -> None:
     print(
         f"checker from {args.code.resolve()}; one turn of {len(text):,} characters ({len(text.encode()) / 1e6:.0f} MB)"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
         files = {
             "big.jsonl": json.dumps(
                 {"call_id": "big", "turns": [{"speaker": "agent", "text": text}]}, ensure_ascii=False
@@ -70,7 +70,7 @@ def main() -> None:
             rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
             said = [line for line in done.stderr.splitlines() if line.startswith(("error:", str(path)))]
             print(
-                f"{name:10} peak RSS {int(rss.group(1)) / 1024:8.0f} MB   {wall:6.1f} s   exit {done.returncode}   "
+                f"{name:10} peak RSS {int(rss.group(1)) / 1024 if rss else float('nan'):8.0f} MB   {wall:6.1f} s   exit {done.returncode}   "
                 f"{(said[0][:110] if said else '(no error)')}"
             )
 

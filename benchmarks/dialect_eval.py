@@ -32,6 +32,7 @@ import json
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -93,7 +94,7 @@ def hkcancor_utterances(min_chars: int = MIN_CHARS) -> tuple[list[str], int]:
     """
     import pycantonese
 
-    utterances = pycantonese.hkcancor().utterances()
+    utterances: list[Any] = pycantonese.hkcancor().utterances()  # one Utterance an item (not by file)
     texts = ["".join(token.word for token in u.tokens) for u in utterances]
     return [t for t in texts if counted_chars(t) >= min_chars], len(texts)
 
@@ -195,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  cantonesedetect: not installed, skipped")
     else:
         cd_simp = cantonesedetect_flags(hk_simp)
+        assert cd_simp is not None  # installed: cd_trad was judged
         cd_fp = cantonesedetect_flags(turns) if turns is not None else None
         for i, label in enumerate(("cantonese", "cantonese|mixed")):
             print(
@@ -217,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.show:
         _show("Cantonese misses (traditional)", hk_trad, ours_trad, False, args.show, cantonese)
         _show("Cantonese misses (t2s)", hk_simp, ours_simp, False, args.show, cantonese)
-        if ours_fp is not None:
+        if ours_fp is not None and turns is not None:
             _show("Cantonese false positives", turns, ours_fp, True, args.show, cantonese)
     return 0
 

@@ -179,7 +179,7 @@ def same_results(calls: Path, new_rules: Path) -> bool:
 def best_of(*measures, runs: int):
     """Each measure's fastest run by wall time and, separately, by CPU time (the least disturbed
     by other processes on the machine), the measures taken in turn round after round."""
-    seen = [[] for _ in measures]
+    seen: list[list[tuple]] = [[] for _ in measures]
     for _ in range(runs):
         for measure, times in zip(measures, seen):
             times.append(measure())

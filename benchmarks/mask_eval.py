@@ -31,7 +31,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "real_cs_dialogues.jsonl"
 
 
 def corpus_turns(path: Path) -> list[str]:
-    texts = []
+    texts: list[str] = []
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             texts.extend(t["text"] for t in json.loads(line)["turns"] if t.get("text"))
@@ -52,7 +52,7 @@ def evaluate(name: str, texts: list[str], show: int) -> None:
     t0 = time.perf_counter()
     kinds: Counter = Counter()
     masked_turns = masked_chars = chars = 0
-    shown = []
+    shown: list[tuple[str, str]] = []
     for text in texts:
         chars += len(text)
         out = mask_text(text)

@@ -25,9 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker.model import Call, Finding, Turn  # noqa: E402
+from checker.model import Call, Finding, Turn, Turns  # noqa: E402
 from checker.report import WRITERS, ReportOptions  # noqa: E402
 from checker.report.base import atomic_folder  # noqa: E402
+from checker.report.summary import SummaryReports  # noqa: E402
 from checker.rules.base import make_excerpt  # noqa: E402
 from checker.scheme import load_scheme_text  # noqa: E402
 from checker.score import score_call  # noqa: E402
@@ -156,7 +157,7 @@ def synth_results(n: int, n_agents: int, per_call: float, scheme, seed: int = 11
         day = c % 28
         call = Call(
             call_id=f"c{c:06d}",
-            turns=tuple(turns),
+            turns=Turns.of(turns),
             agent_id=f"A{a:03d}",
             agent_name=NAMES[a % len(NAMES)],
             team=f"{'一二三四'[a % 4 if n_agents > 8 else a % 2]}组",
@@ -209,7 +210,7 @@ def main() -> None:
             t = time.perf_counter()
             w.close()
             spent[f"{w.name}: close"] += time.perf_counter() - t
-        summary = next(w for w in writers if w.name == "summary")
+        summary = next(w for w in writers if isinstance(w, SummaryReports))
     total = time.perf_counter() - t_all
     for name, s in spent.items():
         print(f"  {name:<28} {s:7.2f} s")

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -253,12 +254,12 @@ def corpus(args, tmp: Path, rounds: int) -> None:
 RUNS = 3
 
 
-def best_of(*measures, runs: int | None = None) -> list[float]:
+def best_of(*measures, runs: int | None = None) -> list[Any]:
     """The fastest of `runs` measurements (seconds) of each of `measures`, the least disturbed by
     the machine; the measures taken in turn round after round, so that a slow minute weighs on
     every side of a ratio rather than on one."""
     runs = runs or RUNS
-    times = [[] for _ in measures]
+    times: list[list[Any]] = [[] for _ in measures]  # seconds, or (seconds, findings) for a counted audit
     for _ in range(runs):
         for measure, seen in zip(measures, times):
             seen.append(measure())

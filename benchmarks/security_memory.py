@@ -94,8 +94,8 @@ def main() -> None:
     ap.add_argument("--cases", default="scheme,turn", help="which to run: scheme, turn or both (default)")
     args = ap.parse_args()
     cases = set(args.cases.split(","))
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
         calls = tmp / "calls"
         calls.mkdir()
         for p in sorted((ROOT / "transcripts").glob("*.txt"))[:5]:

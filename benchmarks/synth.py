@@ -81,7 +81,10 @@ def synthetic_calls(count: int, seed: int = 7, turns: int = 45, timestamps: bool
         def say(speaker: str, text: str, n: int | None = None) -> None:
             nonlocal t
             dur = max(1.0, len(text) / rng.uniform(3.5, 5.5))
-            turn = {"speaker": speaker, "text": text.format(n=n if n is not None else rng.randint(1000, 9999))}
+            turn: dict[str, object] = {
+                "speaker": speaker,
+                "text": text.format(n=n if n is not None else rng.randint(1000, 9999)),
+            }
             if timestamps:
                 turn["start"], turn["end"] = round(t, 2), round(t + dur, 2)
             out.append(turn)  # noqa: B023 - say() is only called within this loop turn, on this call's list

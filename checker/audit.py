@@ -26,7 +26,7 @@ from typing import TextIO
 from .engine import audit_calls
 from .lock import output_lock
 from .report.people import preload as preload_people
-from .model import AGENT, CUSTOMER, Call, CallResult, InputError, SkippedFile, Turn
+from .model import AGENT, CUSTOMER, Call, CallResult, InputError, SkippedFile, Turn, Turns
 from .execute import Executor, InProcess, LocalProcesses
 from .units import Slice, expand, is_url, local_path, plan_units
 from .read import RawLine, check_inputs, parse_raw_line
@@ -77,7 +77,8 @@ def run_audit(
     """`_run_audit` holding `out`'s lock for the whole run (`lock`): raises `lock.OutputBusy`
     when another run is writing `out`; cleans up first what crashed runs of `out` left."""
     with output_lock(out, log if log is not None else sys.stderr):
-        return _run_audit(paths, scheme_path, out, *args, log=log, **kwargs)
+        kwargs["log"] = log  # by name: mypy cannot tell that `args` stop short of `log`
+        return _run_audit(paths, scheme_path, out, *args, **kwargs)
 
 
 def _run_audit(
@@ -305,6 +306,7 @@ def _merged(
         if dups is None:
             yield item
         else:  # rare: the run again, here, without the copies (a run's parts are joined)
+            assert render is not None  # a RenderedRun comes only from a run with report options
             if items_of is None:
                 items_of = expand(chunk, roles)
             items = [dup if dup is not None else u for dup, u in zip(dups, items_of[at : at + n])]
@@ -488,12 +490,14 @@ def _preload(scheme: Scheme, segmenter: str | None) -> None:
     warm = [
         Call(
             "warm-up",
-            (
-                Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。", 0.0, 3.0),
-                Turn(CUSTOMER, "謝謝你們", 3.5, 5.0),
+            Turns.of(
+                (
+                    Turn(AGENT, "您好，请问有什么可以帮您？我们的服务热线为您服务。", 0.0, 3.0),
+                    Turn(CUSTOMER, "謝謝你們", 3.5, 5.0),
+                )
             ),
         ),
-        Call("warm-up-2", (Turn(AGENT, "好的，请稍等。", 0.0, 1.0),)),
+        Call("warm-up-2", Turns.of((Turn(AGENT, "好的，请稍等。", 0.0, 1.0),))),
     ]
     rendered_items(
         audit_calls(warm, scheme, segmenter), scheme, ReportOptions()

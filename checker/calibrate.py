@@ -111,6 +111,7 @@ def read_labels(path: Path) -> list[Label]:
     missing = [name for name, at in where.items() if at is None]
     if missing:
         raise LabelError([f"{path}:1: missing column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}"])
+    columns = {name: at for name, at in where.items() if at is not None}  # every one, by now
     problems: list[str] = []
     labels: list[Label] = []
     lines: dict[tuple[str, str], list[int]] = {}
@@ -118,7 +119,7 @@ def read_labels(path: Path) -> list[Label]:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
-        cells = {name: (row[at].strip() if at < len(row) else "") for name, at in where.items()}  # type: ignore[operator]  # no None left: a missing column was reported above
+        cells = {name: (row[at].strip() if at < len(row) else "") for name, at in columns.items()}
         if not cells["call_id"] or not cells["rule_id"]:
             problems.append(f"{path}:{line}: a label needs a call_id and a rule_id")
             continue

@@ -175,7 +175,7 @@ def audit(
         previous = None
     try:
         summary = run_audit(
-            inputs,
+            inputs,  # type: ignore[arg-type]  # a remote URL (s3://…) stays a string, opened through fsspec
             rules,
             out,
             jobs=jobs or default_jobs(),
@@ -496,6 +496,7 @@ def calibrate(
     )
     below = result.below(min_kappa)
     for m in below:
+        assert m.kappa is not None  # `below` judges only a defined κ
         click.echo(
             f"rule {m.rule_id}: κ {float(m.kappa):.4f} < --min-kappa {min_kappa} ({m.labelled} labels)", err=True
         )

@@ -167,14 +167,14 @@ def scheme_changes(old: Scheme, new: Scheme) -> list[str]:
         if cap_a != cap_b:
             out.append(f"section {name} max_deduct {_num(cap_a)} → {_num(cap_b)}")
     for name in sorted(old.lexicons.keys() | new.lexicons.keys()):
-        a, b = old.lexicons.get(name), new.lexicons.get(name)
-        if a == b:
+        la, lb = old.lexicons.get(name), new.lexicons.get(name)
+        if la == lb:
             continue
-        if a is None or b is None:
-            out.append(f"lexicon {name} {'added' if a is None else 'removed'}")
+        if la is None or lb is None:
+            out.append(f"lexicon {name} {'added' if la is None else 'removed'}")
             continue
-        gone = [_item(i) for i in a if i not in b]
-        came = [_item(i) for i in b if i not in a]
+        gone = [_item(i) for i in la if i not in lb]
+        came = [_item(i) for i in lb if i not in la]
         out.append(f"lexicon {name}: " + ", ".join([f"+{i}" for i in came] + [f"−{i}" for i in gone] or ["reordered"]))
     olds = {r.id: r for r in old.rules}
     news = {r.id: r for r in new.rules}
@@ -183,9 +183,12 @@ def scheme_changes(old: Scheme, new: Scheme) -> list[str]:
     for rid in olds.keys() - news.keys():
         out.append(f"rule {rid} removed")
     for rid in [r.id for r in new.rules if r.id in olds]:
-        a = olds[rid].config.model_dump(exclude={"examples", "description"})
-        b = news[rid].config.model_dump(exclude={"examples", "description"})
-        shown = list(_changed_keys(a, b))
+        shown = list(
+            _changed_keys(
+                olds[rid].config.model_dump(exclude={"examples", "description"}),
+                news[rid].config.model_dump(exclude={"examples", "description"}),
+            )
+        )
         if shown:
             out.append(f"rule {rid}: " + "; ".join(shown))
     # rules in the new scheme's order, the removed ones after

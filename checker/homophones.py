@@ -78,7 +78,7 @@ class HomophonePhrases:
     def may_hold(self, text: str) -> bool:
         """False when no phrase has every one of its classes represented in `text`."""
         found = self.present(text)
-        return any(found & mask == mask for _, _, mask, _ in self._compiled)  # type: ignore[union-attr]
+        return any(found & mask == mask for _, _, mask, _ in self._compile())
 
     def spans(self, text: str, segmenter=None) -> list[tuple[str, int, int]]:
         """(phrase key, begin, end) of every place in the normalised `text` whose reading equals a
@@ -86,7 +86,7 @@ class HomophonePhrases:
         `segmenter`'s (default: jieba-rs)."""
         found = self.present(text)
         out = []
-        for key, reading, mask, regex in self._compiled:  # type: ignore[union-attr]
+        for key, reading, mask, regex in self._compile():
             # Only a phrase each of whose characters has a homophone in the turn is looked for.
             if found & mask == mask:
                 out.extend(self._found(text, key, reading, regex, segmenter))

@@ -88,4 +88,4 @@ def dictionary_path() -> Path:
     import importlib.util
 
     spec = importlib.util.find_spec("jieba")
-    return Path(spec.submodule_search_locations[0]) / "dict.txt"  # type: ignore[union-attr, index]
+    return Path(spec.submodule_search_locations[0]) / "dict.txt"  # type: ignore[union-attr, index]  # jieba is a dependency: found, and a package

@@ -281,7 +281,7 @@ class TurnView:
         elif blocks is not None:
             self._edges = blocks.on_edges
         else:
-            self._edges = functools.partial(on_block_edges, self._normalised)
+            self._edges = functools.partial(on_block_edges, self._normalised)  # type: ignore[arg-type]  # one of norm and normalised is given
 
     @property
     def norm(self) -> NormalText:

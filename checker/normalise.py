@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from .segment import block_table
 
@@ -171,12 +172,18 @@ def _normalise_call_numpy(texts: list[str]) -> JoinedText | None:
         return JoinedText(
             converted,
             compact_units.decode("utf-16-le"),
-            np.flatnonzero(keep),
+            _as_positions(np.flatnonzero(keep)),
             compact_units,
             units,
             block_table().take(mapped_units).tobytes(),
         )
     return _normalise_call_general(joined)
+
+
+def _as_positions(indices: object) -> Sequence[int]:
+    """A numpy array of indices as `JoinedText.positions`: it serves as the sequence (indexing and
+    `len`), and `match` also reads it as the array it is on the vectorised paths."""
+    return cast("Sequence[int]", indices)
 
 
 def _normalise_call_general(joined: str, converted: str | None = None) -> JoinedText | None:
@@ -189,12 +196,11 @@ def _normalise_call_general(joined: str, converted: str | None = None) -> Joined
     # `mapping` holds NFKC + lower-case for the BMP, and _CHECK for characters that change length
     # and for U+FFFF, where `take(mode="clip")` puts everything outside the BMP.
     mapped_codes = mapping.take(codes, mode="clip")
-    astral = False
     if codes.size and int(mapped_codes.max()) == _CHECK:
-        astral = codes >= 0xFFFF
-        if (mapped_codes[~astral] == _CHECK).any():
+        outside = codes >= 0xFFFF
+        if (mapped_codes[~outside] == _CHECK).any():
             return None  # a character whose NFKC form is longer: the per-text path keeps offsets
-        mapped_codes = np.where(astral, codes, mapped_codes)  # outside the BMP nothing is mapped
+        mapped_codes = np.where(outside, codes, mapped_codes)  # outside the BMP nothing is mapped
     mapped = mapped_codes.tobytes().decode("utf-32-le")
     if converted is None:
         converted = _t2s(mapped)
@@ -212,8 +218,8 @@ def _normalise_call_general(joined: str, converted: str | None = None) -> Joined
     kept = mapped_codes[keep]
     if astral is False:
         units = kept.astype(np.uint16).tobytes()
-        return JoinedText(converted, units.decode("utf-16-le"), np.flatnonzero(keep), units, codes)
-    return JoinedText(converted, kept.tobytes().decode("utf-32-le"), np.flatnonzero(keep), None, codes)
+        return JoinedText(converted, units.decode("utf-16-le"), _as_positions(np.flatnonzero(keep)), units, codes)
+    return JoinedText(converted, kept.tobytes().decode("utf-32-le"), _as_positions(np.flatnonzero(keep)), None, codes)
 
 
 def alnum_counts(joined: JoinedText, offsets: list[int], texts: list[str], starts=None) -> list[int] | None:

@@ -22,6 +22,8 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 __all__ = ["OrderedPool", "WorkerError"]
@@ -73,11 +75,11 @@ class OrderedPool:
         them only while it forks. (Asking `gc.get_freeze_count()` instead walks every frozen
         object: milliseconds.)"""
         fork = "fork" in mp.get_all_start_methods()
-        ctx = mp.get_context("fork" if fork else "spawn")
+        ctx = mp.get_context("fork") if fork else mp.get_context("spawn")
         self.depth = depth
         self.ahead = depth if ahead is None else ahead
-        self._procs = []
-        self._conns = []
+        self._procs: list[BaseProcess] = []
+        self._conns: list[Connection] = []
         self._feeds: list[queue.SimpleQueue] = []
         self._feeders: list[threading.Thread] = []
         self._next = 0  # the worker the next chunk goes to

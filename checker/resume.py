@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
@@ -73,16 +73,16 @@ class Journal:
     def __init__(self, header: dict[str, Any]) -> None:
         self.header = header
         self.path: Path | None = None
-        self._fh = None
+        self._fh: TextIO | None = None
         self.count = 0
         self._flushed = 0
         self._flushed_at = time.monotonic()
 
     def open(self, folder: Path) -> None:
         self.path = folder / JOURNAL
-        self._fh = self.path.open("w", encoding="utf-8")
-        self._fh.write(_dump({"journal": FORMAT, **self.header}))
-        self._fh.flush()
+        self._fh = fh = self.path.open("w", encoding="utf-8")
+        fh.write(_dump({"journal": FORMAT, **self.header}))
+        fh.flush()
 
     @staticmethod
     def line_for(item: CallResult | InputError) -> str:
@@ -102,7 +102,9 @@ class Journal:
 
     def add_lines(self, lines: str, n: int) -> None:
         """`n` items' lines, joined."""
-        self._fh.write(lines)  # type: ignore[union-attr]
+        if self._fh is None:
+            raise RuntimeError("the journal is not open")
+        self._fh.write(lines)
         self.count += n
         # Handed to the OS in batches, not line by line (a write per call cost more than the
         # call's report rows): a process killed outright loses at most the last batch, which

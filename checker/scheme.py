@@ -33,15 +33,15 @@ class SectionScoring(Strict):
 
 
 class Scoring(Strict):
-    full: float = Field(100, gt=0)
-    pass_: float = Field(85, alias="pass", ge=0)
+    full: float = Field(default=100, gt=0)
+    pass_: float = Field(default=85, alias="pass", ge=0)
     sections: dict[str, SectionScoring] = Field(default_factory=dict)
 
 
 class AsrOptions(Strict):
     """How ASR vendor results map to roles: the 0-based channel/speaker index of the agent."""
 
-    agent_channel: int = Field(0, ge=0)
+    agent_channel: int = Field(default=0, ge=0)
 
 
 # The columns a table transcript (CSV, xlsx, Parquet) can map from its own headers (`columns:`).

@@ -220,7 +220,7 @@ class WholeTextBoundaries:
 class ReferenceSegmenter(Segmenter):
     block_wise = False  # checks the block premise instead of relying on it
 
-    def boundaries(self, text: str, blocks: BlockMask | None = None) -> "WholeTextBoundaries":  # type: ignore[override]
+    def boundaries(self, text: str, blocks: BlockMask | None = None) -> "WholeTextBoundaries":  # type: ignore[override]  # answers what TextBoundaries does, without deriving from it
         return WholeTextBoundaries(self, text)
 
 

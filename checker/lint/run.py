@@ -22,10 +22,11 @@ are; findings map back from (turn, span) to path:line:col.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
-from ..model import AGENT, Call, Finding, Turn
+from ..model import AGENT, Call, Finding, Turn, Turns
 from ..plan import Plan
 from ..rules import CallContext, Rule
 from ..segment import Segmenter, get_segmenter
@@ -118,12 +119,13 @@ class Linter:
     # -- one script -------------------------------------------------------------------------
     def _lint_script(self, path: str, script: Script) -> Iterator[LintFinding]:
         fields = script.fields
+        declared: dict[str, Any] = {k: str(fields[k]) for k in _CALL_FIELDS if k in fields}  # text fields only
         call = Call(
             call_id=path,
-            turns=tuple(Turn(AGENT, line.text, line=line.line) for line in script.lines),
+            turns=Turns.of(Turn(AGENT, line.text, line=line.line) for line in script.lines),
             metadata={k: v for k, v in fields.items() if k not in _CALL_FIELDS},
             source=path,
-            **{k: str(fields[k]) for k in _CALL_FIELDS if k in fields},
+            **declared,
         )
         ctx = CallContext(call, self.scheme.book, self.segmenter)
         opted = set(script.stages)
@@ -141,7 +143,7 @@ class Linter:
             yield _locate(path, script, f)
 
 
-def iter_script_files(paths: Iterable[Path | str], owned: list[Path] = ()) -> Iterator[Path]:
+def iter_script_files(paths: Iterable[Path | str], owned: Sequence[Path] = ()) -> Iterator[Path]:
     """Files as given; folders searched recursively for script files (hidden folders skipped)."""
     for p in map(Path, paths):
         if p.is_dir():
@@ -158,7 +160,7 @@ def iter_script_files(paths: Iterable[Path | str], owned: list[Path] = ()) -> It
             yield p
 
 
-def _is_owned(path: Path, owned: list[Path]) -> bool:
+def _is_owned(path: Path, owned: Sequence[Path]) -> bool:
     if not owned:
         return False
     resolved = path.resolve()

@@ -10,7 +10,7 @@ writes anything) refuses paths that do not exist or hold nothing to read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Literal, overload
 
@@ -75,7 +75,7 @@ def read_file(path: Path, roles: RoleMap, raw: bool) -> Iterator[Call | InputErr
 def read_file(path: Path, roles: RoleMap, raw: bool = False) -> Iterator[Call | InputError | RawLine]:
     """The calls of one file; with `raw`, a JSON Lines file yields its lines unparsed (`RawLine`,
     one per call or error, for `parse_raw_line`) so that parsing can happen in a worker."""
-    reader = READERS.get(path.suffix.lower())
+    reader: Callable[[Path, RoleMap], Iterator[Call | InputError | RawLine]] | None = READERS.get(path.suffix.lower())
     if raw and reader is read_jsonl:
         reader = read_jsonl_raw
     if reader is None:

@@ -401,7 +401,7 @@ def _iflytek_parse(data: dict, text: str | None) -> Transcript:
     code = data.get("code")
     if code is not None and str(code) != "000000":
         raise RecordError(f"the request failed: code {code}: {data.get('descInfo') or ''}".rstrip(": "), None)
-    content = data.get("content") if isinstance(data.get("content"), dict) else data
+    content: dict = data["content"] if isinstance(data.get("content"), dict) else data
     info = content.get("orderInfo")
     if isinstance(info, dict):
         task_id = _opt_str(info.get("orderId"))

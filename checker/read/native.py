@@ -41,7 +41,7 @@ class RawLine(NamedTuple):
 
     source: str
     line: int
-    text: bytes  # as in the file (UTF-8), without a leading byte-order mark
+    text: bytes | str  # the line as in the file (UTF-8), or as text for another encoding; no BOM
 
 
 def read_jsonl(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:

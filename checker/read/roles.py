@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..normalise import normalise
@@ -39,7 +40,7 @@ class RoleMap:
         cls,
         extra: dict[str, list[str]] | None = None,
         agent_channel: int = 0,
-        columns: dict[str, str | list[str]] | None = None,
+        columns: Mapping[str, str | list[str]] | None = None,
     ) -> "RoleMap":
         labels = {_key(label): role for role, names in DEFAULT_ROLES.items() for label in names}
         for role, names in (extra or {}).items():

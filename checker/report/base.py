@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
-from ..model import CallResult, InputError, Turn
+from ..model import CallResult, InputError, Turn, Turns
 from ..resume import JOURNAL, Journal
 from .swap import swap_into_place
 
@@ -85,7 +85,8 @@ class ReportWriter:
         joins it here, so that the process writing the reports does one append a run, not one a
         call (with `--jobs N` that process's per-call work is what bounds the speed-up)."""
         if cls.render_memo:
-            return [cls.render(r, scheme, options, memo=memo) for r in results]
+            render: Callable[..., Any] = cls.render  # a writer that sets `render_memo` takes memo=
+            return [render(r, scheme, options, memo=memo) for r in results]
         return [cls.render(r, scheme, options) for r in results]
 
     def add_many(self, part: Any) -> None:
@@ -131,12 +132,12 @@ class AuditedCall(NamedTuple):
 
 class RenderedRun(NamedTuple):
     """Consecutive audited calls (at most a chunk, no input error among them) as the report
-    writers and the resume journal take them: one part per writer, in `WRITERS` order, made by
-    its `render_many` where the calls were audited, and the journal's lines for the run. The
-    process writing the reports then only appends, once a run."""
+    writers and the resume journal take them: one part per writer, keyed by the writer's name,
+    made by its `render_many` where the calls were audited, and the journal's lines for the run.
+    The process writing the reports then only appends, once a run."""
 
     calls: tuple[AuditedCall, ...]
-    parts: tuple
+    parts: dict[str, Any]  # writer name -> what its `render_many` made of these calls
     journal: str  # the resume journal's lines for these calls
 
 
@@ -148,14 +149,14 @@ def render_run(results: list[CallResult], scheme, options: ReportOptions, memo: 
     scratch space in this process, one dict per writer that asks for it
     (`ReportWriter.render_memo`); the caller keeps it for the run and renders in input order."""
     if memo is None:
-        parts = tuple(w.render_many(results, scheme, options) for w in WRITERS.values())
+        parts = {name: w.render_many(results, scheme, options) for name, w in WRITERS.items()}
     else:
-        parts = tuple(
-            w.render_many(results, scheme, options, memo=memo.setdefault(name, {}))
+        parts = {
+            name: w.render_many(results, scheme, options, memo=memo.setdefault(name, {}))
             if w.render_memo
             else w.render_many(results, scheme, options)
             for name, w in WRITERS.items()
-        )
+        }
     calls = tuple(
         [
             AuditedCall(
@@ -199,13 +200,13 @@ def elide_turns(result: CallResult, context: int) -> CallResult:
     """`result` with every turn farther than `context` turns from a finding's turn replaced by
     ELIDED: the turn count and indices stay, the text no writer reads is not sent back."""
     turns = result.call.turns
-    keep = set()
+    keep: set[int] = set()
     for f in result.findings:
         if f.turn is not None:
             keep.update(range(max(0, f.turn - context), min(len(turns), f.turn + context + 1)))
     if len(keep) == len(turns):
         return result
-    slim = tuple(t if i in keep else ELIDED for i, t in enumerate(turns))
+    slim = Turns.of(t if i in keep else ELIDED for i, t in enumerate(turns))
     return replace(result, call=replace(result.call, turns=slim))
 
 
@@ -270,8 +271,6 @@ def write_reports(
             by_name = dict(zip(names, active))
             for w in active:
                 w.connect(by_name)
-            order = list(WRITERS)
-            picks = [(order.index(name), w) for name, w in zip(names, active)]
             for item in _runs(items, scheme, options):
                 if isinstance(item, InputError):
                     for w in active:
@@ -280,8 +279,8 @@ def write_reports(
                         journal.add(item)
                     continue
                 parts = item.parts
-                for i, w in picks:
-                    w.add_many(parts[i])
+                for name, w in by_name.items():
+                    w.add_many(parts[name])
                 if journal is not None:
                     journal.add_lines(item.journal, len(item.calls))
             for w in sorted(active, key=lambda w: w.runs_last):  # stable: registration order otherwise
@@ -303,11 +302,10 @@ def _runs(items: Iterable[CallResult | RenderedRun | InputError], scheme, option
             run.append(item)
             if len(run) < RUN:
                 continue
-            item = None
         if run:
             yield render_run(run, scheme, options, memo)
             run = []
-        if item is not None:
+        if not isinstance(item, CallResult):
             yield item
     if run:
         yield render_run(run, scheme, options, memo)

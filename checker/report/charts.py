@@ -72,7 +72,7 @@ def column_chart(
     for i in range(n):
         x0, x1 = at(edges[i]), at(edges[i + 1])
         bucket = f"{edges[i]:g}–{edges[i + 1]:g}"
-        base = top + ph
+        base: float = top + ph
         for name, values, colour in stacks:
             v = values[i]
             if not v:

@@ -273,9 +273,9 @@ def _example(e: Example, w) -> dict:
     turns = []
     for t in e.turns:
         who = (
-            f"{w.speaker(t.speaker)}（{w.turn.format(n=t.index + 1)}）"
+            f"{w.speaker(t.speaker)}（{w.turn.format(n=t.turn + 1)}）"
             if w.zh
-            else f"{w.speaker(t.speaker)} ({w.turn.format(n=t.index + 1)})"
+            else f"{w.speaker(t.speaker)} ({w.turn.format(n=t.turn + 1)})"
         )
         if t.span:
             b, end = t.span
@@ -291,7 +291,7 @@ def _example(e: Example, w) -> dict:
             )
         else:
             turns.append(
-                {"speaker": t.speaker, "who": who, "hit": t.index == e.turn, "before": t.text, "match": "", "after": ""}
+                {"speaker": t.speaker, "who": who, "hit": t.turn == e.turn, "before": t.text, "match": "", "after": ""}
             )
     return {
         "call_id": e.call_id,

@@ -37,6 +37,7 @@ What counts as each, and the spellings read (`checker/personal_data.py`, the one
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import overload
 
 from ..personal_data import ANY, Detected, detect, id_checksum_ok, luhn_ok
 from ..rules.base import make_excerpt
@@ -47,6 +48,10 @@ __all__ = ["mask_text", "luhn_ok", "id_checksum_ok", "MASK_CHAR"]
 MASK_CHAR = "*"
 
 
+@overload
+def mask_text(text: str) -> str: ...
+@overload
+def mask_text(text: None) -> None: ...
 def mask_text(text: str | None) -> str | None:
     """`text` with personal data replaced by `*`, same length; None and non-strings pass through."""
     if not text or not isinstance(text, str) or not (ANY.search(text) or may_hold_people(text)):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model import CallResult, InputError, SkippedFile
 from .base import ReportOptions, ReportWriter, register
@@ -23,13 +24,16 @@ from .frames import AGENT_COLUMNS, Frames, build_frames
 from .i18n import Words, words_for
 from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, UNKNOWN_AGENT, BatchTally, RunDigest, digest_run
 
+if TYPE_CHECKING:
+    from ..scheme import Scheme
+
 __all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filenames", "UNKNOWN_PAGE"]
 
 
 @dataclass
 class SummaryContext:
     folder: Path
-    scheme: object
+    scheme: Scheme
     options: ReportOptions
     tally: BatchTally
     frames: Frames

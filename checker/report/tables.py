@@ -125,7 +125,9 @@ class SheetCsvWriter(CsvWriter):
             self._sheet = SheetSink(workbook, self.sheet)
 
     @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions) -> tuple[str, tuple[bytes, ...]]:
+    def render(  # type: ignore[override]  # its part is (CSV text, sheet rows) where a text file's is the text alone
+        cls, result: CallResult, scheme, options: ReportOptions
+    ) -> tuple[str, tuple[bytes, ...]]:
         """The CSV text of the result's rows, and the same rows as the sheet holds them."""
         rows = cls.cells(result, options)
         if not rows:
@@ -139,10 +141,11 @@ class SheetCsvWriter(CsvWriter):
         return row
 
     @classmethod
-    def render_many(
+    def render_many(  # type: ignore[override]  # its part is (CSV text, sheet rows) where a text file's is the text alone
         cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None
     ) -> tuple[str, tuple[bytes, ...]]:
-        texts, rows = [], []
+        texts: list[str] = []
+        rows: list[bytes] = []
         for r in results:
             text, xml = cls.render(r, scheme, options)
             if text:
@@ -150,14 +153,14 @@ class SheetCsvWriter(CsvWriter):
                 rows.extend(xml)
         return "".join(texts), tuple(rows)
 
-    def add_rendered(self, part: tuple[str, tuple[bytes, ...]]) -> None:
+    def add_rendered(self, part: tuple[str, tuple[bytes, ...]]) -> None:  # type: ignore[override]  # as `render`
         text, rows = part
         if text:
             self._fh.write(text)
             if self._sheet is not None:
                 self._sheet.add_many(rows)
 
-    add_many = add_rendered  # a run's part has the shape of a call's
+    add_many = add_rendered  # type: ignore[assignment]  # a run's part has the shape of a call's (as `render`)
 
     def close(self) -> None:
         super().close()

@@ -33,7 +33,7 @@ MAX_SAID = 12  # distinct (phrase said, suggestion) pairs kept per agent and rul
 
 
 class ContextTurn(NamedTuple):
-    index: int
+    turn: int  # its index in the call
     speaker: str
     text: str  # masked unless the run says not to, clipped to CLIP characters
     span: tuple[int, int] | None = None  # the match, in `text` (only on the finding's own turn)
@@ -134,9 +134,9 @@ class BatchTally:
         for (a, rule_id), points in run.rule_deduct.items():
             for p in points:  # added one by one, in order: the float sums are those of the calls added singly
                 deduct[codes[a], rule_id] += p
-        for rule_id, info in run.rule_info.items():
+        for rule_id, rule in run.rule_info.items():
             if rule_id not in self.rule_info:
-                self.rule_info[rule_id] = info
+                self.rule_info[rule_id] = rule
         for a, rule_id, said in run.said:
             self._note_said(codes[a], rule_id, said)
         for a, rule_id, badness, example in run.examples:

@@ -144,9 +144,9 @@ class Rule:
         starts, ends = turns.starts, turns.ends
         if window.first_seconds is not None:
             origin = starts[0]
-            return [i for i in indexes if starts[i] < origin + window.first_seconds]  # type: ignore[operator]
-        last_end = max(ends)  # type: ignore[type-var]
-        return [i for i in indexes if ends[i] > last_end - window.last_seconds]  # type: ignore[operator]
+            return [i for i in indexes if starts[i] < origin + window.first_seconds]  # type: ignore[operator]  # a timed call (checked above): no start is None
+        last_end = max(ends)  # type: ignore[type-var]  # as above: no end is None
+        return [i for i in indexes if ends[i] > last_end - window.last_seconds]  # type: ignore[operator]  # as above
 
     # -- reporting ------------------------------------------------------------------------
     def finding(
@@ -168,7 +168,7 @@ class Rule:
         orig_span = None
         if text is not None:
             if span is not None:
-                orig_span = ctx.view(turn).original(*span)  # type: ignore[arg-type]
+                orig_span = ctx.view(turn).original(*span)  # type: ignore[arg-type]  # a finding with a span has a turn
                 matched = text[orig_span[0] : orig_span[1]]
             excerpt = make_excerpt(text, orig_span)
         return Finding(

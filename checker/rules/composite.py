@@ -259,7 +259,7 @@ class CompositeRule(Rule):
                 problems.append(f"{_inside(where, text, exc.offset)}: fires_when: {exc}")
             else:
                 for n in expression.names(tree) if known is not None else []:
-                    if n.name not in known:
+                    if n.name not in (known or ()):  # (known is a list here: the loop runs only then)
                         hint = (
                             " (operators are lower-case: and, or, not)"
                             if n.name.lower() in expression.OPERATORS
@@ -267,7 +267,7 @@ class CompositeRule(Rule):
                         )
                         problems.append(
                             f"{_inside(where, text, n.offset)}: fires_when: unknown condition "
-                            f"{n.name!r}{hint} (known: {', '.join(known) or 'none'})"
+                            f"{n.name!r}{hint} (known: {', '.join(known or ()) or 'none'})"
                         )
         if known is None:
             return problems

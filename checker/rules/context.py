@@ -113,7 +113,7 @@ class CallContext:
         if self.joined is not None:
             start = self.offsets[index]
             return self.joined.text[start : start + len(self.call.turns.texts[index])]
-        return self._norms[index].text  # type: ignore[index]
+        return self._norms[index].text  # type: ignore[index]  # scanned one by one (no joined text): _norms is set by _scan
 
     def call_keys(self):
         """The phrase keys found anywhere in the call: a rule none of whose keys is here can
@@ -179,7 +179,7 @@ class CallContext:
                     blocks = BlockMask(joined.blocks, self.offsets[index], len(text))
                 view = TurnView(text, self.book, self.segmenter, None, self._hits[index], blocks, self.norm_text(index))
             else:
-                view = TurnView(text, self.book, self.segmenter, self._norms[index], self._hits[index])  # type: ignore[index]
+                view = TurnView(text, self.book, self.segmenter, self._norms[index], self._hits[index])  # type: ignore[index]  # as in norm_text: _norms is set when there is no joined text
             self._views[index] = view
         return view
 

@@ -35,7 +35,7 @@ class DialectConfig(RuleConfig):
 class CompiledDialect:
     name: str
     title: str
-    markers: tuple[Phrase, ...]
+    markers: PhraseList
 
     def present(self, ctx: CallContext) -> bool:
         """Whether any marker of this dialect occurs anywhere in the call."""
@@ -123,6 +123,7 @@ def _phrase(marker: Marker, ctx: CompileContext) -> Phrase:
 class DialectRule(Rule):
     kind = "dialect"
     Config = DialectConfig
+    config: DialectConfig
     lints_text = True
 
     def __init__(self, config: DialectConfig, ctx: CompileContext):

@@ -23,7 +23,7 @@ class _Node:
     """A node of the tree (plain slotted classes: `qa-check lint` imports every kind at start-up,
     and a dataclass costs a code generation each)."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and all(getattr(self, k) == getattr(other, k) for k in self.__slots__)

@@ -43,9 +43,10 @@ class InterruptionConfig(RuleConfig):
 class InterruptionRule(TimingRule):
     kind = "interruption"
     Config = InterruptionConfig
+    config: InterruptionConfig
 
     def findings(self, ctx: CallContext) -> list[Finding]:
-        cfg: InterruptionConfig = self.config  # type: ignore[assignment]
+        cfg = self.config
         turns = ctx.call.turns
         speakers, starts, ends = turns.speakers, turns.starts, turns.ends
         least = cfg.min_overlap_seconds - 0.001  # as in `silence`: only near-misses are rounded
@@ -61,10 +62,10 @@ class InterruptionRule(TimingRule):
                 prev -= 1
             if prev < 0:
                 continue
-            end = ends[prev] if ends[prev] < ends[i] else ends[i]  # type: ignore[operator]
-            if end - starts[i] < least:  # type: ignore[operator]
+            end = ends[prev] if ends[prev] < ends[i] else ends[i]  # type: ignore[operator]  # a timed call (this rule needs timestamps): no start or end is None
+            if end - starts[i] < least:  # type: ignore[operator]  # a timed call (this rule needs timestamps): no start or end is None
                 continue
-            overlap = _ms(end - starts[i])  # type: ignore[operator]
+            overlap = _ms(end - starts[i])  # type: ignore[operator]  # a timed call (this rule needs timestamps): no start or end is None
             if overlap >= cfg.min_overlap_seconds:
                 found.append({"turn": i, "interrupted_turn": prev, "start": starts[i], "overlap_seconds": overlap})
         limit, total_limit = cfg.count_limit, cfg.max_total_seconds

@@ -65,6 +65,7 @@ class SequenceRule(Rule):
             if first is None:
                 missing.append(name)
                 continue
+            nxt: Hit | None
             if (first.turn, first.begin) >= after:
                 nxt = first
             else:

@@ -42,13 +42,14 @@ class SilenceConfig(RuleConfig):
 class SilenceRule(TimingRule):
     kind = "silence"
     Config = SilenceConfig
+    config: SilenceConfig
 
     def __init__(self, config: SilenceConfig, ctx: CompileContext):
         super().__init__(config, ctx)
         self.hold = PhraseMatcher(config.except_after, ctx) if config.except_after else None
 
     def findings(self, ctx: CallContext) -> list[Finding]:
-        cfg: SilenceConfig = self.config  # type: ignore[assignment]
+        cfg = self.config
         turns = ctx.call.turns
         starts, ends = turns.starts, turns.ends
         # Gaps are judged rounded to the millisecond; a raw gap this far below the limit cannot
@@ -60,7 +61,7 @@ class SilenceRule(TimingRule):
         before = cfg.after_speaker
         latest_end, latest = ends[0], 0  # the latest end so far, and whose turn ended then
         for i in range(1, len(starts)):
-            raw = starts[i] - latest_end  # type: ignore[operator]
+            raw = starts[i] - latest_end  # type: ignore[operator]  # a timed call (this rule needs timestamps): no start or end is None
             if raw >= least and (before == "any" or speakers[latest] == before):
                 gap = _ms(raw)
                 if scope is None:
@@ -74,13 +75,13 @@ class SilenceRule(TimingRule):
                             details={"gap_seconds": gap, "from": latest_end, "to": starts[i]},
                         )
                     )
-            if ends[i] > latest_end:  # type: ignore[operator]
+            if ends[i] > latest_end:  # type: ignore[operator]  # a timed call (this rule needs timestamps): no start or end is None
                 latest_end, latest = ends[i], i
         return out
 
     def _announced(self, ctx: CallContext, after: int, gap: float) -> bool:
-        hold = self.config.except_after  # type: ignore[attr-defined]
-        if self.hold is None:
+        hold = self.config.except_after
+        if hold is None or self.hold is None:  # (both None, or neither)
             return False
         if hold.max_seconds is not None and gap > hold.max_seconds:
             return False

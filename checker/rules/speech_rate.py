@@ -39,15 +39,16 @@ class SpeechRateConfig(RuleConfig):
 class SpeechRateRule(TimingRule):
     kind = "speech_rate"
     Config = SpeechRateConfig
+    config: SpeechRateConfig
 
     def findings(self, ctx: CallContext) -> list[Finding]:
-        cfg: SpeechRateConfig = self.config  # type: ignore[assignment]
+        cfg = self.config
         turns = ctx.call.turns
         starts, ends, spoken = turns.starts, turns.ends, spoken_counts(ctx)
         chars = 0
         seconds = 0.0
         for i in self.scope(ctx):
-            length = ends[i] - starts[i]  # type: ignore[operator]
+            length = ends[i] - starts[i]  # type: ignore[operator]  # a timed call (this rule needs timestamps): no start or end is None
             if length > 0:  # a zero-length turn has words but no time: it would only inflate the rate
                 chars += spoken[i]
                 seconds += length

@@ -35,6 +35,7 @@ class Browser:
     """Just enough of the DevTools protocol: one page, commands, and the events seen."""
 
     def __init__(self, profile: Path):
+        assert CHROMIUM is not None  # the module is skipped otherwise
         self.proc = subprocess.Popen(
             [
                 CHROMIUM,
