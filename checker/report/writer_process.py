@@ -7,8 +7,9 @@ while the audit goes on; the end of the run then only adds what needs the whole 
 time falls by what the two processes overlap; the CPU time stays what it was.
 
 The process owns one object, built there from a picklable factory and arguments. The parent sends
-it method calls in order without waiting (`send`; a full pipe holds the parent back, so neither
-side buffers more than the pipe), then the last one (`finish`), and takes its result or the
+it method calls in order without waiting (`send`; the child takes up to `BACKLOG` of them ahead of
+its work, and a full backlog holds the parent back, so memory stays bounded), then the last one
+(`finish`), and takes its result or the
 child's error when it needs it (`wait`). An error in the child is kept and reported by `wait`, so the parent
 never meets a broken pipe halfway through a run. A parent that goes away (an exception, Ctrl-C)
 closes its end, and the child stops.
@@ -17,6 +18,7 @@ closes its end, and the child stops.
 from __future__ import annotations
 
 import multiprocessing as mp
+import queue
 import signal
 import threading
 import traceback
@@ -96,17 +98,22 @@ def _serve(conn, parent_end, factory: Callable[..., Any], args: tuple) -> None:
     # SIGKILL) reaches the child as the end of its input.
     parent_end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it closes the pipe
+    # A thread takes the calls off the pipe as they come, up to BACKLOG ahead of the work: the
+    # parent's sends return at once while this process works, instead of waiting for the call
+    # before to be done (the work comes in bursts: a call with many findings, then none).
+    inbox: queue.Queue = queue.Queue(maxsize=BACKLOG)
+    threading.Thread(target=_receive, args=(conn, inbox), daemon=True).start()
     obj, error = None, None
     try:
         obj = factory(*args)
     except BaseException:  # noqa: BLE001  (any failure is reported to the parent by `wait`)
         error = traceback.format_exc()
     while True:
-        try:
-            method, margs, reply = conn.recv()
-        except (EOFError, OSError):  # the parent went away: no result is wanted
+        message = inbox.get()
+        if message is None:  # the parent went away: no result is wanted
             _close(obj)
             return
+        method, margs, reply = message
         value = None
         if error is None:
             try:
@@ -118,6 +125,21 @@ def _serve(conn, parent_end, factory: Callable[..., Any], args: tuple) -> None:
                 _close(obj)
             conn.send((error is None, error if error is not None else value))
             conn.close()
+            return
+
+
+BACKLOG = 16  # calls received and not yet made (for the workbook: 16 × 2,000 rows, a few MB)
+
+
+def _receive(conn, inbox: queue.Queue) -> None:
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            inbox.put(None)
+            return
+        inbox.put(message)
+        if message[2]:  # the last call: the answer goes back on the same connection
             return
 
 
