@@ -295,8 +295,9 @@ def joinable(texts: Sequence[str]) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _unjoinable_regex() -> re.Pattern:
-    lengthening = (chr(cp) for cp, mapped in _char_table().items() if len(mapped) != 1)
-    return re.compile(_char_class([*lengthening, _SEPARATOR])[:-1] + "\ud800-\udfff]")
+    lengthening = [chr(cp) for cp, mapped in _char_table().items() if len(mapped) != 1]
+    surrogates = map(chr, range(0xD800, 0xE000))
+    return re.compile(_char_class([*lengthening, *surrogates, _SEPARATOR]))
 
 
 def _map_chars(text: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ from .tally import CONTEXT_AFTER, CONTEXT_BEFORE, UNKNOWN_AGENT, BatchTally, Run
 
 if TYPE_CHECKING:
     from ..scheme import Scheme
+    from .writer_process import WriterProcess
 
 __all__ = ["SummaryReports", "SummaryContext", "RENDERERS", "renderer", "agent_filenames", "UNKNOWN_PAGE"]
 
@@ -39,7 +39,7 @@ class SummaryContext:
     frames: Frames
     words: Words
     timings: dict[str, float] = field(default_factory=dict)
-    workbook: Any = None  # report.xlsx's process (`excel.start_workbook`), fed since the run began
+    workbook: WriterProcess | None = None  # report.xlsx's process (`excel.start_workbook`), fed since the run began
 
 
 RENDERERS: dict[str, Callable[[SummaryContext], None]] = {}
@@ -64,7 +64,7 @@ class SummaryReports(ReportWriter):
         super().__init__(folder, scheme, options)
         self.tally = BatchTally(self.options)
         self.timings: dict[str, float] = {}
-        self.workbook = None
+        self.workbook: WriterProcess | None = None
         if "report.xlsx" in RENDERERS:  # its big sheets are written while the run goes on
             from .excel import start_workbook  # (excel registers itself here: imported by now)
 
