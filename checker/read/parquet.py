@@ -61,11 +61,19 @@ def read_parquet(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
 
 
 def read_parquet_groups(
-    source, roles: RoleMap, groups: tuple[int, ...], first_row: int, name: str | None = None
+    source,
+    roles: RoleMap,
+    groups: tuple[int, ...],
+    first_row: int,
+    name: str | None = None,
+    skip: int = 0,
+    take: int = 0,
 ) -> Iterator[Call | InputError]:
     """The calls of row groups `groups` of a one-row-a-call Parquet file (`source`: a path or an
     open binary file, `name` what messages call it), numbered from `first_row`: the same items
-    `read_parquet` gives for those rows (`units.Slice`, read where it is audited)."""
+    `read_parquet` gives for those rows (`units.Slice`, read where it is audited). With `skip`
+    and `take`: only `take` rows (0: all) after the first `skip` of those groups (the groups are
+    decoded whole, but only these rows become Python objects)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -78,9 +86,15 @@ def read_parquet_groups(
         return
 
     def rows() -> Iterator[dict]:
+        at, end = 0, skip + take if take else None  # rows of `groups` passed, where to stop
         try:
             for batch in file.iter_batches(batch_size=BATCH_ROWS, row_groups=list(groups)):
-                yield from batch.to_pylist()
+                lo, hi = max(skip - at, 0), batch.num_rows if end is None else min(end - at, batch.num_rows)
+                at += batch.num_rows
+                if lo < hi:
+                    yield from batch.slice(lo, hi - lo).to_pylist()
+                if end is not None and at >= end:
+                    return
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise RecordError(f"Parquet data cannot be read: {exc}") from None
 
