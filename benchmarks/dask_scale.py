@@ -1,6 +1,6 @@
 """`--engine dask` against `--engine local`, on the real corpus made Parquet (one row a call).
 
-    python benchmarks/dask_scale.py [--copies 20] [--memory-calls 100000] [--rounds 2]
+    python benchmarks/dask_scale.py [--copies 20] [--memory-calls 100000 (0: none)] [--rounds 2]
 
 Prints, each whole command timed as a user runs it (start-up, the cluster's too, and every report):
 - the corpus × `--copies` as Parquet: `--engine local --jobs 1` against `--engine dask --jobs 2`
@@ -84,7 +84,7 @@ def same_reports(a: Path, b: Path) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--copies", type=int, default=20)
-    ap.add_argument("--memory-calls", type=int, default=100_000)
+    ap.add_argument("--memory-calls", type=int, default=100_000, help="0: no memory figures")
     ap.add_argument("--rounds", type=int, default=2, help="best of this many runs of each timing")
     args = ap.parse_args()
     if not CORPUS.is_file():
@@ -125,6 +125,8 @@ def main() -> None:
         print(f"local --jobs 2 / local --jobs 1: {local1 / local2:.2f}x")
         print(f"dask overhead against --jobs 2: {dask2 - local2:+.2f} s ({dask2 / local2 - 1:+.0%})")
         print(f"reports byte-identical across the three: {same}")
+        if not args.memory_calls:
+            return
 
         print("\n## Client peak memory, --engine dask on a running cluster of 2 workers (--scheduler)")
         from distributed import LocalCluster
