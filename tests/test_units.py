@@ -96,3 +96,25 @@ def test_local_workers_read_their_own_row_groups(tmp_path, monkeypatch):
     assert sorted(int(first) for _, first, _ in reads) == [1, 11, 21, 31, 41, 55, 65, 75]
     assert sum(int(take) for _, _, take in reads) == 84  # every row read once
     assert {pid for pid, _, _ in reads} - {str(os.getpid())}  # the worker read its slices itself
+
+
+def test_the_pieces_of_a_row_group_decode_it_once(tmp_path, monkeypatch):
+    """A process reading the pieces of one row group one after another decodes it once; a file
+    rewritten since is decoded again."""
+    path = tmp_path / "calls.parquet"
+    write_groups(path, [16, 7])
+    decoded = []
+    original = pq.ParquetFile.read_row_groups
+
+    def counted(self, groups, *args, **kwargs):
+        decoded.append(tuple(groups))
+        return original(self, groups, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", counted)
+    slices = list(plan_units([tmp_path], RoleMap(), remote=True, slice_rows=5))
+    items = [item for s in slices for item in read_slice(s, RoleMap())]
+    assert [item.call_id for item in items[:3]] == ["p0", "p1", "p2"] and len(items) == 23
+    assert decoded == [(0,), (1,)]  # four pieces of group 0, one decode
+    write_groups(path, [16, 7, 1])  # rewritten: one more row (a new size)
+    assert [c.call_id for c in read_slice(slices[0], RoleMap())] == ["p0", "p1", "p2", "p3"]
+    assert decoded == [(0,), (1,), (0,)]
