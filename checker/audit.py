@@ -241,10 +241,10 @@ def _audit_units(
 
     Without `executor`, `jobs` picks one: `jobs` 1 audits here, more forks `jobs - 1` workers
     (`LocalProcesses`) once what auditing loads is loaded here. A parallel run's units leave this
-    process unparsed (JSON Lines lines as `RawLine`s; with a Dask executor, Parquet row groups as
-    `units.Slice`s, read on the workers), and come back rendered (rows formatted and joined, text
-    masked, coaching examples cut), which leaves this process appending a few strings a chunk:
-    that is what lets the audit scale with the cores.
+    process unparsed (JSON Lines lines as `RawLine`s; Parquet row groups as `units.Slice`s, read
+    by the process that audits them), and come back rendered (rows formatted and joined, text
+    masked, coaching examples cut, Parquet rows as Arrow batches), which leaves this process
+    appending a few strings and buffers a chunk: that is what lets the audit scale with the cores.
     """
     roles = scheme.roles
     unique = _Unique()

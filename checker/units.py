@@ -2,11 +2,12 @@
 
 A unit is either an item the planning process read itself (a `Call`, an `InputError`, a JSON Lines
 `RawLine` left for a worker to parse) or, when the units are to be read where they are audited
-(`plan_units(..., remote=True)`: the Dask engine, whose workers may be other machines), a `Slice`:
-a Parquet file's row groups or a whole file, named by path or fsspec URL, which `read_slice`
+(`plan_units(..., remote=True)`: the Dask engine, whose workers may be other machines, and this
+machine's processes), a `Slice`: a Parquet file's row groups (or a piece of a big one) or a whole
+file, named by path or fsspec URL, which `read_slice`
 turns into the same items, in the same order, with the same file:line, as reading the file here
 would. Planning a Parquet file reads only its footer (the row-group sizes give the row numbers),
-so a data lake's files are read once, by the workers.
+so a data lake's files are read once, by the processes that audit them.
 
 What stays read here even then: a file a calls side-car applies to (the side-car's bad rows are
 reported once for the whole run, after every file), and a JSON Lines file (its lines go out as
