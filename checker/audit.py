@@ -252,6 +252,8 @@ def _audit_units(
     if parallel and executor is None:
         executor = _local_processes(scheme, scheme_path, jobs, segmenter, render, turn_context)
     remote = executor is not None and executor.reads_remotely and leftover is None
+    if executor is not None and remote and not executor.reads_urls and any(is_url(local_path(p)) for p in paths):
+        remote = False  # URLs read as `--jobs 1` reads them: the same reports whatever the jobs
     slice_rows = executor.slice_rows if executor is not None else None
     units = plan_units(paths, roles, calls_meta, raw=parallel, remote=remote, slice_rows=slice_rows)
     memo: dict = {}  # the writers' scratch space for the calls rendered in this process (`render_run`)

@@ -30,6 +30,9 @@ class Executor(Protocol):
     reads_remotely: bool
     chunk: int  # units per chunk it works best with
     slice_rows: int | None  # rows a Parquet slice should hold (None: `units.SLICE_ROWS`)
+    #: remote storage URLs (s3://, hdfs://) listed and read through fsspec where audited; else
+    #: a run given URLs reads them as `--jobs 1` does, so the reports stay the same
+    reads_urls: bool
     tail: int | None  # units per chunk near the end of the input (None: `chunk`)
 
     def map(self, chunks: Iterable[list], local: Callable[[list], Any]) -> Iterator[Any]:
@@ -42,7 +45,7 @@ class Executor(Protocol):
 
 
 class InProcess:
-    reads_remotely = False
+    reads_remotely = reads_urls = False
     slice_rows = tail = None
 
     def __init__(self, chunk: int) -> None:
@@ -64,6 +67,7 @@ class LocalProcesses:
     (here ~2 ms of reading to ~100 ms of auditing), so that reading is parallel too."""
 
     reads_remotely = True
+    reads_urls = False
 
     def __init__(
         self,

@@ -118,3 +118,20 @@ def test_the_pieces_of_a_row_group_decode_it_once(tmp_path, monkeypatch):
     write_groups(path, [16, 7, 1])  # rewritten: one more row (a new size)
     assert [c.call_id for c in read_slice(slices[0], RoleMap())] == ["p0", "p1", "p2", "p3"]
     assert decoded == [(0,), (1,), (0,)]
+
+
+def test_urls_with_local_processes_are_read_as_with_one_job(tmp_path):
+    """`--engine local` reads remote storage URLs as `--jobs 1` does (only a Dask cluster's
+    workers list and read them through fsspec): the same reports whatever the jobs."""
+    fsspec = pytest.importorskip("fsspec")
+    (tmp_path / "rules.yaml").write_text(textwrap.dedent(SCHEME), encoding="utf-8")
+    fs = fsspec.filesystem("memory")
+    fs.pipe({"/qa-units/a.jsonl": (json.dumps(call(1), ensure_ascii=False) + "\n").encode()})
+    args = ["audit", "memory://qa-units", "--rules", str(tmp_path / "rules.yaml"), "--out"]
+    try:
+        one = CliRunner().invoke(main, [*args, str(tmp_path / "one"), "--jobs", "1"])
+        two = CliRunner().invoke(main, [*args, str(tmp_path / "two"), "--jobs", "2"])
+    finally:
+        fs.rm("/qa-units", recursive=True)
+    assert one.exit_code == two.exit_code
+    assert files(tmp_path / "one") == files(tmp_path / "two")
