@@ -1,6 +1,6 @@
 """`--engine dask` against `--engine local`, on the real corpus made Parquet (one row a call).
 
-    python benchmarks/dask_scale.py [--copies 20] [--memory-calls 100000] [--rounds 2]
+    python benchmarks/dask_scale.py [--copies 20] [--memory-calls 100000 (0: none)] [--rounds 2]
 
 Prints, each whole command timed as a user runs it (start-up, the cluster's too, and every report):
 - the corpus × `--copies` as Parquet: `--engine local --jobs 1` against `--engine dask --jobs 2`
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -55,16 +56,17 @@ def write_parquet(target: Path, calls: int, group: int = 1000) -> int:
     return written
 
 
-def timed(args: list[str], rounds: int) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        done = subprocess.run([*QA, *args], cwd=ROOT, capture_output=True, text=True)
-        took = time.perf_counter() - start
-        if done.returncode not in (0, 2):
-            sys.exit(f"audit failed ({done.returncode}): {' '.join(args)}\n{done.stderr[-2000:]}")
-        best = min(best, took)
-    return best
+def timed(args: list[str]) -> tuple[float, float]:
+    """The command's wall time, and the CPU time (user + system) of it and its processes: on a
+    machine shared with other jobs the wall time follows their load, the CPU time much less."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([*QA, *args], cwd=ROOT, capture_output=True, text=True)
+    took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode not in (0, 2):
+        sys.exit(f"audit failed ({done.returncode}): {' '.join(args)}\n{done.stderr[-2000:]}")
+    return took, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def peak_rss_mb(args: list[str]) -> float:
@@ -82,7 +84,7 @@ def same_reports(a: Path, b: Path) -> bool:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--copies", type=int, default=20)
-    ap.add_argument("--memory-calls", type=int, default=100_000)
+    ap.add_argument("--memory-calls", type=int, default=100_000, help="0: no memory figures")
     ap.add_argument("--rounds", type=int, default=2, help="best of this many runs of each timing")
     args = ap.parse_args()
     if not CORPUS.is_file():
@@ -103,21 +105,28 @@ def main() -> None:
             "local2": [str(data), "--engine", "local", "--jobs", "2", *out("local2")],
             "dask2": [str(data), "--engine", "dask", "--jobs", "2", *out("dask2")],
         }
-        best = {name: float("inf") for name in runs}
+        walls: dict[str, list[float]] = {name: [] for name in runs}
+        cpus: dict[str, list[float]] = {name: [] for name in runs}
         for _ in range(args.rounds):
             for name, argv in runs.items():
-                best[name] = min(best[name], timed(argv, 1))
-        local1, local2, dask2 = best["local1"], best["local2"], best["dask2"]
+                wall, cpu = timed(argv)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+        local1, local2, dask2 = (min(walls[name]) for name in ("local1", "local2", "dask2"))
         same = same_reports(tmp / "local1", tmp / "dask2") and same_reports(tmp / "local1", tmp / "local2")
-        print(f"--engine local --jobs 1:  {local1:6.2f} s  {n / local1:7,.0f} calls/s")
-        print(f"--engine local --jobs 2:  {local2:6.2f} s  {n / local2:7,.0f} calls/s")
-        print(
-            f"--engine dask  --jobs 2:  {dask2:6.2f} s  {n / dask2:7,.0f} calls/s  (LocalCluster of 2 workers, "
-            "its start-up included)"
-        )
+        for name, label in (("local1", "local --jobs 1"), ("local2", "local --jobs 2"), ("dask2", "dask  --jobs 2")):
+            best = min(walls[name])
+            print(
+                f"--engine {label}:  {best:6.2f} s  {n / best:7,.0f} calls/s   (runs: "
+                f"{', '.join(f'{w:.2f}' for w in walls[name])} s; CPU {min(cpus[name]):.1f} s)"
+            )
+        print("(dask: a LocalCluster of 2 workers, its start-up and stop included)")
         print(f"dask (2 workers) / local --jobs 1: {local1 / dask2:.2f}x   (target >= 1.3x)")
+        print(f"local --jobs 2 / local --jobs 1: {local1 / local2:.2f}x")
         print(f"dask overhead against --jobs 2: {dask2 - local2:+.2f} s ({dask2 / local2 - 1:+.0%})")
         print(f"reports byte-identical across the three: {same}")
+        if not args.memory_calls:
+            return
 
         print("\n## Client peak memory, --engine dask on a running cluster of 2 workers (--scheduler)")
         from distributed import LocalCluster

@@ -74,7 +74,8 @@ def scheme_files(path: Path) -> tuple[tuple[str, bytes], ...]:
 
 
 class DaskExecutor:
-    reads_remotely = True
+    reads_remotely = reads_urls = True
+    slice_rows = tail = None  # slices of `units.SLICE_ROWS`, each a task
 
     def __init__(
         self,

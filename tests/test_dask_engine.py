@@ -103,6 +103,46 @@ def test_dask_reports_are_the_bytes_of_the_local_engine(workspace, cluster, monk
     assert files(out) == files(ref)
 
 
+def test_parquet_out_read_back_is_the_same_tables_on_every_engine(workspace, cluster, monkeypatch):
+    """calls.parquet and findings.parquet are made of the partitions where the calls were audited
+    (Dask workers, local workers, this process), joined in input order into row groups cut by
+    count: read back with pandas, the same typed tables after `--engine dask` and `--jobs 2` as
+    after `--jobs 1`, and the same rows as calls.csv and findings.jsonl."""
+    pd = pytest.importorskip("pandas")
+    from checker.report import parquet_out
+
+    monkeypatch.setattr(parquet_out, "ROW_GROUP", 7)  # row groups cut across the partitions
+    monkeypatch.setattr(parquet_out, "FINDINGS_GROUP", 11)
+    monkeypatch.setattr(work_units, "SLICE_ROWS", 16)
+    engines = {
+        "jobs1": ["--jobs", "1"],
+        "jobs2": ["--jobs", "2"],
+        "dask": ["--engine", "dask", "--scheduler", cluster.scheduler_address],
+    }
+    tables = {}
+    for name, engine in engines.items():
+        out = workspace / name
+        assert run(audit_args(workspace, out, *engine)).exit_code == 2
+        tables[name] = (pd.read_parquet(out / "calls.parquet"), pd.read_parquet(out / "findings.parquet"))
+    calls, findings = tables["jobs1"]
+    for name in ("jobs2", "dask"):
+        pd.testing.assert_frame_equal(tables[name][0], calls)
+        pd.testing.assert_frame_equal(tables[name][1], findings)
+    ref = workspace / "jobs1"
+    with (ref / "calls.csv").open(encoding="utf-8-sig") as fh:
+        ids = [line.split(",", 1)[0] for line in fh.read().splitlines()[1:]]
+    assert list(calls["call_id"]) == ids and len(ids) == 302 - 3  # 302 calls in, 2 copies and 1 without turns
+    assert str(calls["score"].dtype) == "float64" and str(calls["findings"].dtype) == "int32"
+    assert str(findings["turn"].dtype) == "int32" and str(findings["fatal"].dtype) == "bool"
+    lines = [json.loads(line) for line in (ref / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert pq.read_table(ref / "findings.parquet").to_pylist() == lines  # nulls as None, not pandas NaN
+    assert int(calls["findings"].sum()) == len(lines) > 100
+    assert "13812345678" not in str(findings["excerpt"].tolist())  # masked, as findings.jsonl is
+    meta = pq.ParquetFile(ref / "findings.parquet").metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert set(sizes[:-1]) == {11} and 0 < sizes[-1] <= 11
+
+
 def test_file_urls_with_either_engine(workspace, cluster):
     ref = workspace / "ref"
     assert run(audit_args(workspace, ref, "--jobs", "1")).exit_code == 2

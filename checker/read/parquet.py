@@ -61,30 +61,64 @@ def read_parquet(path: Path, roles: RoleMap) -> Iterator[Call | InputError]:
 
 
 def read_parquet_groups(
-    source, roles: RoleMap, groups: tuple[int, ...], first_row: int, name: str | None = None
+    source,
+    roles: RoleMap,
+    groups: tuple[int, ...],
+    first_row: int,
+    name: str | None = None,
+    skip: int = 0,
+    take: int = 0,
 ) -> Iterator[Call | InputError]:
     """The calls of row groups `groups` of a one-row-a-call Parquet file (`source`: a path or an
     open binary file, `name` what messages call it), numbered from `first_row`: the same items
-    `read_parquet` gives for those rows (`units.Slice`, read where it is audited)."""
+    `read_parquet` gives for those rows (`units.Slice`, read where it is audited). With `skip`
+    and `take`: only `take` rows (0: all) after the first `skip` of those groups: the groups are
+    decoded whole, and kept (the last ones read, from a local file) for the next pieces of them
+    this process reads, but only these rows become Python objects."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     name = name or str(source)
-    try:
-        file = pq.ParquetFile(source)
-        names = list(file.schema_arrow.names)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        yield InputError(name, None, f"not a readable Parquet file: {exc}")
-        return
+    key = _key(source, groups)
+    table = _DECODED["table"] if key is not None and _DECODED.get("key") == key else None
+    if table is None:
+        try:
+            file = pq.ParquetFile(source)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            yield InputError(name, None, f"not a readable Parquet file: {exc}")
+            return
+        try:
+            table = file.read_row_groups(list(groups))
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            yield InputError(name, first_row, f"Parquet data cannot be read: {exc}")
+            return
+        if key is not None:
+            _DECODED.update(key=key, table=table)
+    names = list(table.schema.names)
+    part = table.slice(skip, take) if take else table.slice(skip)
 
     def rows() -> Iterator[dict]:
-        try:
-            for batch in file.iter_batches(batch_size=BATCH_ROWS, row_groups=list(groups)):
-                yield from batch.to_pylist()
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            raise RecordError(f"Parquet data cannot be read: {exc}") from None
+        for batch in part.to_batches(max_chunksize=BATCH_ROWS):
+            yield from batch.to_pylist()
 
     yield from _call_rows(name, names, _names(names, roles), rows(), roles, first_row - 1)
+
+
+def _key(source, groups: tuple[int, ...]) -> tuple | None:
+    """What identifies row groups of a local file (its size and time too: a file rewritten
+    between two reads is read again); None for an open file."""
+    if not isinstance(source, (str, Path)):
+        return None
+    try:
+        stat = Path(source).stat()
+    except OSError:
+        return None
+    return str(source), stat.st_size, stat.st_mtime_ns, groups
+
+
+# The row groups this process decoded last: a big row group is audited in pieces (`units.Slice`),
+# and the pieces a process gets mostly follow each other, so it decodes each group about once.
+_DECODED: dict = {}
 
 
 def _names(keys: list[str], roles: RoleMap) -> list[str]:

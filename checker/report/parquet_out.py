@@ -2,11 +2,19 @@
 the CSVs, for a data lake's tools (pandas, Spark, DuckDB, Dask) to read without parsing text.
 
 calls.parquet: one row a call, as calls.csv, its columns typed (score float64, passed and fatal
-bool, findings int32, not_applicable a list of rule ids). Workers render each call's row as a
-tuple of values (no formula guard: that is a spreadsheet's concern, not Parquet's); this process
-writes a row group every `ROW_GROUP` calls, so the file's bytes do not depend on how the run was
-cut into chunks, nor on the engine. findings.parquet: findings.jsonl (masked as it is) converted
-when the run closes, by Arrow's own JSON reader with the column types given, a block at a time.
+bool, findings int32, not_applicable a list of rule ids); findings.parquet: one row a finding, as
+findings.jsonl (masked as it is: the same records, `tables.finding_records`).
+
+Partitions made where the calls are audited, joined here. `render_many` runs where a chunk is
+audited (a Dask worker, a local worker, or this process with `--jobs 1`: one code path) and
+makes each run's rows of both tables as Arrow record batches, sent as Arrow IPC bytes (a
+buffer copy each way; pickling the batch costs ~15x more). This process only appends them and
+cuts row groups: every `ROW_GROUP` calls and `FINDINGS_GROUP` findings, counted over the whole
+run, so the files are the same bytes whatever the engine, the workers and the chunking. Why not
+part files written by the workers into the report folder, joined at the end: a cluster's
+workers need not share a disk with the client, and a part file a chunk would make the row
+groups (and the bytes) follow the chunking, while re-cutting them at the end reads everything
+twice. Joining batches in chunk order as they arrive costs the client no Python work per row.
 
 pyarrow is imported here only when the report folder is written; without it both files are left
 out, said once on stderr.
@@ -16,15 +24,16 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from ..model import CallResult
 from .base import ReportOptions, ReportWriter, register
+from .tables import finding_records
 
 __all__ = ["ParquetTables", "CALL_COLUMNS", "NO_PYARROW"]
 
-ROW_GROUP = 10_000  # calls a row group of calls.parquet: a few MB held at once, and still big reads for a reader
 NO_PYARROW = "note: calls.parquet and findings.parquet not written: they need pyarrow (pip install 'qa-check[parquet]')"
 # Looked for, not imported: a worker renders rows only when this process will write them.
 HAVE_PYARROW = importlib.util.find_spec("pyarrow") is not None
@@ -78,38 +87,37 @@ def _schema(columns):
 @register
 class ParquetTables(ReportWriter):
     name = "parquet"
-    runs_last = True  # findings.parquet is made from findings.jsonl once that is closed
     turn_context = 0  # reads no turn
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions):
-        return cls.render_many([result], scheme, options)[0]
+        return cls.render_many([result], scheme, options)
 
     @classmethod
     def render_many(cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None):
+        """The run's calls rows and findings rows, each an Arrow IPC record batch (bytes; None
+        for a run without findings); () when pyarrow is not installed."""
         if not HAVE_PYARROW:
             return ()
-        return [
-            (
-                r.call.call_id,
-                r.call.agent_id,
-                r.call.agent_name,
-                r.call.team,
-                r.call.started_at,
-                float(r.score),
-                bool(r.passed),
-                bool(r.fatal),
-                len(r.findings),
-                list(r.not_applicable),
-                r.extra.get("customer_dialect"),
-            )
-            for r in results
+        calls = [
+            [r.call.call_id for r in results],
+            [r.call.agent_id for r in results],
+            [r.call.agent_name for r in results],
+            [r.call.team for r in results],
+            [r.call.started_at for r in results],
+            [float(r.score) for r in results],
+            [bool(r.passed) for r in results],
+            [bool(r.fatal) for r in results],
+            [len(r.findings) for r in results],
+            [list(r.not_applicable) for r in results],
+            [r.extra.get("customer_dialect") for r in results],
         ]
+        records = [record for r in results for record in finding_records(r, options)]
+        findings = list(zip(*map(_FINDING_VALUES, records)))  # a tuple of values a column
+        return _batch(calls, _schemas()[0]), _batch(findings, _schemas()[1]) if findings else None
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
-        self._rows: list[tuple] = []
-        self._calls: Any = None  # a pyarrow ParquetWriter once the first rows come
         try:
             import pyarrow
             import pyarrow.parquet  # noqa: F401
@@ -118,74 +126,100 @@ class ParquetTables(ReportWriter):
             self.ok = False
             return
         self.ok = HAVE_PYARROW
+        if self.ok:
+            calls, findings = _schemas()
+            self._calls = _Joined(folder / "calls.parquet", calls, ROW_GROUP)
+            self._findings = _Joined(folder / "findings.parquet", findings, FINDINGS_GROUP)
 
     def add_many(self, part) -> None:
-        if self.ok and part:
-            self._rows.extend(part)
-            if len(self._rows) >= ROW_GROUP:
-                self._flush(ROW_GROUP)
+        if not self.ok:
+            return
+        if not part:  # a run has at least one call: its rows were not made where it was audited
+            raise RuntimeError(f"no Parquet rows came with a run of calls: {NO_PYARROW_THERE}")
+        calls, findings = part
+        self._calls.add(calls)
+        if findings is not None:
+            self._findings.add(findings)
 
-    def add_rendered(self, part) -> None:
-        self.add_many([part] if part else ())
+    add_rendered = add_many  # a call's part has the shape of a run's
 
     def add(self, result: CallResult) -> None:
         self.add_many(self.render_many([result], self.scheme, self.options))
 
-    def _flush(self, size: int | None = None) -> None:
+    def close(self) -> None:
+        if self.ok:
+            self._calls.close()
+            self._findings.close()
+
+
+_FINDING_VALUES = itemgetter(*[name for name, _ in FINDING_COLUMNS])  # a finding record's, in column order
+NO_PYARROW_THERE = "is pyarrow installed where the calls are audited (the Dask workers)?"
+
+
+def _schemas():
+    """(calls.parquet's, findings.parquet's) Arrow schemas, made once a process."""
+    if not _SCHEMAS:
+        _SCHEMAS.extend([_schema(CALL_COLUMNS), _schema(FINDING_COLUMNS)])
+    return _SCHEMAS
+
+
+_SCHEMAS: list = []
+
+
+def _batch(columns: list, schema) -> bytes:
+    """`columns` (a list of values each, in `schema`'s order) as one Arrow IPC record batch."""
+    import pyarrow as pa
+
+    arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema).serialize().to_pybytes()
+
+
+class _Joined:
+    """One Parquet file made of record batches (IPC bytes) taken in order, written a row group
+    every `group` rows: the cut depends on the row count only, never on the batches."""
+
+    def __init__(self, path: Path, schema, group: int) -> None:
+        self.path, self.schema, self.group = path, schema, group
+        self._pending: list = []  # record batches not written yet
+        self._rows = 0
+        self._writer: Any = None
+
+    def add(self, data: bytes) -> None:
+        import pyarrow as pa
+
+        batch = pa.ipc.read_record_batch(pa.py_buffer(data), self.schema)
+        self._pending.append(batch)
+        self._rows += batch.num_rows
+        if self._rows >= self.group:
+            self._flush(final=False)
+
+    def _flush(self, final: bool) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = _schema(CALL_COLUMNS)
-        if self._calls is None:
-            self._calls = pq.ParquetWriter(self.folder / "calls.parquet", schema)
-        writer = self._calls
-        while self._rows and (size is None or len(self._rows) >= size):
-            take = self._rows[:size] if size else self._rows
-            columns = list(zip(*take))
-            writer.write_table(
-                pa.Table.from_arrays(
-                    [pa.array(col, type=field.type) for col, field in zip(columns, schema)], schema=schema
-                )
-            )
-            del self._rows[: len(take)]
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, self.schema)
+        table = pa.Table.from_batches(self._pending, schema=self.schema)
+        at = 0
+        while self._rows - at >= self.group or (final and at < self._rows):
+            take = min(self.group, self._rows - at)
+            # One contiguous chunk a column, as if the group's rows had been made at once: the
+            # encoded pages must not follow the batches' boundaries.
+            self._writer.write_table(table.slice(at, take).combine_chunks(), row_group_size=self.group)
+            at += take
+        self._pending = table.slice(at).to_batches() if at < self._rows else []
+        self._rows -= at
 
     def close(self) -> None:
-        if not self.ok:
-            return
         import pyarrow.parquet as pq
 
-        self._flush()
-        if self._calls is None:  # no call: the file still says what its columns are
-            pq.write_table(_schema(CALL_COLUMNS).empty_table(), self.folder / "calls.parquet")
+        if self._rows:
+            self._flush(final=True)
+        if self._writer is None:  # no row: the file still says what its columns are
+            pq.write_table(self.schema.empty_table(), self.path)
         else:
-            self._calls.close()
-        findings_parquet(self.folder / "findings.jsonl", self.folder / "findings.parquet")
+            self._writer.close()
 
 
-def findings_parquet(jsonl: Path, target: Path) -> None:
-    """`jsonl` (findings.jsonl) as Parquet with FINDING_COLUMNS' types, `FINDINGS_AT_ONCE` lines at
-    a time, each parsed by Arrow's JSON reader on its own: its streaming reader's memory grew with
-    the file (+230 MB on a 135 MB file), this stays flat (measured: the same peak for 37 and 135 MB)."""
-    from itertools import islice
-
-    import pyarrow as pa
-    import pyarrow.json as pj
-    import pyarrow.parquet as pq
-
-    schema = _schema(FINDING_COLUMNS)
-    if not jsonl.is_file():  # findings.jsonl not asked for (`write_reports(writers=…)`): no rows to give
-        pq.write_table(schema.empty_table(), target)
-        return
-    parse = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
-    with jsonl.open("rb") as fh, pq.ParquetWriter(target, schema) as out:
-        wrote = False
-        while lines := list(islice(fh, FINDINGS_AT_ONCE)):
-            data = b"".join(lines)
-            read = pj.ReadOptions(use_threads=False, block_size=len(data) + 1)  # one block: any line fits
-            out.write_table(pj.read_json(pa.BufferReader(data), read_options=read, parse_options=parse))
-            wrote = True
-        if not wrote:  # no finding: the file still says what its columns are
-            out.write_table(schema.empty_table())
-
-
-FINDINGS_AT_ONCE = 10_000  # findings.jsonl lines converted at once (~4 MB)
+ROW_GROUP = 10_000  # calls a row group of calls.parquet: a few MB held at once, and still big reads for a reader
+FINDINGS_GROUP = 10_000  # findings a row group of findings.parquet (~4 MB)
