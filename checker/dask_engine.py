@@ -75,7 +75,8 @@ def scheme_files(path: Path) -> tuple[tuple[str, bytes], ...]:
 
 class DaskExecutor:
     reads_remotely = reads_urls = True
-    slice_rows = tail = None  # slices of `units.SLICE_ROWS`, each a task
+    slice_rows: int | None = None  # slices of `units.SLICE_ROWS`, each a task
+    tail: int | None = None
 
     def __init__(
         self,

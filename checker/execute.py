@@ -46,7 +46,8 @@ class Executor(Protocol):
 
 class InProcess:
     reads_remotely = reads_urls = False
-    slice_rows = tail = None
+    slice_rows: int | None = None
+    tail: int | None = None
 
     def __init__(self, chunk: int) -> None:
         self.chunk = chunk
