@@ -29,7 +29,7 @@ from .report.people import preload as preload_people
 from .model import AGENT, CUSTOMER, Call, CallResult, InputError, SkippedFile, Turn, Turns
 from .execute import Executor, InProcess, LocalProcesses
 from .units import Slice, expand, is_url, local_path, plan_units
-from .read import RawLine, check_inputs, parse_raw_line
+from .read import InputPathError, RawLine, check_inputs, parse_raw_line
 from .progress import with_progress
 from .report import ReportOptions, write_reports
 from .report.base import RenderedRun, elide_turns, rendered_items
@@ -105,6 +105,16 @@ def _run_audit(
     # a typo or an empty folder stops here (InputPathError), before anything is written; remote
     # storage (s3://, hdfs://) is listed by the planner, which reports a missing URL as an error
     check_inputs([p for p in map(local_path, paths) if not is_url(p)])
+    if engine != "dask":
+        urls = [str(p) for p in map(local_path, paths) if is_url(p)]
+        if urls:  # only a Dask cluster's workers list and read remote storage (through fsspec)
+            raise InputPathError(
+                "\n".join(
+                    f"{u}: a URL of remote storage is read by --engine dask (its workers read it through "
+                    "fsspec); with --engine local give a local path, or mount the storage"
+                    for u in urls
+                )
+            )
     scheme = scheme or load_scheme(scheme_path)
     summary = AuditSummary()
     options = report_options or ReportOptions()

@@ -120,18 +120,21 @@ def test_the_pieces_of_a_row_group_decode_it_once(tmp_path, monkeypatch):
     assert decoded == [(0,), (1,), (0,)]
 
 
-def test_urls_with_local_processes_are_read_as_with_one_job(tmp_path):
-    """`--engine local` reads remote storage URLs as `--jobs 1` does (only a Dask cluster's
-    workers list and read them through fsspec): the same reports whatever the jobs."""
+def test_urls_with_the_local_engine_are_a_clear_error(tmp_path):
+    """Only a Dask cluster's workers list and read remote storage URLs (through fsspec): with
+    `--engine local`, whatever the jobs, a URL is an input error naming it and the fix, before
+    anything is written."""
     fsspec = pytest.importorskip("fsspec")
     (tmp_path / "rules.yaml").write_text(textwrap.dedent(SCHEME), encoding="utf-8")
     fs = fsspec.filesystem("memory")
     fs.pipe({"/qa-units/a.jsonl": (json.dumps(call(1), ensure_ascii=False) + "\n").encode()})
     args = ["audit", "memory://qa-units", "--rules", str(tmp_path / "rules.yaml"), "--out"]
     try:
-        one = CliRunner().invoke(main, [*args, str(tmp_path / "one"), "--jobs", "1"])
-        two = CliRunner().invoke(main, [*args, str(tmp_path / "two"), "--jobs", "2"])
+        for jobs in ("1", "2"):
+            out = tmp_path / f"out{jobs}"
+            result = CliRunner().invoke(main, [*args, str(out), "--jobs", jobs])
+            assert result.exit_code == 2, result.output
+            assert "memory://qa-units: a URL of remote storage is read by --engine dask" in result.output
+            assert not out.exists()
     finally:
         fs.rm("/qa-units", recursive=True)
-    assert one.exit_code == two.exit_code
-    assert files(tmp_path / "one") == files(tmp_path / "two")
