@@ -104,9 +104,10 @@ def _run_audit(
     log = log if log is not None else sys.stderr  # looked up now: a test or caller may have replaced it
     # a typo or an empty folder stops here (InputPathError), before anything is written; remote
     # storage (s3://, hdfs://) is listed by the planner, which reports a missing URL as an error
-    check_inputs([p for p in map(local_path, paths) if not is_url(p)])
+    given = [local_path(p) for p in paths]
+    check_inputs([p for p in given if not is_url(p)])
     if engine != "dask":
-        urls = [str(p) for p in map(local_path, paths) if is_url(p)]
+        urls = [str(p) for p in given if is_url(p)]
         if urls:  # only a Dask cluster's workers list and read remote storage (through fsspec)
             raise InputPathError(
                 "\n".join(

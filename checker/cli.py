@@ -163,7 +163,9 @@ def audit(
     _show_read_notes()
     if agent_channel is not None:
         scheme.roles = replace(scheme.roles, agent_channel=agent_channel)
-    inputs = [p if "://" in p else Path(p) for p in paths] or [DEFAULT_TRANSCRIPTS]
+    from .units import is_url
+
+    inputs = [p if is_url(p) else Path(p) for p in paths] or [DEFAULT_TRANSCRIPTS]
     from .report import ReportOptions
 
     def on_sigterm(signum, frame):
@@ -401,6 +403,17 @@ def rules_docs(path: Path, out: Path | None, check: bool) -> None:
 # -- trust in the rules (`qa-check calibrate`, `qa-check diff`): logic in calibrate.py, diff.py ------
 
 
+def _exit_if_missing(inputs: list[Path]) -> None:
+    """calibrate and diff: a path that is neither on disk nor a storage URL stops the command
+    before anything is audited (exit 2)."""
+    from .units import is_url
+
+    missing = [p for p in inputs if not is_url(p) and not p.exists()]
+    if missing:
+        click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
+        sys.exit(EXIT_INPUT)
+
+
 @main.command()
 @click.argument("labels", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -466,10 +479,7 @@ def calibrate(
             sys.exit(EXIT_INPUT)
     else:
         inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
-        missing = [p for p in inputs if "://" not in str(p) and not p.exists()]
-        if missing:
-            click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
-            sys.exit(EXIT_INPUT)
+        _exit_if_missing(inputs)
         verdicts = cal.audit_labelled(labelled, inputs, scheme, segmenter)
     for skipped in verdicts.skipped:
         click.echo(str(skipped), err=True)
@@ -565,10 +575,7 @@ def diff(
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_SCHEME)
     inputs = list(paths) or [DEFAULT_TRANSCRIPTS]
-    missing = [p for p in inputs if "://" not in str(p) and not p.exists()]
-    if missing:
-        click.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
-        sys.exit(EXIT_INPUT)
+    _exit_if_missing(inputs)
     result = scheme_diff.diff_paths(inputs, old, new, segmenter, calls_meta, base, str(rules))
     for skipped in result.skipped:
         click.echo(str(skipped), err=True)

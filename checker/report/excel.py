@@ -263,13 +263,8 @@ def _streamed_sheet(ws, stream: _Stream) -> None:
 
 
 def _failed_formatting(ws, fmt: _Formats, stream: _Stream, pass_score: float) -> None:
-    if not stream.rows or "passed" not in stream.columns:
+    if not _fill_rows_where(ws, fmt, stream, "passed", "FALSE"):
         return
-    last = len(stream.columns) - 1
-    passed = xl_col_to_name(stream.columns.index("passed"))
-    ws.conditional_format(
-        1, 0, stream.rows, last, {"type": "formula", "criteria": f"=${passed}2=FALSE", "format": fmt.fail}
-    )
     if "score" in stream.columns:
         score = stream.columns.index("score")
         ws.conditional_format(
@@ -282,13 +277,23 @@ def _failed_formatting(ws, fmt: _Formats, stream: _Stream, pass_score: float) ->
 
 
 def _fatal_formatting(ws, fmt: _Formats, stream: _Stream) -> None:
-    if not stream.rows or "fatal" not in stream.columns:
-        return
-    last = len(stream.columns) - 1
-    fatal = xl_col_to_name(stream.columns.index("fatal"))
+    _fill_rows_where(ws, fmt, stream, "fatal", "TRUE")
+
+
+def _fill_rows_where(ws, fmt: _Formats, stream: _Stream, column: str, value: str) -> bool:
+    """Fill red every data row whose `column` holds `value` (TRUE/FALSE); False when the sheet
+    has no rows or no such column (nothing to format)."""
+    if not stream.rows or column not in stream.columns:
+        return False
+    flag = xl_col_to_name(stream.columns.index(column))
     ws.conditional_format(
-        1, 0, stream.rows, last, {"type": "formula", "criteria": f"=${fatal}2=TRUE", "format": fmt.fail}
+        1,
+        0,
+        stream.rows,
+        len(stream.columns) - 1,
+        {"type": "formula", "criteria": f"=${flag}2={value}", "format": fmt.fail},
     )
+    return True
 
 
 def _header(ws, cell_format, labels: list[str], row: int = 0, first_col: int = 0) -> None:
