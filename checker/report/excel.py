@@ -36,6 +36,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .dashboard import agents_for_people
 from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML
+from .sheet_xml import RowsFile, splice_rows
 from .summary import SummaryContext, renderer
 from .tables import FINDING_COLUMNS, CallsCsv
 from .writer_process import WriterProcess
@@ -163,8 +164,10 @@ class WorkbookBuilder:
         self.target = Path(folder) / "report.xlsx"
         self.part = self.target.with_suffix(".xlsx.part")
         self.tmp = tempfile.mkdtemp(dir=folder, prefix=".xlsx-rows-")  # the sheets' rows while they are written
+        # xlsxwriter writes the workbook without the big sheets' data rows, which `sheet_xml` adds.
+        self.skeleton = Path(self.tmp) / "skeleton.xlsx"
         self.wb = xlsxwriter.Workbook(
-            str(self.part),
+            str(self.skeleton),
             {
                 "constant_memory": True,
                 "tmpdir": self.tmp,
@@ -177,31 +180,20 @@ class WorkbookBuilder:
         self.wb.set_properties({"created": _CREATED})
         self.fmt = _Formats(self.wb)
         self.sheets = {name: self.wb.add_worksheet(name) for name in SHEETS}
-        self.streams = {name: _Stream(STREAMED[name], labels[name]) for name in STREAMED}
+        self.streams = {
+            name: _Stream(STREAMED[name], labels[name], RowsFile(Path(self.tmp) / f"{name}.rows.xml", len(columns)))
+            for name, columns in STREAMED.items()
+        }
         for name, stream in self.streams.items():
             _header(self.sheets[name], self.fmt.header, stream.labels)
 
     def rows(self, sheet: str, lines: bytes) -> None:
         """Rows of a streamed sheet: JSON arrays, one a line (`sheet_rows.row_values`)."""
-        ws, stream = self.sheets[sheet], self.streams[sheet]
-        write_string, write_number, write_boolean = ws.write_string, ws.write_number, ws.write_boolean
-        r = stream.rows
-        for line in lines.splitlines():
-            r += 1
-            values = orjson.loads(line)
-            if r < WIDTH_SAMPLE:
-                stream.measure(values)
-            for c, v in enumerate(values):
-                if v is None:
-                    continue
-                t = v.__class__
-                if t is str:
-                    write_string(r, c, v)
-                elif t is bool:
-                    write_boolean(r, c, v)
-                else:
-                    write_number(r, c, v)
-        stream.rows = r
+        stream = self.streams[sheet]
+        values = [orjson.loads(line) for line in lines.splitlines()]
+        for row in values[: max(WIDTH_SAMPLE - 1 - stream.rows, 0)]:
+            stream.measure(row)
+        stream.data.add(values)
 
     def finish(self, tables: WorkbookTables) -> None:
         fmt, sheets = self.fmt, self.sheets
@@ -216,28 +208,37 @@ class WorkbookBuilder:
             _streamed_sheet(sheets["Calls"], calls)
             _failed_formatting(sheets["Calls"], fmt, calls, tables.pass_score)
             self.wb.close()
+            for stream in self.streams.values():
+                stream.data.close()
+            splice_rows(self.skeleton, self.part, {name: stream.data for name, stream in self.streams.items()})
             os.replace(self.part, self.target)
         finally:
             self.abandon()
 
     def abandon(self) -> None:
         """Remove what is not the finished workbook."""
+        for stream in self.streams.values():
+            stream.data.close()
         self.part.unlink(missing_ok=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 @dataclass
 class _Stream:
-    """A streamed sheet: its columns and header labels, the data rows it holds, its columns'
+    """A streamed sheet: its columns and header labels, its data rows (`sheet_xml`), its columns'
     display widths (header and first rows)."""
 
     columns: list[str]
     labels: list[str]
-    rows: int = 0
+    data: RowsFile
     widths: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.widths = [max(_display_width(c), _display_width(label)) for c, label in zip(self.columns, self.labels)]
+
+    @property
+    def rows(self) -> int:
+        return self.data.rows
 
     def measure(self, values: list) -> None:
         widths = self.widths

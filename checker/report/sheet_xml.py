@@ -1,0 +1,165 @@
+"""The data rows of report.xlsx's two big sheets (Findings, Calls) as SpreadsheetML `<row>`
+elements, made by the workbook's process into a file of their own, and spliced into the finished
+workbook's sheet.
+
+Why not xlsxwriter's `write_string`/`write_number` for them: every finding and every call is a
+row, and xlsxwriter's per-cell path (type dispatch, dimension checks, a cell object, then its XML
+with two regexes for control characters and two for whitespace) costs ~5 µs a cell. On the real
+corpus ×10 that was 573,000 cells, ~3 s of a process's CPU: as much as the whole audit of the
+calls. The same XML made here costs ~0.6 µs a cell (`benchmarks/run.py --only corpus` prints the
+workbook's process's CPU).
+
+xlsxwriter still writes everything else, through its public interface: the header rows, column
+widths, frozen panes, filters, conditional formats, styles, the small sheets and the package.
+This module only puts `<row>` elements into a finished sheet's `<sheetData>` and widens its
+`<dimension>` (ECMA-376 Part 1, §18.3.1.80 and §18.3.1.35), then writes the zip again, entry by
+entry, with the same names, dates and compression.
+
+The cells are those xlsxwriter writes in its `constant_memory` mode, byte for byte
+(`tests/report/test_sheet_xml.py` compares them): inline strings, numbers as `%.16G`, booleans as
+`t="b"`, control characters and literal `_xHHHH_` escaped as Excel reads them, `xml:space`
+kept where a text begins or ends with white space, texts longer than Excel's 32,767 UTF-16 units
+cut. One difference, deliberate: xlsxwriter writes a text that begins with `<r>` and ends with
+`</r>` unescaped, taking it for a rich string, so a customer's words of that shape made the
+workbook unreadable; here every text is escaped.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from functools import partial
+from pathlib import Path
+from xml.etree import ElementTree
+
+from xlsxwriter.utility import xl_col_to_name
+
+__all__ = ["RowsFile", "splice_rows", "sheet_entries"]
+
+_MAX_UTF16 = 32_767  # UTF-16 units in a cell
+# A text that needs more than to be written as it is (the rare one): XML's special characters,
+# characters Excel writes as _xHHHH_, a literal _xHHHH_, white space at either end (and, tested
+# apart, a text long enough to need cutting).
+_NEEDS_CARE = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\\s|\\s$")
+_LITERAL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")  # \r too: an XML reader would make it \n
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
+
+
+def _text(s: str) -> str:
+    """A text cell's `<is>` content, as xlsxwriter's constant_memory mode writes it."""
+    if len(s) > _MAX_UTF16 // 2 and len(s.encode("utf-16-le")) > 2 * _MAX_UTF16:
+        s = s.encode("utf-16-le")[: 2 * _MAX_UTF16].decode("utf-16-le", "ignore")
+    s = _LITERAL_ESCAPE.sub(r"_x005F\1", s)
+    s = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
+    s = s.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    preserve = ' xml:space="preserve"' if _EDGE_SPACE.search(s) else ""
+    if "&" in s or "<" in s or ">" in s:
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<t{preserve}>{s}</t>"
+
+
+class RowsFile:
+    """A sheet's data rows as XML in a file, appended in order; `rows` is the last row's index
+    (0-based, the header row being 0)."""
+
+    def __init__(self, path: Path, columns: int) -> None:
+        self.path = path
+        self.rows = 0
+        self._letters = [xl_col_to_name(c) for c in range(columns)]
+        self._fh = path.open("wb")
+
+    def add(self, rows: list[list]) -> None:
+        """Rows of cell values (str, float, bool, None for an empty cell), one list a row."""
+        letters, needs_care = self._letters, _NEEDS_CARE.search
+        out: list[str] = []
+        append = out.append
+        r = self.rows
+        for values in rows:
+            r += 1
+            n = str(r + 1)
+            append(f'<row r="{n}">')
+            for col, v in enumerate(values):
+                if v is None:
+                    continue
+                t = v.__class__
+                if t is str:
+                    text = _text(v) if needs_care(v) or len(v) > _MAX_UTF16 // 2 else f"<t>{v}</t>"
+                    append(f'<c r="{letters[col]}{n}" t="inlineStr"><is>{text}</is></c>')
+                elif t is bool:
+                    append(f'<c r="{letters[col]}{n}" t="b"><v>{1 if v else 0}</v></c>')
+                else:
+                    append(f'<c r="{letters[col]}{n}"><v>{v:.16G}</v></c>')
+            append("</row>")
+        self.rows = r
+        self._fh.write("".join(out).encode("utf-8"))
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def sheet_entries(package: zipfile.ZipFile) -> dict[str, str]:
+    """Each worksheet's name → its part's name in the package (through xl/workbook.xml and its
+    relationships, as a reader finds them)."""
+    book = ElementTree.fromstring(package.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.findall("p:Relationship", _NS)}
+    entries = {}
+    for sheet in book.iterfind("m:sheets/m:sheet", _NS):
+        target = targets[sheet.get(f"{{{_NS['r']}}}id")]
+        entries[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return entries
+
+
+def splice_rows(source: Path, target: Path, sheets: dict[str, RowsFile]) -> None:
+    """Write the workbook `source` again as `target`, each sheet named in `sheets` with that
+    file's rows after its own (the header row) and its dimension widened to hold them."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        entries = sheet_entries(src)
+        missing = sorted(set(sheets) - set(entries))
+        if missing:
+            raise ValueError(f"{source.name}: no sheet named {', '.join(missing)}")
+        spliced = {entries[name]: rows for name, rows in sheets.items()}
+        for info in src.infolist():
+            data = src.read(info)
+            rows = spliced.get(info.filename)
+            if rows is None or rows.rows == 0:
+                dst.writestr(_copy(info), data)
+                continue
+            head, sep, tail = data.partition(b"</sheetData>")
+            if not sep:
+                raise ValueError(f"report.xlsx: {info.filename} has no <sheetData> to add rows to")
+            head = _DIMENSION.sub(partial(_widened, last_row=rows.rows + 1), head, count=1)
+            size = len(head) + rows.path.stat().st_size + len(sep) + len(tail)
+            out = _copy(info)
+            out.file_size = size
+            with dst.open(out, "w", force_zip64=size > zipfile.ZIP64_LIMIT // 2) as fh:
+                fh.write(head)
+                with rows.path.open("rb") as part:
+                    shutil.copyfileobj(part, fh, 1 << 20)
+                fh.write(sep + tail)
+
+
+def _widened(match: re.Match, last_row: int) -> bytes:
+    """`<dimension ref="A1:P1"/>` → `<dimension ref="A1:P{last_row}"/>`."""
+    element = match.group()
+    ref = element[len(b'<dimension ref="') : -len(b'"/>')].decode()
+    first, _, last = ref.partition(":")
+    last = last or first
+    return f'<dimension ref="{first}:{last.rstrip("0123456789")}{last_row}"/>'.encode()
+
+
+def _copy(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new entry with `info`'s name, date, compression and attributes."""
+    out = zipfile.ZipInfo(info.filename, info.date_time)
+    out.compress_type = info.compress_type
+    out.external_attr = info.external_attr
+    out.create_system = info.create_system
+    return out
