@@ -247,3 +247,27 @@ def test_text_that_looks_like_a_number_or_a_link_stays_text(scheme, results, tmp
     with zipfile.ZipFile(out / "report.xlsx") as z:
         assert not [n for n in z.namelist() if "hyperlink" in n or n.endswith(".rels") and b"hyperlink" in z.read(n)]
         assert z.getinfo("xl/workbook.xml").date_time[0] == 1980  # fixed, not the time of the run
+
+
+def test_words_shaped_like_workbook_markup_stay_text(scheme, tmp_path):
+    """A customer or an agent may type anything, markup too: the Findings sheet holds the words
+    as text and the workbook opens (xlsxwriter once wrote a text shaped `<r>…</r>` as raw XML)."""
+    from checker.engine import audit_call
+    from checker.model import Call, Turn
+
+    words = ["<r><t>x</t></r>说吧", "<r>说吧</r>", "说吧 & <b>", "_x0041_说吧"]
+    calls = [Call(f"m{i}", (Turn("agent", w),), agent_id="A1") for i, w in enumerate(words)]
+    out = write(tmp_path / "out", scheme, [audit_call(c, scheme) for c in calls], mask=False)
+    marked = {f"m{i}": w.replace("说吧", "【说吧】") for i, w in enumerate(words)}  # the excerpt marks the match
+    rows = calamine_rows(out / "report.xlsx", "Findings")  # calamine reads _x005F_ back as "_", as Excel does
+    assert {r[0]: r[10] for r in rows[1:] if r[2] == "taboo"} == marked
+    rows = openpyxl_rows(out / "report.xlsx", "Findings")  # openpyxl leaves _xHHHH_ escapes as they are
+    assert {r[0]: r[10] for r in rows[1:] if r[2] == "taboo"} == {**marked, "m3": "_x005F_x0041_【说吧】"}
+
+
+def openpyxl_rows(path, sheet):
+    return [list(r) for r in openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True)]
+
+
+def calamine_rows(path, sheet):
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
