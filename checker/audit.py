@@ -17,9 +17,10 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -176,12 +177,12 @@ def _run_audit(
     _preload(scheme, segmenter)  # what auditing loads on first use, loaded before `batch_gc` freezes it
     if options.mask and jobs > 1:  # the name tagger, loaded once here and shared by the forked workers
         preload_people()
-    executor = None
-    if engine == "dask":  # connected (or its local cluster started) before anything is written
+    start = None
+    if engine == "dask":  # started by the audit's first step, once the writers (and the workbook's process) are
         from .dask_engine import DaskExecutor
 
-        executor = DaskExecutor(scheme, scheme_path, segmenter, options, scheduler=scheduler, workers=jobs)
-    items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options, executor=executor)
+        start = partial(DaskExecutor, scheme, scheme_path, segmenter, options, scheduler=scheduler, workers=jobs)
+    items = _audit_units(paths, scheme, scheme_path, jobs, segmenter, calls_meta, leftover, options, start=start)
     try:
         with batch_gc():
             write_reports(
@@ -201,9 +202,7 @@ def _run_audit(
         )
         raise
     finally:
-        items.close()  # stops the worker pool now, not when the generator is collected
-        if executor is not None:
-            executor.shutdown()
+        items.close()  # stops the executor's workers now, not when the generator is collected
     if leftover is not None:
         remove_folder(leftover.folder)
     summary.calls_in = summary.audited + summary.rejected
@@ -238,7 +237,7 @@ def _audit_units(
     leftover: Leftover | None = None,
     render: ReportOptions | None = None,
     turn_context: int | None = None,
-    executor: Executor | None = None,
+    start: Callable[[], Executor] | None = None,
 ):
     """The units read, in input order, each audited: CallResults and InputErrors, or with `render`
     (the report options) RenderedRuns (consecutive calls rendered together, where they were
@@ -250,8 +249,10 @@ def _audit_units(
     caller's writers. With `leftover` (an interrupted run's journal), its items come first,
     rebuilt from the journal and the re-read input without being audited again (`resume.replay`).
 
-    Without `executor`, `jobs` picks one: `jobs` 1 audits here, more forks `jobs - 1` workers
-    (`LocalProcesses`) once what auditing loads is loaded here. A parallel run's units leave this
+    `start` makes the executor (`--engine dask`); without it, `jobs` picks one: `jobs` 1 audits
+    here, more forks `jobs - 1` workers (`LocalProcesses`) once what auditing loads is loaded
+    here. Either is started by the first step of the iteration, once the caller's writers are
+    open: the workbook's process is forked before any executor's threads or processes exist. A parallel run's units leave this
     process unparsed (JSON Lines lines as `RawLine`s; Parquet row groups as `units.Slice`s, read
     by the process that audits them), and come back rendered (rows formatted and joined, text
     masked, coaching examples cut, Parquet rows as Arrow batches), which leaves this process
@@ -259,8 +260,11 @@ def _audit_units(
     """
     roles = scheme.roles
     unique = _Unique()
-    parallel = jobs > 1 or executor is not None
-    if parallel and executor is None:
+    parallel = jobs > 1 or start is not None
+    executor: Executor | None = None
+    if start is not None:
+        executor = start()
+    elif parallel:
         executor = _local_processes(scheme, scheme_path, jobs, segmenter, render, turn_context)
     remote = executor is not None and executor.reads_remotely and leftover is None
     if executor is not None and remote and not executor.reads_urls and any(is_url(local_path(p)) for p in paths):
