@@ -189,20 +189,53 @@ def read_slice(unit: Slice, roles: RoleMap) -> list[Call | InputError]:
     path = local_path(unit.path)
     if is_url(path):  # a remote URL (a local path comes as text: read directly, not through fsspec)
         if unit.groups:  # only these row groups are fetched
-            import fsspec
-
-            from .read.parquet import read_parquet_groups
-
-            with fsspec.open(unit.path, "rb") as fh:
-                return list(
-                    read_parquet_groups(fh, roles, unit.groups, unit.first_row, unit.path, unit.skip, unit.rows)
-                )
+            return _read_remote_groups(unit, roles)
         return _read_remote(unit, roles)  # fetched once into a local file, named as given
     if not unit.groups:
         return list(read_file(Path(path), roles))
     from .read.parquet import read_parquet_groups
 
     return list(read_parquet_groups(Path(path), roles, unit.groups, unit.first_row, None, unit.skip, unit.rows))
+
+
+# What tells that a remote file is the one read before, by store: S3's ETag, GCS's etag or
+# md5Hash, a modification time (HDFS, SFTP, local), a creation time (fsspec's memory store).
+_VERSION_FIELDS = ("ETag", "etag", "md5Hash", "mtime", "LastModified", "last_modified", "updated", "created")
+
+
+def _read_remote_groups(unit: Slice, roles: RoleMap) -> list[Call | InputError]:
+    """A slice of a remote Parquet file's row groups. A big row group is audited in pieces, and
+    the pieces a process gets mostly follow each other: the group is fetched and decoded once
+    for them (`read_parquet_groups` keeps the last one), when the store says which version of
+    the file it holds; fetched again for every piece when it does not."""
+    from contextlib import ExitStack
+
+    import fsspec
+
+    from .read.parquet import read_parquet_groups
+
+    fs, path = fsspec.core.url_to_fs(unit.path)
+    key = None
+    try:
+        info = fs.info(path)
+    except (OSError, ValueError):  # no such file, no access: opening it says why
+        info = {}
+    version = next((info[f] for f in _VERSION_FIELDS if info.get(f) is not None), None)
+    if version is not None:
+        key = (unit.path, info.get("size"), str(version))
+    with ExitStack() as files:  # opened only when not kept
+        return list(
+            read_parquet_groups(
+                lambda: files.enter_context(fs.open(path, "rb")),
+                roles,
+                unit.groups,
+                unit.first_row,
+                unit.path,
+                unit.skip,
+                unit.rows,
+                key=key,
+            )
+        )
 
 
 def _read_remote(unit: Slice, roles: RoleMap) -> list[Call | InputError]:

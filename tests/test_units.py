@@ -138,3 +138,39 @@ def test_urls_with_the_local_engine_are_a_clear_error(tmp_path):
             assert not out.exists()
     finally:
         fs.rm("/qa-units", recursive=True)
+
+
+def test_the_pieces_of_a_remote_row_group_fetch_it_once(tmp_path, monkeypatch):
+    """The same for a remote store's file (fsspec's memory store here): its pieces fetch and
+    decode the row group once, as the store says the file is the same one; a store that cannot
+    say which version it holds has each piece fetch the group again, never one kept from before."""
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    write_groups(tmp_path / "calls.parquet", [16, 7])
+    fs.pipe("/qa-pieces/calls.parquet", (tmp_path / "calls.parquet").read_bytes())
+    decoded = []
+    original = pq.ParquetFile.read_row_groups
+
+    def counted(self, groups, *args, **kwargs):
+        decoded.append(tuple(groups))
+        return original(self, groups, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", counted)
+    try:
+        slices = list(plan_units(["memory://qa-pieces"], RoleMap(), remote=True, slice_rows=5))
+        items = [item for s in slices for item in read_slice(s, RoleMap())]
+        whole = list(read_file(tmp_path / "calls.parquet", RoleMap()))
+        assert [(i.line, i.reason) for i in items] == [(i.line, i.reason) for i in whole] and len(items) == 23
+        assert {i.file for i in items} == {"memory:///qa-pieces/calls.parquet"}  # named by its URL
+        assert decoded == [(0,), (1,)]  # four pieces of group 0, one fetch
+
+        info = type(fs).info
+        unversioned = {k: v for k, v in info(fs, "/qa-pieces/calls.parquet").items() if k != "created"}
+        decoded.clear()
+        with monkeypatch.context() as m:
+            m.setattr(type(fs), "info", lambda self, path, **kw: unversioned)
+            for s in slices[:2]:  # group 0 was the last kept, but the store no longer tells its version
+                read_slice(s, RoleMap())
+        assert decoded == [(0,), (0,)]
+    finally:
+        fs.rm("/qa-pieces", recursive=True)

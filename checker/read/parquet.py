@@ -68,22 +68,25 @@ def read_parquet_groups(
     name: str | None = None,
     skip: int = 0,
     take: int = 0,
+    key: tuple | None = None,
 ) -> Iterator[Call | InputError]:
-    """The calls of row groups `groups` of a one-row-a-call Parquet file (`source`: a path or an
-    open binary file, `name` what messages call it), numbered from `first_row`: the same items
-    `read_parquet` gives for those rows (`units.Slice`, read where it is audited). With `skip`
-    and `take`: only `take` rows (0: all) after the first `skip` of those groups: the groups are
-    decoded whole, and kept (the last ones read, from a local file) for the next pieces of them
-    this process reads, but only these rows become Python objects."""
+    """The calls of row groups `groups` of a one-row-a-call Parquet file (`source`: a path, an
+    open binary file or a function that opens one; `name` what messages call it), numbered from
+    `first_row`: the same items `read_parquet` gives for those rows (`units.Slice`, read where it
+    is audited). With `skip` and `take`: only `take` rows (0: all) after the first `skip` of those
+    groups: the groups are decoded whole, and kept (the last ones read) for the next pieces of
+    them this process reads, but only these rows become Python objects. What identifies the
+    groups for that: a local file's path, size and time, or `key` (a remote file's, see
+    `units.read_slice`); without either, nothing is kept."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     name = name or str(source)
-    key = _key(source, groups)
+    key = _key(source, groups) if key is None else (*key, groups)
     table = _DECODED["table"] if key is not None and _DECODED.get("key") == key else None
     if table is None:
         try:
-            file = pq.ParquetFile(source)
+            file = pq.ParquetFile(source() if callable(source) else source)
         except (pa.ArrowException, OSError, ValueError) as exc:
             yield InputError(name, None, f"not a readable Parquet file: {exc}")
             return
