@@ -223,10 +223,17 @@ def _read_remote_groups(unit: Slice, roles: RoleMap) -> list[Call | InputError]:
     version = next((info[f] for f in _VERSION_FIELDS if info.get(f) is not None), None)
     if version is not None:
         key = (unit.path, info.get("size"), str(version))
-    with ExitStack() as files:  # opened only when not kept
+    with ExitStack() as files:
+
+        def opened():  # only when the groups are not kept
+            try:
+                return files.enter_context(fs.open(path, "rb"))
+            except FileNotFoundError:
+                raise FileNotFoundError("no such file in the store (removed since it was listed?)") from None
+
         return list(
             read_parquet_groups(
-                lambda: files.enter_context(fs.open(path, "rb")),
+                opened,
                 roles,
                 unit.groups,
                 unit.first_row,

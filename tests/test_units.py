@@ -174,3 +174,12 @@ def test_the_pieces_of_a_remote_row_group_fetch_it_once(tmp_path, monkeypatch):
         assert decoded == [(0,), (0,)]
     finally:
         fs.rm("/qa-pieces", recursive=True)
+
+
+def test_a_remote_file_gone_since_it_was_listed_is_an_input_error():
+    pytest.importorskip("fsspec")
+    from checker.units import Slice
+
+    [error] = read_slice(Slice("memory:///qa-gone/calls.parquet", (0,), 1, 5), RoleMap())
+    assert error.file == "memory:///qa-gone/calls.parquet"
+    assert error.reason == "not a readable Parquet file: no such file in the store (removed since it was listed?)"
