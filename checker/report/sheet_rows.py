@@ -4,11 +4,11 @@ call.
 calls.csv and findings.csv make a call's rows of these sheets from the very cells of its CSV
 rows, so the workbook says what the CSV files say, where the call is rendered (a worker, with
 `--jobs N`): each row's values (numbers, booleans, text, None for an empty cell) typed by column
-and cleaned of what XML cannot hold, one JSON array a line (orjson) in a file in the report folder
-(`SHEET_FILES`); `excel` writes them into the workbook at the end. Reading the CSV files back
-instead would cost a CSV parse and the typing of every cell, in one process, at the end of the
-run. Excel holds 1,048,576 rows a sheet: rows beyond that are counted, not written (the Summary
-sheet says so).
+and cleaned of what XML cannot hold, one JSON array a line (orjson), sent a few thousand at a time
+to the workbook's process (`SheetSink`, `writer_process`), which makes them the sheets' XML
+(`sheet_xml`) while the run goes on. Reading the CSV files back instead would cost a CSV parse
+and the typing of every cell, in one process, at the end of the run. Excel holds 1,048,576 rows
+a sheet: rows beyond that are counted, not written (the Summary sheet says so).
 """
 
 from __future__ import annotations
