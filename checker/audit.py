@@ -178,7 +178,7 @@ def _run_audit(
     if options.mask and jobs > 1:  # the name tagger, loaded once here and shared by the forked workers
         preload_people()
     start = None
-    if engine == "dask":  # started by the audit's first step, once the writers (and the workbook's process) are
+    if engine == "dask":  # started by the audit's first step, after the writers (see `_audit_units`)
         from .dask_engine import DaskExecutor
 
         start = partial(DaskExecutor, scheme, scheme_path, segmenter, options, scheduler=scheduler, workers=jobs)
@@ -252,8 +252,9 @@ def _audit_units(
     `start` makes the executor (`--engine dask`); without it, `jobs` picks one: `jobs` 1 audits
     here, more forks `jobs - 1` workers (`LocalProcesses`) once what auditing loads is loaded
     here. Either is started by the first step of the iteration, once the caller's writers are
-    open: the workbook's process is forked before any executor's threads or processes exist. A parallel run's units leave this
-    process unparsed (JSON Lines lines as `RawLine`s; Parquet row groups as `units.Slice`s, read
+    open: the workbook's process is forked before any executor's threads or processes exist (a
+    Dask client's threads would have it spawned, ~1 s of imports). A parallel run's units leave
+    this process unparsed (JSON Lines lines as `RawLine`s; Parquet row groups as `units.Slice`s, read
     by the process that audits them), and come back rendered (rows formatted and joined, text
     masked, coaching examples cut, Parquet rows as Arrow batches), which leaves this process
     appending a few strings and buffers a chunk: that is what lets the audit scale with the cores.

@@ -2,6 +2,7 @@
 partitioning, a worker killed mid-run, a scheduler that cannot be reached, `--resume`."""
 
 import json
+import multiprocessing
 import os
 import signal
 import textwrap
@@ -193,6 +194,8 @@ def test_an_unreachable_scheduler_is_exit_3_and_the_report_stands(workspace, mon
     assert "error: cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
     assert files(out) == {"calls.csv": b"previous"}
     assert not [p for p in workspace.iterdir() if p.name.startswith(".out.") and p.name.endswith(".tmp")]
+    # the writers were open when the executor failed to start: the workbook's process is gone too
+    assert not [p for p in multiprocessing.active_children() if p.name == "qa-check report.xlsx"]
 
 
 def test_resume_with_the_dask_engine(workspace, cluster, monkeypatch):
