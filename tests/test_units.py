@@ -98,19 +98,25 @@ def test_local_workers_read_their_own_row_groups(tmp_path, monkeypatch):
     assert {pid for pid, _, _ in reads} - {str(os.getpid())}  # the worker read its slices itself
 
 
-def test_the_pieces_of_a_row_group_decode_it_once(tmp_path, monkeypatch):
+@pytest.fixture
+def decoded(monkeypatch) -> list:
+    """The row groups each `ParquetFile.read_row_groups` decodes, in order."""
+    seen: list = []
+    original = pq.ParquetFile.read_row_groups
+
+    def counted(self, groups, *args, **kwargs):
+        seen.append(tuple(groups))
+        return original(self, groups, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", counted)
+    return seen
+
+
+def test_the_pieces_of_a_row_group_decode_it_once(tmp_path, decoded):
     """A process reading the pieces of one row group one after another decodes it once; a file
     rewritten since is decoded again."""
     path = tmp_path / "calls.parquet"
     write_groups(path, [16, 7])
-    decoded = []
-    original = pq.ParquetFile.read_row_groups
-
-    def counted(self, groups, *args, **kwargs):
-        decoded.append(tuple(groups))
-        return original(self, groups, *args, **kwargs)
-
-    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", counted)
     slices = list(plan_units([tmp_path], RoleMap(), remote=True, slice_rows=5))
     items = [item for s in slices for item in read_slice(s, RoleMap())]
     assert [item.call_id for item in items[:3]] == ["p0", "p1", "p2"] and len(items) == 23
@@ -140,7 +146,7 @@ def test_urls_with_the_local_engine_are_a_clear_error(tmp_path):
         fs.rm("/qa-units", recursive=True)
 
 
-def test_the_pieces_of_a_remote_row_group_fetch_it_once(tmp_path, monkeypatch):
+def test_the_pieces_of_a_remote_row_group_fetch_it_once(tmp_path, decoded, monkeypatch):
     """The same for a remote store's file (fsspec's memory store here): its pieces fetch and
     decode the row group once, as the store says the file is the same one; a store that cannot
     say which version it holds has each piece fetch the group again, never one kept from before."""
@@ -148,14 +154,6 @@ def test_the_pieces_of_a_remote_row_group_fetch_it_once(tmp_path, monkeypatch):
     fs = fsspec.filesystem("memory")
     write_groups(tmp_path / "calls.parquet", [16, 7])
     fs.pipe("/qa-pieces/calls.parquet", (tmp_path / "calls.parquet").read_bytes())
-    decoded = []
-    original = pq.ParquetFile.read_row_groups
-
-    def counted(self, groups, *args, **kwargs):
-        decoded.append(tuple(groups))
-        return original(self, groups, *args, **kwargs)
-
-    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", counted)
     try:
         slices = list(plan_units(["memory://qa-pieces"], RoleMap(), remote=True, slice_rows=5))
         items = [item for s in slices for item in read_slice(s, RoleMap())]
