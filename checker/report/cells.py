@@ -12,7 +12,8 @@ one of the two functions here, the OWASP way:
 * xlsx (`excel`): every text cell is written with xlsxwriter's `write_string`, and the workbook
   is opened with `strings_to_formulas: False`: text is stored as text whatever it begins with;
   nothing is added to it. The streamed sheets (Findings, Calls: `sheet_rows`) hold only
-  numbers, booleans and text, written by type.
+  numbers, booleans and text, typed by column; their rows are made by `sheet_xml` as the inline
+  string cells `write_string` makes, every text escaped.
 """
 
 from __future__ import annotations
