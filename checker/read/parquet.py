@@ -174,6 +174,16 @@ def _call_rows(
 def _turns(value, fields: dict, roles: RoleMap):
     if not isinstance(value, list):
         return value  # build_call says what is wrong with it
+    first = value[0] if value else None
+    if isinstance(first, dict):
+        keys = tuple(first)
+        names = fields.get(keys)
+        if names is None:
+            names = fields[keys] = resolve_headers(list(keys), roles.columns)[0]
+        if list(keys) == names:
+            # The struct's fields are our names already (`speaker`, `text`, …): every turn of an
+            # Arrow list of structs has the same ones, so the dicts are taken as they are.
+            return value
     out = []
     for turn in value:
         if not isinstance(turn, dict):
