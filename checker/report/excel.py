@@ -15,9 +15,9 @@ are made as the same XML by `sheet_xml`, ~6x faster than xlsxwriter's per-cell p
 into the sheets xlsxwriter wrote with their header rows.
 
 It is written by a process of its own (`writer_process`), started with the run: the two big
-sheets (Findings, Calls) take their rows while the calls are audited, from the rows the CSV
-writers typed call by call (`sheet_rows`, `SheetSink`); at the end the summary sends the small
-sheets' tables (`WorkbookTables`) and the workbook is closed. Excel holds 1,048,576 rows a sheet:
+sheets take their rows while the calls are audited, Findings from findings.jsonl's lines and
+Calls from the rows calls.csv typed call by call (`sheet_rows`, `SheetSink`); at the end the
+summary sends the small sheets' tables (`WorkbookTables`) and the workbook is closed. Excel holds 1,048,576 rows a sheet:
 beyond that the Findings sheet is cut and the Summary says so.
 """
 
@@ -37,7 +37,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from .dashboard import agents_for_people
-from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML
+from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, record_values
 from .sheet_xml import RowsFile, splice_rows
 from .summary import SummaryContext, renderer
 from .tables import FINDING_COLUMNS, CallsCsv
@@ -49,6 +49,9 @@ SHEETS = ("Summary", "Agents", "Rules", "Sections", "Findings", "Calls")
 STREAMED = {"Findings": FINDING_COLUMNS, "Calls": CallsCsv.columns}  # sheets fed during the run
 WIDTH_SAMPLE = 500  # rows looked at to size a column
 MAX_WIDTH = {"excerpt": 60, "message": 40, "suggest": 40, "matched": 24}
+# People count turns from 1 (第N轮, as on the coaching pages and in `qa-check explain`): the
+# Findings sheet's 轮次 is findings.jsonl's 0-based `turn` (SPEC) plus one.
+FROM_ONE = frozenset({"turn"})
 
 _HEADER = {"bold": True, "bg_color": "#DDEBF7"}
 _FAIL = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
@@ -190,9 +193,14 @@ class WorkbookBuilder:
             _header(self.sheets[name], self.fmt.header, stream.labels)
 
     def rows(self, sheet: str, lines: bytes) -> None:
-        """Rows of a streamed sheet: JSON arrays, one a line (`sheet_rows.row_values`)."""
+        """Rows of a streamed sheet, one JSON value a line: an array of the row's cells
+        (`sheet_rows.row_values`, the Calls sheet), or a findings.jsonl record (the Findings
+        sheet, `sheet_rows.record_values`)."""
         stream = self.streams[sheet]
-        values = [orjson.loads(line) for line in lines.splitlines()]
+        values = [
+            record_values(stream.columns, v, FROM_ONE) if v.__class__ is dict else v
+            for v in map(orjson.loads, lines.splitlines())
+        ]
         for row in values[: max(WIDTH_SAMPLE - 1 - stream.rows, 0)]:
             stream.measure(row)
         stream.data.add(values)

@@ -18,7 +18,7 @@ import re
 
 import orjson
 
-__all__ = ["EXCEL_MAX_ROWS", "EXCEL_MAX_CELL", "SheetSink", "cell_kinds", "row_values", "sheet_rows"]
+__all__ = ["EXCEL_MAX_ROWS", "EXCEL_MAX_CELL", "SheetSink", "cell_kinds", "record_values", "row_values", "sheet_rows"]
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
 EXCEL_MAX_CELL = 32_767  # characters in one cell
@@ -49,6 +49,23 @@ def row_values(kinds: list[str], row: list[str]) -> bytes:
     else:
         values = [_value(kind, value) for kind, value in zip(kinds, row)]
     return orjson.dumps(values, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def record_values(columns: list[str], record: dict, from_one: frozenset[str] = frozenset()) -> list:
+    """A findings.jsonl record's cells as the sheet holds them, in `columns`' order: JSON has typed
+    them already (numbers, booleans, text, null), so only text is cleaned of what XML cannot hold
+    and cut to a cell's size, empty text is an empty cell, and the `from_one` columns (integers
+    counted from 0 in the file) are counted from 1."""
+    values = [record.get(c) for c in columns]
+    texts = [v for v in values if v.__class__ is str]
+    if ILLEGAL_XML.search("\n".join(texts)) is not None or max(map(len, texts), default=0) > EXCEL_MAX_CELL:
+        values = [ILLEGAL_XML.sub("", v)[:EXCEL_MAX_CELL] if v.__class__ is str else v for v in values]
+    values = [None if v == "" else v for v in values]
+    for i, c in enumerate(columns):
+        v = values[i]
+        if c in from_one and v.__class__ is int:
+            values[i] = v + 1
+    return values
 
 
 def _value(kind: str, value: str):
@@ -82,20 +99,24 @@ class SheetSink:
         self.rows = 0  # data rows taken
         self._limit = sheet_rows(1 << 62)  # read now: a test may lower it
         self._buf: list[bytes] = []
+        self._buffered = 0  # rows in `_buf`
 
-    def add_many(self, rows: tuple[bytes, ...]) -> None:
-        """Rows, each as `row_values` made it."""
+    def add_lines(self, lines: bytes, n: int) -> None:
+        """`n` rows, one JSON value a line, each line ending with a line break: arrays as
+        `row_values` makes them, or findings.jsonl's records (`record_values`)."""
         room = self._limit - self.rows
-        if room <= 0:
+        if room <= 0 or not n:
             return
-        if len(rows) > room:
-            rows = rows[:room]
-        self.rows += len(rows)
-        self._buf.extend(rows)
-        if len(self._buf) >= self.BATCH:
+        if n > room:
+            lines, n = b"".join(lines.splitlines(keepends=True)[:room]), room
+        self.rows += n
+        self._buf.append(lines)
+        self._buffered += n
+        if self._buffered >= self.BATCH:
             self.flush()
 
     def flush(self) -> None:
         if self._buf:
             self.workbook.send("rows", self.sheet, b"".join(self._buf))
             self._buf.clear()
+            self._buffered = 0

@@ -106,23 +106,38 @@ class CsvWriter(TextFileWriter):
         self._csv.writerow(csv_cells(text_cells([record.get(c) for c in self.columns])))
 
 
-class SheetCsvWriter(CsvWriter):
-    """A CSV file whose rows are also the rows of a sheet of report.xlsx (Calls, Findings):
-    `render` makes both from the same cells, `add_rendered` appends the text to the file and sends
-    the rows to the workbook, when the run writes one (`sheet_rows.SheetSink`)."""
+class SheetFeeder(ReportWriter):
+    """A writer whose rows are also the rows of a sheet of report.xlsx (Calls, Findings): it sends
+    them on to the workbook, when the run writes one (`sheet_rows.SheetSink`)."""
 
     sheet: str  # the sheet's name in report.xlsx
-    _kinds: list[str]  # each column's cell type, from `columns`
     _sheet: SheetSink | None = None
-
-    def __init_subclass__(cls, **kwargs) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._kinds = cell_kinds(cls.columns)
 
     def connect(self, writers: dict[str, ReportWriter]) -> None:
         workbook = getattr(writers.get("summary"), "workbook", None)
         if workbook is not None:
             self._sheet = SheetSink(workbook, self.sheet)
+
+    def to_sheet(self, lines: bytes, n: int) -> None:
+        """`n` rows, one JSON value a line (`SheetSink.add_lines`)."""
+        if self._sheet is not None:
+            self._sheet.add_lines(lines, n)
+
+    def close(self) -> None:
+        super().close()
+        if self._sheet is not None:
+            self._sheet.flush()
+
+
+class SheetCsvWriter(SheetFeeder, CsvWriter):
+    """A CSV file whose rows are also a sheet's: `render` makes both from the same cells, typed by
+    column for the sheet (`sheet_rows.row_values`)."""
+
+    _kinds: list[str]  # each column's cell type, from `columns`
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._kinds = cell_kinds(cls.columns)
 
     @classmethod
     def render(  # type: ignore[override]  # its part is (CSV text, sheet rows) where a text file's is the text alone
@@ -132,13 +147,8 @@ class SheetCsvWriter(CsvWriter):
         rows = cls.cells(result, options)
         if not rows:
             return _NO_ROWS
-        kinds, sheet_cells = cls._kinds, cls.sheet_cells
-        return _csv_text(rows), tuple([row_values(kinds, sheet_cells(row)) for row in rows])
-
-    @staticmethod
-    def sheet_cells(row: list[str]) -> list[str]:
-        """A CSV row's cells as the sheet shows them: the same, unless a sheet says otherwise."""
-        return row
+        kinds = cls._kinds
+        return _csv_text(rows), tuple([row_values(kinds, row) for row in rows])
 
     @classmethod
     def render_many(  # type: ignore[override]  # its part is (CSV text, sheet rows) where a text file's is the text alone
@@ -147,25 +157,19 @@ class SheetCsvWriter(CsvWriter):
         texts: list[str] = []
         rows: list[bytes] = []
         for r in results:
-            text, xml = cls.render(r, scheme, options)
+            text, typed = cls.render(r, scheme, options)
             if text:
                 texts.append(text)
-                rows.extend(xml)
+                rows.extend(typed)
         return "".join(texts), tuple(rows)
 
     def add_rendered(self, part: tuple[str, tuple[bytes, ...]]) -> None:  # type: ignore[override]  # as `render`
         text, rows = part
         if text:
             self._fh.write(text)
-            if self._sheet is not None:
-                self._sheet.add_many(rows)
+            self.to_sheet(b"".join(rows), len(rows))
 
     add_many = add_rendered  # type: ignore[assignment]  # a run's part has the shape of a call's (as `render`)
-
-    def close(self) -> None:
-        super().close()
-        if self._sheet is not None:
-            self._sheet.flush()
 
 
 _NO_ROWS = ("", ())
@@ -259,22 +263,10 @@ def _json_line(record: dict) -> str:
 
 
 @register
-class FindingsCsv(SheetCsvWriter):
+class FindingsCsv(CsvWriter):
     name = "findings.csv"
     filename = "findings.csv"
     columns = FINDING_COLUMNS
-    sheet = "Findings"
-    _turn = FINDING_COLUMNS.index("turn")
-
-    @classmethod
-    def sheet_cells(cls, row: list[str]) -> list[str]:
-        """People count turns from 1 (第N轮, as on the coaching pages and in `qa-check explain`):
-        the sheet's 轮次 is the file's 0-based `turn` (SPEC) plus one."""
-        turn = row[cls._turn]
-        if turn:
-            row = row.copy()
-            row[cls._turn] = str(int(turn) + 1)
-        return row
 
     @classmethod
     def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:
@@ -282,13 +274,25 @@ class FindingsCsv(SheetCsvWriter):
 
 
 @register
-class FindingsJsonl(TextFileWriter):
+class FindingsJsonl(SheetFeeder, TextFileWriter):
+    """findings.jsonl, whose lines are also the Findings sheet's rows: the records findings.csv
+    holds, typed by JSON already, so no finding is rendered a third time for the workbook (its
+    process reads them, `sheet_rows.record_values`)."""
+
     name = "findings.jsonl"
     filename = "findings.jsonl"
+    sheet = "Findings"
 
     @classmethod
     def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
         return "".join(map(_json_line, finding_records(result, options)))
+
+    def add_rendered(self, part: str) -> None:
+        if part:
+            self._fh.write(part)
+            self.to_sheet(part.encode("utf-8"), part.count("\n"))
+
+    add_many = add_rendered  # a run's text is the texts of its calls, joined
 
 
 @register

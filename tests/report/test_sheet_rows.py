@@ -5,7 +5,8 @@ from __future__ import annotations
 import orjson
 from hypothesis import given, strategies as st
 
-from checker.report.sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, cell_kinds, row_values
+from checker.report.sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, cell_kinds, record_values, row_values
+from checker.report.tables import text_cells
 
 COLUMNS = ["call_id", "score", "passed", "excerpt", "turn", "message"]
 TEXT = st.text(st.sampled_from(list('您好ab1 ,&<>"\n\t\u3000\x01\ue000-.')), max_size=8)
@@ -47,3 +48,56 @@ def test_cells_read_back_as_their_values(row):
         else:  # written as text: the value, cleaned of what XML cannot hold
             assert cell == ILLEGAL_XML.sub("", value)[:EXCEL_MAX_CELL]
             assert kind != "b" or value not in ("true", "false")
+
+
+FINDING = {
+    "call_id": "c1",
+    "agent_id": None,
+    "rule_id": "taboo",
+    "turn": 0,
+    "start": 12.5,
+    "matched": "",
+    "excerpt": "喂，说吧\x01",
+    "deduct": 5.0,
+    "fatal": False,
+}
+
+
+def test_a_findings_record_as_the_sheet_holds_it():
+    columns = list(FINDING)
+    assert record_values(columns, FINDING, frozenset({"turn"})) == [
+        "c1",
+        None,
+        "taboo",
+        1,  # counted from 1 in the sheet
+        12.5,
+        None,  # empty text: an empty cell
+        "喂，说吧",  # cleaned of what XML cannot hold
+        5.0,
+        False,
+    ]
+    assert record_values(["excerpt", "missing"], {"excerpt": "x" * (EXCEL_MAX_CELL + 3)}) == [
+        "x" * EXCEL_MAX_CELL,
+        None,
+    ]
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            "excerpt": TEXT,
+            "turn": st.one_of(st.none(), st.integers(0, 400)),
+            "deduct": st.floats(allow_nan=False, allow_infinity=False),
+            "fatal": st.booleans(),
+            "suggest": st.one_of(st.none(), TEXT),
+        }
+    )
+)
+def test_a_record_reads_as_its_csv_row_would(record):
+    """The Findings sheet is made from findings.jsonl's records, the Calls sheet from CSV cells:
+    both paths give a record the same cells (turn counted from 1 in the sheet)."""
+    columns = list(record)
+    from_record = record_values(columns, record, frozenset({"turn"}))
+    shifted = {**record, "turn": None if record["turn"] is None else record["turn"] + 1}
+    from_csv = orjson.loads(row_values(cell_kinds(columns), text_cells([shifted[c] for c in columns])))
+    assert from_record == from_csv  # 4 == 4.0: a number is a number in the sheet either way
