@@ -1,14 +1,16 @@
-"""The rows of report.xlsx's two big sheets, Calls and Findings, as typed cell values made call by
-call.
+"""The rows of report.xlsx's two big sheets, Calls and Findings, made call by call where the
+calls are rendered (a worker, with `--jobs N`), one JSON value a line, sent a few thousand at a
+time to the workbook's process (`SheetSink`, `writer_process`), which makes them the sheets' XML
+(`sheet_xml`) while the run goes on:
 
-calls.csv and findings.csv make a call's rows of these sheets from the very cells of its CSV
-rows, so the workbook says what the CSV files say, where the call is rendered (a worker, with
-`--jobs N`): each row's values (numbers, booleans, text, None for an empty cell) typed by column
-and cleaned of what XML cannot hold, one JSON array a line (orjson), sent a few thousand at a time
-to the workbook's process (`SheetSink`, `writer_process`), which makes them the sheets' XML
-(`sheet_xml`) while the run goes on. Reading the CSV files back instead would cost a CSV parse
-and the typing of every cell, in one process, at the end of the run. Excel holds 1,048,576 rows
-a sheet: rows beyond that are counted, not written (the Summary sheet says so).
+- Calls: calls.csv's very cells, typed by column (numbers, booleans, text, None for an empty
+  cell) and cleaned of what XML cannot hold, one JSON array a line (`row_values`);
+- Findings: findings.jsonl's own lines, JSON having typed the values already; the workbook's
+  process makes them cells (`record_values`), so a finding is not rendered a third time.
+
+Either way the workbook says what the CSV files say. Reading the CSV files back instead would
+cost a CSV parse and the typing of every cell, in one process, at the end of the run. Excel holds
+1,048,576 rows a sheet: rows beyond that are counted, not written (the Summary sheet says so).
 """
 
 from __future__ import annotations
