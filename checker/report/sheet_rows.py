@@ -84,7 +84,7 @@ def _value(kind: str, value: str):
     elif kind == "b" and value in ("true", "false"):
         return value == "true"
     if ILLEGAL_XML.search(value) is not None or len(value) > EXCEL_MAX_CELL:
-        return ILLEGAL_XML.sub("", value)[:EXCEL_MAX_CELL]
+        return ILLEGAL_XML.sub("", value)[:EXCEL_MAX_CELL] or None  # nothing left: an empty cell
     return value
 
 
