@@ -5,9 +5,9 @@ workbook's sheet.
 Why not xlsxwriter's `write_string`/`write_number` for them: every finding and every call is a
 row, and xlsxwriter's per-cell path (type dispatch, dimension checks, a cell object, then its XML
 with two regexes for control characters and two for whitespace) costs ~5 µs a cell. On the real
-corpus ×10 that was 573,000 cells, ~3 s of a process's CPU: as much as the whole audit of the
-calls. The same XML made here costs ~0.6 µs a cell (`benchmarks/run.py --only corpus` prints the
-workbook's process's CPU).
+corpus ×10 that was 573,000 cells, ~3 s of a process's CPU: most of what the audit of the calls
+costs. The same XML made here costs ~1 µs a cell, its JSON parse included (`benchmarks/run.py
+--only corpus` prints the workbook's process's CPU).
 
 xlsxwriter still writes everything else, through its public interface: the header rows, column
 widths, frozen panes, filters, conditional formats, styles, the small sheets and the package.
