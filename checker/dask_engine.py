@@ -144,13 +144,6 @@ class DaskExecutor:
         return result
 
     def close(self) -> None:
-        self.shutdown()
-
-    def kill(self) -> None:
-        """The run stops early: the scheduler forgets this client's tasks when it goes."""
-        self.shutdown()
-
-    def shutdown(self) -> None:
         """Disconnect; a LocalCluster of this run's own is stopped. Again: nothing."""
         client, self.client = self.client, None
         try:
@@ -158,6 +151,9 @@ class DaskExecutor:
                 client.close()
         finally:
             self._stop_cluster()
+
+    # A run stopped early does the same: the scheduler forgets this client's tasks when it goes.
+    kill = close
 
     def _stop_cluster(self) -> None:
         if self._cluster is not None:
