@@ -175,23 +175,23 @@ def _turns(value, fields: dict, roles: RoleMap):
     if not isinstance(value, list):
         return value  # build_call says what is wrong with it
     first = value[0] if value else None
-    if isinstance(first, dict):
-        keys = tuple(first)
-        names = fields.get(keys)
-        if names is None:
-            names = fields[keys] = resolve_headers(list(keys), roles.columns)[0]
-        if list(keys) == names:
-            # The struct's fields are our names already (`speaker`, `text`, …): every turn of an
-            # Arrow list of structs has the same ones, so the dicts are taken as they are.
-            return value
+    if isinstance(first, dict) and list(first) == _our_names(tuple(first), fields, roles):
+        # The struct's fields are our names already (`speaker`, `text`, …): every turn of an
+        # Arrow list of structs has the same ones, so the dicts are taken as they are.
+        return value
     out = []
     for turn in value:
         if not isinstance(turn, dict):
             out.append(turn)
             continue
         keys = tuple(turn)
-        names = fields.get(keys)
-        if names is None:
-            names = fields[keys] = resolve_headers(list(keys), roles.columns)[0]
-        out.append({name: turn[key] for key, name in zip(keys, names)})
+        out.append({name: turn[key] for key, name in zip(keys, _our_names(keys, fields, roles))})
     return out
+
+
+def _our_names(keys: tuple, fields: dict, roles: RoleMap) -> list[str]:
+    """Our name for each of a turn struct's fields, worked out once per key set (`fields`)."""
+    names = fields.get(keys)
+    if names is None:
+        names = fields[keys] = resolve_headers(list(keys), roles.columns)[0]
+    return names
