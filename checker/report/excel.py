@@ -37,7 +37,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from .dashboard import agents_for_people
-from .sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, record_values
+from .sheet_rows import clean_text, record_values
 from .sheet_xml import RowsFile, splice_rows
 from .summary import SummaryContext, renderer
 from .tables import FINDING_COLUMNS, CallsCsv
@@ -379,7 +379,7 @@ def _plain(v):
     if isinstance(v, float) and not math.isfinite(v):
         return None
     if isinstance(v, str):
-        return ILLEGAL_XML.sub("", v)[:EXCEL_MAX_CELL]
+        return clean_text(v)
     return v
 
 

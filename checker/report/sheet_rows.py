@@ -20,7 +20,16 @@ import re
 
 import orjson
 
-__all__ = ["EXCEL_MAX_ROWS", "EXCEL_MAX_CELL", "SheetSink", "cell_kinds", "record_values", "row_values", "sheet_rows"]
+__all__ = [
+    "EXCEL_MAX_ROWS",
+    "EXCEL_MAX_CELL",
+    "SheetSink",
+    "cell_kinds",
+    "clean_text",
+    "record_values",
+    "row_values",
+    "sheet_rows",
+]
 
 EXCEL_MAX_ROWS = 1_048_576  # rows in one sheet, the header included
 EXCEL_MAX_CELL = 32_767  # characters in one cell
@@ -45,7 +54,7 @@ def row_values(kinds: list[str], row: list[str]) -> bytes:
     """The cells of one row (CSV text values) as the sheet holds them, typed by column: a JSON
     array and a line break. A number column's text that is no finite number, and a boolean
     column's that is not true/false, stay text."""
-    if ILLEGAL_XML.search("\n".join(row)) is None and max(map(len, row), default=0) <= EXCEL_MAX_CELL:
+    if not _needs_cleaning(row):
         # The common row: no text to clean, so only the number and boolean columns need a look.
         values = [(v if kind == "s" else _value(kind, v)) if v else None for kind, v in zip(kinds, row)]
     else:
@@ -59,9 +68,8 @@ def record_values(columns: list[str], record: dict, from_one: frozenset[str] = f
     and cut to a cell's size, empty text is an empty cell, and the `from_one` columns (integers
     counted from 0 in the file) are counted from 1."""
     values = [record.get(c) for c in columns]
-    texts = [v for v in values if v.__class__ is str]
-    if ILLEGAL_XML.search("\n".join(texts)) is not None or max(map(len, texts), default=0) > EXCEL_MAX_CELL:
-        values = [ILLEGAL_XML.sub("", v)[:EXCEL_MAX_CELL] if v.__class__ is str else v for v in values]
+    if _needs_cleaning([v for v in values if v.__class__ is str]):
+        values = [clean_text(v) if v.__class__ is str else v for v in values]
     values = [None if v == "" else v for v in values]
     for i, c in enumerate(columns):
         v = values[i]
@@ -83,9 +91,19 @@ def _value(kind: str, value: str):
                 return number
     elif kind == "b" and value in ("true", "false"):
         return value == "true"
-    if ILLEGAL_XML.search(value) is not None or len(value) > EXCEL_MAX_CELL:
-        return ILLEGAL_XML.sub("", value)[:EXCEL_MAX_CELL] or None  # nothing left: an empty cell
+    if _needs_cleaning([value]):
+        return clean_text(value) or None  # nothing left: an empty cell
     return value
+
+
+def clean_text(text: str) -> str:
+    """`text` as a cell holds it: without what XML cannot hold, cut to a cell's size."""
+    return ILLEGAL_XML.sub("", text)[:EXCEL_MAX_CELL]
+
+
+def _needs_cleaning(texts: list[str]) -> bool:
+    """Whether any of `texts` holds what XML cannot, or is longer than a cell (one look at them all)."""
+    return ILLEGAL_XML.search("\n".join(texts)) is not None or max(map(len, texts), default=0) > EXCEL_MAX_CELL
 
 
 class SheetSink:
