@@ -203,7 +203,7 @@ def _normalise_call_general(joined: str, converted: str | None = None) -> Joined
         mapped_codes = np.where(outside, codes, mapped_codes)  # outside the BMP nothing is mapped
     mapped = mapped_codes.tobytes().decode("utf-32-le")
     if converted is None:
-        converted = _t2s(mapped)
+        converted = _t2s_where_needed(mapped, mapped_codes)
     if len(converted) != len(mapped):
         return None
     if converted != mapped:
@@ -386,15 +386,19 @@ def _converter():
 
 
 def _t2s_where_needed(joined: str, units) -> str:
-    """`_t2s(joined)` for SEPARATOR-joined BMP text (`units`: its UTF-16 code units, numpy),
-    converting only the texts that hold a character some conversion needs (`t2s_triggers`):
-    the others cannot change, and in simplified Chinese they are nearly all of them."""
+    """`_t2s(joined)` for SEPARATOR-joined text (`units`, numpy: its UTF-16 code units when it is
+    all in the BMP, else its code points), converting only the texts that hold a character some
+    conversion needs (`t2s_triggers`): the others cannot change, and in simplified Chinese they
+    are nearly all of them."""
     table = _trigger_table()
     if table is None:
         return _t2s(joined)
     import numpy as np
 
-    hits = np.flatnonzero(table.take(units))
+    found = table.take(units, mode="clip")  # past the BMP: clipped to U+FFFF, no trigger; looked up below
+    if units.size and int(units.max()) > 0xFFFF:
+        found |= np.isin(units, _astral_triggers())
+    hits = np.flatnonzero(found)
     if not hits.size:
         return joined
     pieces = []
@@ -426,6 +430,17 @@ def _trigger_table():
     table = np.zeros(0x10000, dtype=bool)
     table[[ord(ch) for ch in chars if ord(ch) < 0x10000]] = True
     return table
+
+
+@functools.lru_cache(maxsize=1)
+def _astral_triggers():
+    """The code points of `t2s_triggers.trigger_chars()` past the BMP (rare CJK characters), for
+    texts `_trigger_table` cannot look up alone."""
+    from .t2s_triggers import trigger_chars
+
+    import numpy as np
+
+    return np.array(sorted(ord(ch) for ch in trigger_chars() or () if ord(ch) > 0xFFFF), dtype=np.uint32)
 
 
 def _t2s(text: str) -> str:

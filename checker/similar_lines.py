@@ -85,9 +85,10 @@ class SimilarLines:
             for g, need in zip(self.grams, self.need)
         )
 
-    def spans(self, text: str) -> list[tuple[int, int, float]]:
-        """(begin, end, score) of each sentence of a normalised text scoring `min_score` or more."""
-        if not self.may_hold(compact_of(text)):
+    def spans(self, text: str, compact: str | None = None) -> list[tuple[int, int, float]]:
+        """(begin, end, score) of each sentence of a normalised text scoring `min_score` or more;
+        `compact`: the text's `compact_of`, when the caller has it."""
+        if not self.may_hold(compact_of(text) if compact is None else compact):
             return []
         out = []
         for begin, end in sentence_spans(text):

@@ -155,3 +155,26 @@ def test_real_corpus_normalises_as_with_every_turn_converted(corpus_path, monkey
         assert (f is None) == (s is None)
         if f is not None:
             assert f.text == s.text and f.compact == s.compact
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["好的😊", "請問還有什麼可以幫您", "说吧"],  # an emoji sends the batch to the general path
+        ["𠁞字", "谢谢", "後來😊"],  # a trigger past the BMP converts (𠁞 → 𠀾)
+        ["😊", "", "您好"],  # nothing to convert
+    ],
+)
+def test_a_batch_past_the_bmp_converts_only_the_texts_with_triggers_and_as_converting_all(texts, monkeypatch):
+    joined = SEPARATOR.join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    assert _t2s_where_needed(joined, codes) == _t2s(joined)
+    calls: list[str] = []
+    real = normalise._t2s
+    monkeypatch.setattr(normalise, "_t2s", lambda text: calls.append(text) or real(text))
+    fast = normalise_call(texts, vectorised=True)
+    assert calls == [t for t in texts if real(t) != t]  # those alone, one at a time, not the whole batch
+    monkeypatch.setattr(normalise, "_trigger_table", lambda: None)
+    slow = normalise_call(texts, vectorised=True)
+    assert fast is not None and slow is not None
+    assert (fast.text, fast.compact) == (slow.text, slow.compact)

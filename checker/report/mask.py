@@ -93,19 +93,29 @@ def _star(chars: list[str], begin: int, end: int) -> None:
             chars[i] = MASK_CHAR
 
 
-def mask_finding_record(finding, call) -> dict:
+def mask_finding_record(finding, call, seen: dict[str, bool] | None = None) -> dict:
     """`finding.to_record()` with its text fields masked.
 
     `matched` and `excerpt` are cut again from the masked turn text when the excerpt is the
     standard one, so a number that the excerpt's trimming would cut in half (and the regexes
     would then no longer recognise) is masked all the same; any other excerpt is masked as it is.
+
+    `seen`: which texts may hold personal data, for the findings of one call (`finding_records`),
+    which mostly quote the same few turns and carry their rule's constant message.
     """
     record = finding.to_record()
     texts = call.turns.texts
     original = texts[finding.turn] if finding.turn is not None and 0 <= finding.turn < len(texts) else None
-    every = "\n".join((original or "", finding.excerpt, finding.matched, finding.message, finding.suggest or ""))
-    if not (ANY.search(every) or may_hold_people(every)):
-        return record  # nothing that could be personal data anywhere: masking would change nothing
+    if seen is None:
+        seen = {}
+    # Each text that masking reads, tested alone: one that holds nothing masks to itself, and so
+    # does an excerpt or a match cut from such a turn (below). Nothing anywhere: nothing changes.
+    if not any(
+        _may_mask(text, seen)
+        for text in (original, finding.excerpt, finding.matched, finding.message, finding.suggest)
+        if text
+    ):
+        return record
     if original is not None and make_excerpt(original, finding.span) == finding.excerpt:
         text = mask_text(original)
         record["excerpt"] = make_excerpt(text, finding.span)
@@ -119,6 +129,14 @@ def mask_finding_record(finding, call) -> dict:
     record["message"] = mask_text(finding.message)
     record["suggest"] = mask_text(finding.suggest)
     return record
+
+
+def _may_mask(text: str, seen: dict[str, bool]) -> bool:
+    """Whether `mask_text(text)` may differ from `text` (its own test), remembered in `seen`."""
+    found = seen.get(text)
+    if found is None:
+        found = seen[text] = bool(ANY.search(text) or may_hold_people(text))
+    return found
 
 
 def masked_result(result):

@@ -224,9 +224,10 @@ def _text(value) -> str:
 _csv_text = _CsvText()
 
 
-def finding_record(f: Finding, result: CallResult, options: ReportOptions) -> dict:
-    """The findings.csv/.jsonl row of a finding, masked unless the run says not to."""
-    return mask_finding_record(f, result.call) if options.mask else f.to_record()
+def finding_record(f: Finding, result: CallResult, options: ReportOptions, seen: dict[str, bool] | None = None) -> dict:
+    """The findings.csv/.jsonl row of a finding, masked unless the run says not to (`seen`: as
+    `mask_finding_record`'s, for the findings of one result)."""
+    return mask_finding_record(f, result.call, seen) if options.mask else f.to_record()
 
 
 def finding_records(result: CallResult, options: ReportOptions) -> list[dict]:
@@ -239,7 +240,8 @@ def finding_records(result: CallResult, options: ReportOptions) -> list[dict]:
     kept = _records.get(key)
     if kept is not None and kept[0]() is result and kept[1] == options.mask:
         return kept[2]
-    records = [finding_record(f, result, options) for f in result.findings]
+    seen: dict[str, bool] = {}
+    records = [finding_record(f, result, options, seen) for f in result.findings]
     _records[key] = (weakref.ref(result, partial(_forget, key)), options.mask, records)
     return records
 

@@ -9,7 +9,7 @@ from itertools import accumulate, chain
 
 from ..match import PhraseBook, TurnView
 from ..model import Call
-from ..normalise import JoinedText, NormalText, alnum_counts, joinable, normalise, normalise_call
+from ..normalise import JoinedText, NormalText, alnum_counts, compact_of, joinable, normalise, normalise_call
 from ..segment import BlockMask, Segmenter
 
 __all__ = ["CallContext", "SpeakerTurns"]
@@ -41,6 +41,7 @@ class CallContext:
         self.spoken_chars: list[int] | None = None  # letters and digits per turn (`timing.spoken_counts`)
         self.call_text: str | None = None  # the turns normalised, in one string (`phrases._call_text`)
         self.turn_grams: list | None = None  # per turn: compact length, bigrams (`repetition.turn_grams`)
+        self._compacts: dict[int, str] = {}  # per turn asked: its compact text (`compact_text`)
         self.dialect_markers: dict[tuple[int, int], list] = {}  # (id(dialect), turn) -> its marker matches
         self.dialect_strength: dict[tuple[int, str], float] = {}  # (id(dialect), speaker) -> strength
         self.open_gates = 0  # the gate bits the call opened (`plan.Plan.open_gates`)
@@ -114,6 +115,14 @@ class CallContext:
             start = self.offsets[index]
             return self.joined.text[start : start + len(self.call.turns.texts[index])]
         return self._norms[index].text  # type: ignore[index]  # scanned one by one (no joined text): _norms is set by _scan
+
+    def compact_text(self, index: int) -> str:
+        """A turn's normalised text without spaces and punctuation (`normalise.compact_of`), made
+        once per call however many rules compare it (`similar` rules share the closing turns)."""
+        compact = self._compacts.get(index)
+        if compact is None:
+            compact = self._compacts[index] = compact_of(self.norm_text(index))
+        return compact
 
     def call_keys(self):
         """The phrase keys found anywhere in the call: a rule none of whose keys is here can

@@ -370,7 +370,10 @@ class _Similar(_Finder):
         self.lines = SimilarLines(similar.examples, similar.min_score)
 
     def hits(self, ctx: CallContext, turn: int) -> list[Hit]:
-        return [Hit(turn, b, e, None, "similar") for b, e, _ in self.lines.spans(ctx.norm_text(turn))]
+        return [
+            Hit(turn, b, e, None, "similar")
+            for b, e, _ in self.lines.spans(ctx.norm_text(turn), ctx.compact_text(turn))
+        ]
 
 
 class _Entities(_Finder):

@@ -25,7 +25,6 @@ from typing import Literal
 from pydantic import Field
 
 from ..model import Finding
-from ..normalise import compact_of
 from ..similarity import bigrams, dice
 from .base import CallContext, Rule, RuleConfig, register
 
@@ -45,13 +44,13 @@ def turn_grams(ctx: CallContext) -> list[tuple[int, Counter[str] | None]]:
     needs it), made once per call."""
     grams = ctx.turn_grams
     if grams is None:
-        grams = ctx.turn_grams = [[len(compact_of(ctx.norm_text(i))), None] for i in range(len(ctx.call.turns))]
+        grams = ctx.turn_grams = [[len(ctx.compact_text(i)), None] for i in range(len(ctx.call.turns))]
     return grams
 
 
 def _bigrams_of(ctx: CallContext, grams: list, i: int) -> Counter[str]:
     if grams[i][1] is None:
-        grams[i][1] = bigrams(compact_of(ctx.norm_text(i)))
+        grams[i][1] = bigrams(ctx.compact_text(i))
     return grams[i][1]
 
 

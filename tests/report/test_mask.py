@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from checker.cli import main
 from checker.engine import audit_call
@@ -192,3 +192,41 @@ def test_real_corpus_mobile_numbers_are_masked_everywhere(corpus_path, tmp_path)
     assert masked.count("****") >= 11
     unmasked = all_text(write(tmp_path / "plain", scheme, results, mask=False))
     assert all(n in unmasked for n in numbers)  # the check above does look where the numbers would be
+
+
+PIECES = [
+    "说吧",
+    "我不能",
+    "您好",
+    "卡号",
+    CARD,
+    PHONE,
+    "138",
+    "5678",
+    "，",
+    "。",
+    "张伟",
+    "住在北京市朝阳区建国路88号",
+    "一" * 9,
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=8).map("".join), min_size=1, max_size=4))
+@example([f"您好，{'一' * 14}卡号{CARD}{'一' * 14}说吧{'一' * 14}再见"])  # the excerpt cuts the number
+def test_a_calls_records_are_masked_as_each_field_masked_on_its_own(scheme, turns):
+    """`finding_records` tests each text once a call (`seen`) and leaves a record alone when none
+    may hold personal data: the records are those of the masking path taken for every finding."""
+    from checker.report import ReportOptions, mask
+    from checker.report.tables import finding_records
+
+    result = audit_call(Call("c1", tuple(Turn("agent", t) for t in turns), agent_id="A1"), scheme)
+    assert result.findings
+    fast = finding_records(result, ReportOptions())
+    always = pytest.MonkeyPatch()
+    always.setattr(mask, "_may_mask", lambda text, seen: True)
+    try:
+        slow = [mask.mask_finding_record(f, result.call) for f in result.findings]
+    finally:
+        always.undo()
+    assert fast == slow
