@@ -39,7 +39,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import overload
 
-from ..personal_data import ANY, Detected, detect, id_checksum_ok, luhn_ok
+from ..personal_data import Detected, detect, id_checksum_ok, luhn_ok, may_hold
 from ..rules.base import make_excerpt
 from .people import mask_people, may_hold_people
 
@@ -54,7 +54,7 @@ def mask_text(text: str) -> str: ...
 def mask_text(text: None) -> None: ...
 def mask_text(text: str | None) -> str | None:
     """`text` with personal data replaced by `*`, same length; None and non-strings pass through."""
-    if not text or not isinstance(text, str) or not (ANY.search(text) or may_hold_people(text)):
+    if not text or not isinstance(text, str) or not (may_hold(text) or may_hold_people(text)):
         return text
     return _mask(text)
 
@@ -135,7 +135,7 @@ def _may_mask(text: str, seen: dict[str, bool]) -> bool:
     """Whether `mask_text(text)` may differ from `text` (its own test), remembered in `seen`."""
     found = seen.get(text)
     if found is None:
-        found = seen[text] = bool(ANY.search(text) or may_hold_people(text))
+        found = seen[text] = may_hold(text) or may_hold_people(text)
     return found
 
 

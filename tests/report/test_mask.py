@@ -14,6 +14,7 @@ from hypothesis import example, given, settings, strategies as st
 from checker.cli import main
 from checker.engine import audit_call
 from checker.model import Call, Turn
+from checker.personal_data import detect, may_hold
 from checker.report.mask import id_checksum_ok, luhn_ok, mask_text
 from checker.scheme import load_scheme_text
 
@@ -73,6 +74,28 @@ def test_checksums():
 
 def test_none_passes_through():
     assert mask_text(None) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("0123456789 -+@＠.,，、/()（）xX话费号码ａ１３８一二三幺两〇零壹叁捌abc")),
+        max_size=40,
+    )
+)
+def test_what_may_hold_personal_data_says_none_detect_finds_none(text):
+    # `mask_text` leaves a text alone on this test: it must never miss what `detect` would find
+    assert may_hold(text) or detect(text) == []
+
+
+@pytest.mark.parametrize("text", ["一下", "请稍等一会儿", "第3个", "1二3四5六", "话费58元"])
+def test_a_digit_or_a_numeral_alone_may_hold_nothing(text):
+    assert not may_hold(text) and mask_text(text) == text
+
+
+@pytest.mark.parametrize("text", [PHONE, "一三八一二三四五六七八", "壹叁捌 1234 5678", "a@b.cn", "x＠y"])
+def test_seven_digits_or_an_at_may_hold_something(text):
+    assert may_hold(text)
 
 
 @settings(max_examples=300, deadline=None)
