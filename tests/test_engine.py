@@ -170,7 +170,7 @@ def test_batch_key_index_is_each_calls_own(scheme):
     assert contexts[3]._key_turns == {} and contexts[-1]._key_turns == {}
 
 
-def test_a_lengthening_call_scans_alone_and_the_rest_together(scheme):
+def test_a_lengthening_call_scans_alone_and_the_rest_together(scheme, monkeypatch):
     """… (→ ...) is in 4 % of the real corpus's calls, so in most batches of 64: the batch's other
     calls share one normalised text and one automaton pass, the odd call scans itself."""
     from checker.normalise import joinable
@@ -188,4 +188,10 @@ def test_a_lengthening_call_scans_alone_and_the_rest_together(scheme):
     shared = {id(c.joined) for i, c in enumerate(contexts) if i != 2}
     assert len(shared) == 1 and contexts[0].joined is not None
     assert contexts[2].joined is None and contexts[2]._norms is None  # scanned when first asked
+    tried: list = []
+    real = CallContext._scan_joined
+    monkeypatch.setattr(CallContext, "_scan_joined", staticmethod(lambda cs, v: tried.append(cs) or real(cs, v)))
+    assert contexts[2].key_turns()  # turn by turn, without a joined attempt the batch saw fail
+    monkeypatch.undo()
+    assert tried == [] and contexts[2].joined is None and len(contexts[2]._norms) == 2
     assert_batch_equals_one_by_one([*calls[:2], odd, *calls[2:]], scheme, sizes=(7, 3))

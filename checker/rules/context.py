@@ -36,6 +36,7 @@ class CallContext:
         self._norms: list[NormalText] | None = None
         self._hits: list[dict[str, list[tuple[int, int]]]] = []
         self._key_turns: dict[str, list[int]] = {}
+        self._alone = False  # its turns cannot be normalised in one piece (`scan_together` found)
         # Per-call facts, each computed once for all the rules that ask (and, the last two, set
         # by the plan's run for the report).
         self.spoken_chars: list[int] | None = None  # letters and digits per turn (`timing.spoken_counts`)
@@ -52,7 +53,7 @@ class CallContext:
     def _scan(self) -> None:
         """Normalise every turn in one pass and scan the whole call with the scheme's automaton
         once, so that rules look at a turn only when one of their keys is in it."""
-        if self._scan_joined([self], self.vectorised):
+        if not self._alone and self._scan_joined([self], self.vectorised):
             return
         # A character that changes length (or the separator) in some turn: turn by turn.
         norms = [normalise(t) for t in self.call.turns.texts]
@@ -71,7 +72,12 @@ class CallContext:
                 return
             # A call with a character that changes length (… in 4 % of the real corpus's calls,
             # so in most batches): the others are still scanned together, it scans alone.
-            rest = [c for c in contexts if joinable(c.call.turns.texts)]
+            rest = []
+            for c in contexts:
+                if joinable(c.call.turns.texts):
+                    rest.append(c)
+                else:
+                    c._alone = True  # its own joined text would fail the same way: turn by turn at once
             if 1 < len(rest) < len(contexts):
                 CallContext._scan_joined(rest, True)
 
