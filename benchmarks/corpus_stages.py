@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from checker.audit import CHUNK, _preload  # noqa: E402
 from checker.engine import audit_calls  # noqa: E402
@@ -31,6 +31,7 @@ from checker.model import Call  # noqa: E402
 from checker.read import read_paths  # noqa: E402
 from checker.report.base import RUN, ReportOptions, render_run  # noqa: E402
 from checker.scheme import load_scheme  # noqa: E402
+from synth import repeat_corpus  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "real_cs_dialogues.jsonl"
 
@@ -44,11 +45,7 @@ def main() -> None:
         sys.exit(f"{CORPUS}: not present")
     with tempfile.TemporaryDirectory(prefix="qa-stages-") as tmp:
         path = Path(tmp) / "corpus.jsonl"
-        records = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
-        with path.open("w", encoding="utf-8") as out:
-            for k in range(args.copies):
-                for rec in records:
-                    out.write(json.dumps({**rec, "call_id": f"{rec['call_id']}-{k}"}, ensure_ascii=False) + "\n")
+        repeat_corpus(CORPUS, path, args.copies)
         stages(path, args.rounds, args.copies)
 
 

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from synth import write_jsonl  # noqa: E402
+from synth import repeat_corpus, write_jsonl  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "real_cs_dialogues.jsonl"
 SECTIONS = ("corpus", "throughput", "rules", "parallel", "memory", "startup", "scheme")
@@ -218,12 +218,7 @@ def corpus(args, tmp: Path, rounds: int) -> None:
     path = args.corpus
     if copies > 1:
         path = tmp / "corpus.jsonl"
-        with args.corpus.open(encoding="utf-8") as src:
-            lines = [json.loads(line) for line in src if line.strip()]
-        with path.open("w", encoding="utf-8") as out:
-            for k in range(copies):
-                for rec in lines:
-                    out.write(json.dumps({**rec, "call_id": f"{rec['call_id']}-{k}"}, ensure_ascii=False) + "\n")
+        repeat_corpus(args.corpus, path, copies)
     n = sum(1 for _ in path.open(encoding="utf-8"))
     size = sum(len(t["text"].encode()) for line in path.open(encoding="utf-8") for t in json.loads(line)["turns"]) / 1e6
     print(f"## Headline: real corpus ({args.corpus.name}{f' × {copies}' if copies > 1 else ''}: {n:,} calls)")

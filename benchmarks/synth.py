@@ -138,3 +138,15 @@ def write_jsonl(path, count: int, seed: int = 7, **kw) -> int:
             text_bytes += sum(len(t["text"].encode("utf-8")) for t in call["turns"])
             fh.write(json.dumps(call, ensure_ascii=False) + "\n")
     return text_bytes
+
+
+def repeat_corpus(source, target, copies: int) -> int:
+    """Write the JSON Lines corpus `source` `copies` times over to `target`, each copy's call ids
+    made unique (`ID-k`); returns the calls written."""
+    with open(source, encoding="utf-8") as src:
+        records = [json.loads(line) for line in src if line.strip()]
+    with open(target, "w", encoding="utf-8") as out:
+        for k in range(copies):
+            for rec in records:
+                out.write(json.dumps({**rec, "call_id": f"{rec['call_id']}-{k}"}, ensure_ascii=False) + "\n")
+    return copies * len(records)

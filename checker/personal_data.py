@@ -29,6 +29,7 @@ a number may be split by spaces, dashes, dots, commas (`,` `，`), `、` or `/` 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import NamedTuple
 
@@ -119,33 +120,41 @@ class Detected(NamedTuple):
 
 
 def may_hold(text: str) -> bool:
-    """False when `detect(text)` finds nothing, told by the tests it begins with: seven digits
-    (written, full width, spoken or financial) with at most separators between them, or an @.
-    A digit or a 一 alone (in a fifth of real turns) is not enough."""
-    if not ANY.search(text):
-        return False
-    if _MAYBE.search(text.translate(_ASCII)):
-        return True
-    return bool(_HAS_CN_DIGIT.search(text) and _MAYBE.search(text.translate(_ASCII_CN)))
+    """False when `detect(text)` finds nothing, told by the tests it begins with (`_readings`):
+    seven digits (written, full width, spoken or financial) with at most separators between them,
+    or an @. A digit or a 一 alone (in a fifth of real turns) is not enough."""
+    return next(_readings(text), None) is not None
+
+
+def _readings(original: str) -> Iterator[tuple[str, bool]]:
+    """The readings of `original` (same length) that may hold personal data, with whether it is
+    the spoken one: full-width digits, ＠ and ＋ read as ASCII; then, for a text holding spoken or
+    financial digits, those read as digits too. A reading is given only when it holds seven digits
+    with at most separators between them, or an @: what every piece of personal data holds."""
+    if not original or not ANY.search(original):
+        return
+    text = original.translate(_ASCII)
+    if _MAYBE.search(text):
+        yield text, False
+    if _HAS_CN_DIGIT.search(original):
+        spoken = original.translate(_ASCII_CN)
+        if _MAYBE.search(spoken):
+            yield spoken, True
 
 
 def detect(original: str) -> list[Detected]:
     """Every piece of personal data in `original`, in text order (a piece may overlap another)."""
-    if not original or not ANY.search(original):
-        return []
     out: list[Detected] = []
-    text = original.translate(_ASCII)  # same length: full-width digits, ＠ and ＋ read as ASCII
-    if _MAYBE.search(text):  # (as `may_hold`: the two must ask the same)
-        _detect(text, out, emails=True)
-    if _HAS_CN_DIGIT.search(original):
+    for text, spoken in _readings(original):
+        if not spoken:
+            _detect(text, out, emails=True)
+            continue
         # Again with spoken and financial digits read as digits: a second pass, so that a Chinese
         # digit beside a number written in figures (一张卡6222…) cannot hide it from the first.
-        spoken = original.translate(_ASCII_CN)
-        if _MAYBE.search(spoken):
-            seen = {(d.form, d.begin, d.end) for d in out}
-            more: list[Detected] = []
-            _detect(spoken, more, emails=False)
-            out.extend(d for d in more if (d.form, d.begin, d.end) not in seen)
+        seen = {(d.form, d.begin, d.end) for d in out}
+        more: list[Detected] = []
+        _detect(text, more, emails=False)
+        out.extend(d for d in more if (d.form, d.begin, d.end) not in seen)
     out.sort(key=lambda d: (d.begin, d.end))
     return out
 

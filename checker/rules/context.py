@@ -127,7 +127,10 @@ class CallContext:
         once per call however many rules compare it (`similar` rules share the closing turns)."""
         compact = self._compacts.get(index)
         if compact is None:
-            compact = self._compacts[index] = compact_of(self.norm_text(index))
+            text = self.norm_text(index)
+            # Scanned turn by turn, the turn's NormalText holds it already (the scan read it).
+            compact = self._norms[index].compact if self.joined is None else compact_of(text)  # type: ignore[index]  # as in norm_text: _norms is set when there is no joined text
+            self._compacts[index] = compact
         return compact
 
     def call_keys(self):

@@ -246,10 +246,7 @@ def test_a_calls_records_are_masked_as_each_field_masked_on_its_own(scheme, turn
     result = audit_call(Call("c1", tuple(Turn("agent", t) for t in turns), agent_id="A1"), scheme)
     assert result.findings
     fast = finding_records(result, ReportOptions())
-    always = pytest.MonkeyPatch()
-    always.setattr(mask, "_may_mask", lambda text, seen: True)
-    try:
+    with pytest.MonkeyPatch.context() as always:  # (a function's fixture would outlive the examples)
+        always.setattr(mask, "_may_mask", lambda text, seen: True)
         slow = [mask.mask_finding_record(f, result.call) for f in result.findings]
-    finally:
-        always.undo()
     assert fast == slow
