@@ -186,7 +186,7 @@ class WorkbookBuilder:
         self.fmt = _Formats(self.wb)
         self.sheets = {name: self.wb.add_worksheet(name) for name in SHEETS}
         self.streams = {
-            name: _Stream(STREAMED[name], labels[name], RowsFile(Path(self.tmp) / f"{name}.rows.xml", len(columns)))
+            name: _Stream(STREAMED[name], labels[name], RowsFile(Path(self.tmp) / f"{name}.rows.deflate", len(columns)))
             for name, columns in STREAMED.items()
         }
         for name, stream in self.streams.items():
