@@ -37,7 +37,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from .dashboard import agents_for_people
-from .sheet_rows import clean_text, record_values
+from .sheet_rows import RecordValues, clean_text
 from .sheet_xml import RowsFile, splice_rows
 from .summary import SummaryContext, renderer
 from .tables import FINDING_COLUMNS, CallsCsv
@@ -195,12 +195,10 @@ class WorkbookBuilder:
     def rows(self, sheet: str, lines: bytes) -> None:
         """Rows of a streamed sheet, one JSON value a line: an array of the row's cells
         (`sheet_rows.row_values`, the Calls sheet), or a findings.jsonl record (the Findings
-        sheet, `sheet_rows.record_values`)."""
+        sheet, `sheet_rows.RecordValues`)."""
         stream = self.streams[sheet]
-        values = [
-            record_values(stream.columns, v, FROM_ONE) if v.__class__ is dict else v
-            for v in map(orjson.loads, lines.splitlines())
-        ]
+        cells = stream.cells
+        values = [cells(v) if v.__class__ is dict else v for v in map(orjson.loads, lines.splitlines())]
         for row in values[: max(WIDTH_SAMPLE - 1 - stream.rows, 0)]:
             stream.measure(row)
         stream.data.add(values)
@@ -242,8 +240,10 @@ class _Stream:
     labels: list[str]
     data: RowsFile
     widths: list[int] = field(default_factory=list)
+    cells: RecordValues = field(init=False)  # a findings.jsonl record's cells in this sheet
 
     def __post_init__(self) -> None:
+        self.cells = RecordValues(self.columns, FROM_ONE)
         self.widths = [max(_display_width(c), _display_width(label)) for c, label in zip(self.columns, self.labels)]
 
     @property

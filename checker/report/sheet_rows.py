@@ -6,7 +6,7 @@ time to the workbook's process (`SheetSink`, `writer_process`), which makes them
 - Calls: calls.csv's very cells, typed by column (numbers, booleans, text, None for an empty
   cell) and cleaned of what XML cannot hold, one JSON array a line (`row_values`);
 - Findings: findings.jsonl's own lines, JSON having typed the values already; the workbook's
-  process makes them cells (`record_values`), so a finding is not rendered a third time.
+  process makes them cells (`RecordValues`), so a finding is not rendered a third time.
 
 Either way the workbook says what the CSV files say. Reading the CSV files back instead would
 cost a CSV parse and the typing of every cell, in one process, at the end of the run. Excel holds
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from operator import itemgetter
 
 import orjson
 
@@ -26,6 +27,7 @@ __all__ = [
     "SheetSink",
     "cell_kinds",
     "clean_text",
+    "RecordValues",
     "record_values",
     "row_values",
     "sheet_rows",
@@ -63,19 +65,36 @@ def row_values(kinds: list[str], row: list[str]) -> bytes:
 
 
 def record_values(columns: list[str], record: dict, from_one: frozenset[str] = frozenset()) -> list:
+    """A findings.jsonl record's cells as the sheet holds them (`RecordValues`)."""
+    return RecordValues(columns, from_one)(record)
+
+
+class RecordValues:
     """A findings.jsonl record's cells as the sheet holds them, in `columns`' order: JSON has typed
     them already (numbers, booleans, text, null), so only text is cleaned of what XML cannot hold
     and cut to a cell's size, empty text is an empty cell, and the `from_one` columns (integers
-    counted from 0 in the file) are counted from 1."""
-    values = [record.get(c) for c in columns]
-    if _needs_cleaning([v for v in values if v.__class__ is str]):
-        values = [clean_text(v) if v.__class__ is str else v for v in values]
-    values = [None if v == "" else v for v in values]
-    for i, c in enumerate(columns):
-        v = values[i]
-        if c in from_one and v.__class__ is int:
-            values[i] = v + 1
-    return values
+    counted from 0 in the file) are counted from 1. Made once a sheet: it runs for every finding."""
+
+    def __init__(self, columns: list[str], from_one: frozenset[str] = frozenset()) -> None:
+        self.columns = list(columns)
+        self._get = itemgetter(*self.columns) if len(self.columns) > 1 else None
+        self._from_one = [i for i, c in enumerate(self.columns) if c in from_one]
+
+    def __call__(self, record: dict) -> list:
+        try:
+            values = list(self._get(record)) if self._get is not None else [record[self.columns[0]]]
+        except KeyError:  # a column the record lacks: an empty cell
+            values = [record.get(c) for c in self.columns]
+        texts = [v for v in values if v.__class__ is str]
+        if _needs_cleaning(texts):
+            values = [(clean_text(v) or None) if v.__class__ is str else v for v in values]
+        elif "" in texts:
+            values = [None if v == "" else v for v in values]
+        for i in self._from_one:
+            v = values[i]
+            if v.__class__ is int:
+                values[i] = v + 1
+        return values
 
 
 def _value(kind: str, value: str):
@@ -103,7 +122,10 @@ def clean_text(text: str) -> str:
 
 def _needs_cleaning(texts: list[str]) -> bool:
     """Whether any of `texts` holds what XML cannot, or is longer than a cell (one look at them all)."""
-    return ILLEGAL_XML.search("\n".join(texts)) is not None or max(map(len, texts), default=0) > EXCEL_MAX_CELL
+    joined = "\n".join(texts)
+    if ILLEGAL_XML.search(joined) is not None:
+        return True
+    return len(joined) > EXCEL_MAX_CELL and max(map(len, texts)) > EXCEL_MAX_CELL
 
 
 class SheetSink:
@@ -123,7 +145,7 @@ class SheetSink:
 
     def add_lines(self, lines: bytes, n: int) -> None:
         """`n` rows, one JSON value a line, each line ending with a line break: arrays as
-        `row_values` makes them, or findings.jsonl's records (`record_values`)."""
+        `row_values` makes them, or findings.jsonl's records (`RecordValues`)."""
         room = self._limit - self.rows
         if room <= 0 or not n:
             return

@@ -73,6 +73,15 @@ def _text(s: str) -> str:
     return f"<t{preserve}>{s}</t>"
 
 
+def _text_cell(s: str) -> str:
+    """A text cell's XML from its type attribute on (what follows `<c r="A2"`)."""
+    text = _text(s) if _NEEDS_CARE.search(s) or len(s) > _MAX_UTF16 // 2 else f"<t>{s}</t>"
+    return f' t="inlineStr"><is>{text}</is></c>'
+
+
+_TEXTS_KEPT = 20_000  # texts remembered by a sheet (`RowsFile._texts`) before starting afresh
+
+
 class RowsFile:
     """A sheet's data rows as XML, appended in order and deflated into a file as they come (a
     `zip_parts.Segment` once closed); `rows` is the last row's index (0-based, the header row
@@ -84,12 +93,17 @@ class RowsFile:
         self.crc = 0  # of the XML so far
         self.size = 0  # its bytes
         self._letters = [xl_col_to_name(c) for c in range(columns)]
+        # A text cell's XML after its reference, by text: most of a Findings row's texts (rule,
+        # kind, section, message, suggestion…) are those of the rows before it.
+        self._texts: dict[str, str] = {}
         self._fh = path.open("wb")
         self._deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
 
     def add(self, rows: list[list]) -> None:
         """Rows of cell values (str, float, bool, None for an empty cell), one list a row."""
-        letters, needs_care = self._letters, _NEEDS_CARE.search
+        letters, texts = self._letters, self._texts
+        if len(texts) > _TEXTS_KEPT:
+            texts.clear()
         out: list[str] = []
         append = out.append
         r = self.rows
@@ -102,8 +116,10 @@ class RowsFile:
                     continue
                 t = v.__class__
                 if t is str:
-                    text = _text(v) if needs_care(v) or len(v) > _MAX_UTF16 // 2 else f"<t>{v}</t>"
-                    append(f'<c r="{letters[col]}{n}" t="inlineStr"><is>{text}</is></c>')
+                    rest = texts.get(v)
+                    if rest is None:
+                        rest = texts[v] = _text_cell(v)
+                    append(f'<c r="{letters[col]}{n}"{rest}')
                 elif t is bool:
                     append(f'<c r="{letters[col]}{n}" t="b"><v>{1 if v else 0}</v></c>')
                 else:

@@ -279,7 +279,7 @@ class FindingsCsv(CsvWriter):
 class FindingsJsonl(SheetFeeder, TextFileWriter):
     """findings.jsonl, whose lines are also the Findings sheet's rows: the records findings.csv
     holds, typed by JSON already, so no finding is rendered a third time for the workbook (its
-    process reads them, `sheet_rows.record_values`)."""
+    process reads them, `sheet_rows.RecordValues`)."""
 
     name = "findings.jsonl"
     filename = "findings.jsonl"
