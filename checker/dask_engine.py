@@ -176,9 +176,20 @@ def _local_cluster(scheme, spec: WorkSpec, workers: int):
     method = "fork" if "fork" in __import__("multiprocessing").get_all_start_methods() else "spawn"
     gc.freeze()  # as `pool.OrderedPool`: the forked workers' collections leave the shared pages alone
     try:
-        # Dask's workers sample their task's stack every 10 ms for the dashboard's profile: ~8 %
-        # of a worker's CPU on the real corpus, for a page no one looks at during an audit.
-        settings = {"distributed.worker.multiprocessing-method": method, "distributed.worker.profile.enabled": False}
+        settings = {
+            "distributed.worker.multiprocessing-method": method,
+            # Dask's workers sample their task's stack every 10 ms for the dashboard's profile: ~8 %
+            # of a worker's CPU on the real corpus, for a page no one looks at during an audit.
+            "distributed.worker.profile.enabled": False,
+            # And every process of the cluster wakes up to look at its own memory every 100 ms,
+            # at its event loop every 20 ms, at the system every 500 ms: ~1 s of CPU in all on the
+            # corpus x20, on the cores the workers need (`benchmarks/dask_scale.py`). An audit's
+            # task holds 256 calls, so a second between memory looks still pauses a worker long
+            # before its limit; an existing cluster (--scheduler) keeps its own settings.
+            "distributed.worker.memory.monitor-interval": "1s",
+            "distributed.admin.tick.interval": "1s",
+            "distributed.admin.system-monitor.interval": "5s",
+        }
         with dask.config.set(settings):
             return LocalCluster(
                 n_workers=max(1, workers),
