@@ -84,20 +84,9 @@ class ZipParts:
         big = max(size, compressed) >= self._zip64_from
         version = 45 if big or offset >= self._zip64_from else 20
         local_extra = struct.pack("<2H2Q", 1, 16, size, compressed) if big else b""
-        head = _LOCAL.pack(
-            b"PK\003\004",
-            version,
-            0,
-            flags,
-            _DEFLATED,
-            dos_time,
-            dos_date,
-            crc,
-            _LIMIT if big else compressed,
-            _LIMIT if big else size,
-            len(encoded),
-            len(local_extra),
-        )
+        # What the local header and the central directory's entry both say, in the same order.
+        common = (flags, _DEFLATED, dos_time, dos_date, crc, _LIMIT if big else compressed, _LIMIT if big else size)
+        head = _LOCAL.pack(b"PK\003\004", version, 0, *common, len(encoded), len(local_extra))
         self._write(head + encoded + local_extra)
         for s in segments:
             if s.path is None:
@@ -111,31 +100,23 @@ class ZipParts:
         if offset >= self._zip64_from:
             fields.append(offset)
         extra = struct.pack(f"<2H{len(fields)}Q", 1, 8 * len(fields), *fields) if fields else b""
-        self._central.append(
-            _CENTRAL.pack(
-                b"PK\001\002",
-                version,
-                create_system,
-                version,
-                0,
-                flags,
-                _DEFLATED,
-                dos_time,
-                dos_date,
-                crc,
-                _LIMIT if big else compressed,
-                _LIMIT if big else size,
-                len(encoded),
-                len(extra),
-                0,
-                0,
-                0,
-                external_attr,
-                _LIMIT if offset >= self._zip64_from else offset,
-            )
-            + encoded
-            + extra
+        at = _LIMIT if offset >= self._zip64_from else offset
+        entry = _CENTRAL.pack(
+            b"PK\001\002",
+            version,
+            create_system,
+            version,
+            0,
+            *common,
+            len(encoded),
+            len(extra),
+            0,
+            0,
+            0,
+            external_attr,
+            at,
         )
+        self._central.append(entry + encoded + extra)
 
     def close(self) -> None:
         """Write the central directory and the end record (ZIP64 ones too when needed)."""
@@ -163,22 +144,15 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     O(log len2) steps."""
     if len2 <= 0:
         return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
-    even = _square(odd)  # two zero bits
-    odd = _square(even)  # four
-    while True:  # apply len2 zero bytes to crc1, a power of two at a time
-        even = _square(odd)
+    operator = [0xEDB88320] + [1 << n for n in range(31)]  # appends one zero bit to a CRC
+    for _ in range(3):
+        operator = _square(operator)  # two, four, eight zero bits: one zero byte
+    while len2:  # append len2 zero bytes to crc1, a power of two at a time
         if len2 & 1:
-            crc1 = _times(even, crc1)
+            crc1 = _times(operator, crc1)
         len2 >>= 1
-        if not len2:
-            break
-        odd = _square(even)
-        if len2 & 1:
-            crc1 = _times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
+        if len2:
+            operator = _square(operator)
     return crc1 ^ crc2
 
 
