@@ -11,8 +11,8 @@ disk as they are written, whatever the batch's size), through its public interfa
 are written by type (`write_string`, `write_number`, `write_boolean`), so no text is ever stored
 as a formula, and the workbook's creation time is fixed, so a report is a function of its input
 (serial and parallel runs byte-identical). The two big sheets' data rows are the exception: they
-are made as the same XML by `sheet_xml`, ~6x faster than xlsxwriter's per-cell path, and spliced
-into the sheets xlsxwriter wrote with their header rows.
+are made as the same XML by `sheet_xml`, ~6x faster than xlsxwriter's per-cell path, deflated as
+they come, and spliced into the sheets xlsxwriter wrote with their header rows (`zip_parts`).
 
 It is written by a process of its own (`writer_process`), started with the run: the two big
 sheets take their rows while the calls are audited, Findings from findings.jsonl's lines and
