@@ -10,8 +10,10 @@ process read), audits and renders them there, and sends back rendered runs and t
 
 Faults: a worker that dies mid-task has its tasks run again by the scheduler on another worker;
 the client takes each chunk's result once, so nothing is lost or doubled. A worker's render memo
-lives for one chunk (a re-run chunk may come after later ones on a worker, and what `digest_run`
-leaves out must only depend on calls earlier in input order).
+(what `digest_run` may leave out) must only hold what calls earlier in input order gave: a
+worker keeps one for the run and lends it to a task only when every task it served before came
+earlier in the run's order; a re-run chunk that comes after later ones renders with a fresh
+memo of its own (`_RenderMemo`).
 
 The workers need qa-check installed (the same version) and must reach the input paths; the
 scheme goes to them with the tasks (its files' bytes), so it need not be on their disks. A
@@ -25,6 +27,8 @@ import gc
 import hashlib
 import logging
 import tempfile
+import threading
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -57,6 +61,7 @@ class WorkSpec:
     roles: Any
     render: ReportOptions | None
     turn_context: int | None
+    run: str = ""  # this run's own token: a worker's render memo serves one run (`_RenderMemo`)
 
 
 def scheme_files(path: Path) -> tuple[tuple[str, bytes], ...]:
@@ -109,6 +114,7 @@ class DaskExecutor:
             scheme.roles,
             render,
             turn_context,
+            uuid.uuid4().hex,
         )
         try:
             self.client: Any = None
@@ -132,8 +138,8 @@ class DaskExecutor:
         """Each chunk a task, at most IN_FLIGHT a worker at once; results in chunk order."""
         window: deque = deque()
         limit = IN_FLIGHT * self.workers()
-        for chunk in chunks:
-            window.append(self.client.submit(work, self._spec, chunk, pure=False))
+        for index, chunk in enumerate(chunks):
+            window.append(self.client.submit(work, self._spec, chunk, index, pure=False))
             if len(window) >= limit:
                 yield self._result(window.popleft())
         while window:
@@ -207,8 +213,8 @@ def _local_cluster(scheme, spec: WorkSpec, workers: int):
 _LOADED: dict[str, Any] = {}  # on a worker: the scheme compiled for a spec key (the latest only)
 
 
-def work(spec: WorkSpec, units: list) -> list:
-    """A task: read, audit and render one chunk on a worker (`audit._work_chunk`)."""
+def work(spec: WorkSpec, units: list, index: int | None = None) -> list:
+    """A task: read, audit and render the run's `index`th chunk on a worker (`audit._work_chunk`)."""
     from .audit import _work_chunk
 
     scheme = _LOADED.get(spec.key)
@@ -218,9 +224,47 @@ def work(spec: WorkSpec, units: list) -> list:
         _LOADED[spec.key] = scheme
     if not _TUNED:  # a forked worker inherits the scheme, not the audit's collector settings
         _tune_gc()
-    # A memo of this chunk's own (`render_run`): it holds only calls earlier in input order than
-    # the ones it is used for, whichever chunks this worker ran before.
-    return _work_chunk(units, scheme, spec.segmenter, spec.roles, spec.render, spec.turn_context, {})
+    memo = _MEMO.take(spec.run, index)
+    try:
+        return _work_chunk(
+            units, scheme, spec.segmenter, spec.roles, spec.render, spec.turn_context, {} if memo is None else memo
+        )
+    finally:
+        if memo is not None:
+            _MEMO.give_back()
+
+
+class _RenderMemo:
+    """A worker's render memo for the run (`report.base.render_run`): what it may leave out of a
+    chunk's digests must come from calls earlier in input order. A task takes the memo when every
+    task that had it came earlier in the run's order and no other task has it now (a worker of
+    several threads); else it renders with a fresh one, as a re-run chunk does that comes after
+    later ones. Kept across tasks, it saves cutting again the examples the tally would refuse:
+    on the real corpus ×10 in chunks of 256 calls, ~0.5 s of CPU (`digest_run`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._run = ""
+        self._last = -1  # the latest chunk that had the memo
+        self._memo: dict = {}
+
+    def take(self, run: str, index: int | None) -> dict | None:
+        """The memo for the run's `index`th chunk, or None: then render with a fresh one."""
+        if index is None or not self._lock.acquire(blocking=False):
+            return None
+        if run != self._run:
+            self._run, self._last, self._memo = run, -1, {}
+        if index <= self._last:
+            self._lock.release()
+            return None
+        self._last = index
+        return self._memo
+
+    def give_back(self) -> None:
+        self._lock.release()
+
+
+_MEMO = _RenderMemo()  # on a worker
 
 
 def _load(spec: WorkSpec):

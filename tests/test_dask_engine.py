@@ -272,3 +272,27 @@ def test_a_remote_folder_passes_over_labels_and_names_a_side_car_it_does_not_app
     [skipped] = [u for u in units if not isinstance(u, Slice)]
     assert skipped.file == "memory:///qa-remote/calls_meta.csv"
     assert "give it with --calls-meta" in skipped.reason
+
+
+def test_a_workers_render_memo_serves_only_chunks_later_than_every_one_it_served():
+    # What a digest leaves out must come from calls earlier in input order (`digest_run`): a task
+    # gets the run's memo only in order, and a re-run chunk that comes after later ones a fresh one.
+    memo = dask_engine._RenderMemo()
+    first = memo.take("run-1", 0)
+    assert first == {}
+    first["kept"] = True
+    memo.give_back()
+    assert memo.take("run-1", 2) is first  # later in the run's order: the same memo
+    memo.give_back()
+    assert memo.take("run-1", 1) is None  # a chunk before one it served (a re-run): fresh
+    assert memo.take("run-1", 2) is None  # the same chunk again: fresh
+    held = memo.take("run-1", 3)
+    assert held is first
+    assert memo.take("run-1", 4) is None  # another task has it (a worker of several threads)
+    memo.give_back()
+    assert memo.take("run-1", 5) is first
+    memo.give_back()
+    assert memo.take("run-1", None) is None  # a chunk without a place in a run
+    other = memo.take("run-2", 0)  # the next run starts afresh, whatever its chunks' numbers
+    assert other == {} and other is not first
+    memo.give_back()
