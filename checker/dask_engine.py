@@ -239,8 +239,9 @@ class _RenderMemo:
     chunk's digests must come from calls earlier in input order. A task takes the memo when every
     task that had it came earlier in the run's order and no other task has it now (a worker of
     several threads); else it renders with a fresh one, as a re-run chunk does that comes after
-    later ones. Kept across tasks, it saves cutting again the examples the tally would refuse:
-    on the real corpus ×10 in chunks of 256 calls, ~0.5 s of CPU (`digest_run`)."""
+    later ones. Kept across tasks, it saves cutting, shipping and offering the examples the tally
+    would refuse: on the real corpus ×10 in chunks of 256 calls, 82 examples cut instead of 2,658
+    (one agent; more agents, more saved), ~75 ms less of `digest_run` and 0.8 MB less to ship."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
