@@ -255,6 +255,13 @@ def corpus(args, tmp: Path, rounds: int) -> None:
             f"  default --jobs {cores}: {min(defaults):.2f} s wall, {naive_c / min(defaults):.2f}× the baseline "
             f"(every run: {', '.join(f'{w:.2f}' for w in defaults)})"
         )
+    # Each round runs the sides in turn: a ratio within a round shares that minute's speed.
+    within = sorted(b / a for a, b in zip(walls, naives))
+    line = f"  the ratios within each round: --jobs 1 median {statistics.median(within):.2f}× ({', '.join(f'{r:.2f}' for r in within)})"
+    if defaults:
+        by_default = sorted(b / a for a, b in zip(defaults, naives))
+        line += f"; default --jobs {cores} median {statistics.median(by_default):.2f}× ({', '.join(f'{r:.2f}' for r in by_default)})"
+    print(line)
 
 
 RUNS = 3
