@@ -7,6 +7,7 @@ Text fields are masked for personal data unless the run says `mask=False` (`--no
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -46,23 +47,24 @@ ERROR_COLUMNS = ["file", "line", "call_id", "reason"]
 
 
 class TextFileWriter(ReportWriter):
-    """A writer of one text file that takes each call as text `render` made (in a worker with
-    `--jobs N`) and appends it."""
+    """A writer of one text file that takes each call as the UTF-8 text `render` made (in a worker
+    with `--jobs N`) and appends it. Bytes from end to end: orjson makes them, a worker ships them
+    as they are, and this process writes them without decoding and encoding again."""
 
     filename: str
-    encoding = "utf-8"
-    newline: str | None = None
+    bom = b""  # written first (a CSV file's, for Excel)
     turn_context = 0  # masking re-cuts a finding's excerpt from its own turn
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
-        self._fh = (folder / self.filename).open("w", encoding=self.encoding, newline=self.newline)
+        self._fh = (folder / self.filename).open("wb")
+        self._fh.write(self.bom)
 
     @classmethod
-    def render_many(cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None) -> str:
-        return "".join([cls.render(r, scheme, options) for r in results])
+    def render_many(cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None) -> bytes:
+        return b"".join([cls.render(r, scheme, options) for r in results])
 
-    def add_rendered(self, part: str) -> None:
+    def add_rendered(self, part: bytes) -> None:
         if part:
             self._fh.write(part)
 
@@ -77,13 +79,11 @@ class TextFileWriter(ReportWriter):
 
 class CsvWriter(TextFileWriter):
     columns: list[str]
-    encoding = "utf-8-sig"
-    newline = ""
+    bom = codecs.BOM_UTF8
 
     def __init__(self, folder: Path, scheme, options: ReportOptions | None = None) -> None:
         super().__init__(folder, scheme, options)
-        self._csv = csv.writer(self._fh)
-        self._csv.writerow(csv_cells(self.columns))
+        self._fh.write(_csv_text([text_cells(self.columns)]).encode())
 
     @classmethod
     def rows(cls, result: CallResult, options: ReportOptions) -> list[dict]:
@@ -97,13 +97,13 @@ class CsvWriter(TextFileWriter):
         return [text_cells(map(r.get, columns)) for r in cls.rows(result, options)]
 
     @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> bytes:
         """The CSV text of the result's rows."""
         rows = cls.cells(result, options)
-        return _csv_text(rows) if rows else ""
+        return _csv_text(rows).encode() if rows else b""
 
     def row(self, record: dict) -> None:
-        self._csv.writerow(csv_cells(text_cells([record.get(c) for c in self.columns])))
+        self._fh.write(_csv_text([text_cells([record.get(c) for c in self.columns])]).encode())
 
 
 class SheetFeeder(ReportWriter):
@@ -142,28 +142,28 @@ class SheetCsvWriter(SheetFeeder, CsvWriter):
     @classmethod
     def render(  # type: ignore[override]  # its part is (CSV text, sheet rows) where a text file's is the text alone
         cls, result: CallResult, scheme, options: ReportOptions
-    ) -> tuple[str, tuple[bytes, ...]]:
+    ) -> tuple[bytes, tuple[bytes, ...]]:
         """The CSV text of the result's rows, and the same rows as the sheet holds them."""
         rows = cls.cells(result, options)
         if not rows:
             return _NO_ROWS
         kinds = cls._kinds
-        return _csv_text(rows), tuple([row_values(kinds, row) for row in rows])
+        return _csv_text(rows).encode(), tuple([row_values(kinds, row) for row in rows])
 
     @classmethod
     def render_many(  # type: ignore[override]  # its part is (CSV text, sheet rows) where a text file's is the text alone
         cls, results: list[CallResult], scheme, options: ReportOptions, memo: dict | None = None
-    ) -> tuple[str, tuple[bytes, ...]]:
-        texts: list[str] = []
+    ) -> tuple[bytes, tuple[bytes, ...]]:
+        texts: list[bytes] = []
         rows: list[bytes] = []
         for r in results:
             text, typed = cls.render(r, scheme, options)
             if text:
                 texts.append(text)
                 rows.extend(typed)
-        return "".join(texts), tuple(rows)
+        return b"".join(texts), tuple(rows)
 
-    def add_rendered(self, part: tuple[str, tuple[bytes, ...]]) -> None:  # type: ignore[override]  # as `render`
+    def add_rendered(self, part: tuple[bytes, tuple[bytes, ...]]) -> None:  # type: ignore[override]  # as `render`
         text, rows = part
         if text:
             self._fh.write(text)
@@ -172,7 +172,7 @@ class SheetCsvWriter(SheetFeeder, CsvWriter):
     add_many = add_rendered  # type: ignore[assignment]  # a run's part has the shape of a call's (as `render`)
 
 
-_NO_ROWS = ("", ())
+_NO_ROWS = (b"", ())
 
 
 class _CsvText:
@@ -255,13 +255,13 @@ def _forget(key: int, _gone: object) -> None:
     _records.pop(key, None)
 
 
-def _json_line(record: dict) -> str:
+def _json_line(record: dict) -> bytes:
     """One JSON Lines line, by orjson (~5x faster than the standard encoder); what orjson refuses
     (an integer past 64 bits, a key that is not a string) by the standard one."""
     try:
-        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE).decode("utf-8")
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
     except TypeError:
-        return json.dumps(record, ensure_ascii=False) + "\n"
+        return (json.dumps(record, ensure_ascii=False) + "\n").encode()
 
 
 @register
@@ -286,13 +286,13 @@ class FindingsJsonl(SheetFeeder, TextFileWriter):
     sheet = "Findings"
 
     @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
-        return "".join(map(_json_line, finding_records(result, options)))
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> bytes:
+        return b"".join(map(_json_line, finding_records(result, options)))
 
-    def add_rendered(self, part: str) -> None:
+    def add_rendered(self, part: bytes) -> None:
         if part:
             self._fh.write(part)
-            self.to_sheet(part.encode("utf-8"), part.count("\n"))
+            self.to_sheet(part, part.count(b"\n"))
 
     add_many = add_rendered  # a run's text is the texts of its calls, joined
 
@@ -346,14 +346,14 @@ class ErrorsCsv(CsvWriter):
     columns = ERROR_COLUMNS
 
     @classmethod
-    def render(cls, result: CallResult, scheme, options: ReportOptions) -> str:
+    def render(cls, result: CallResult, scheme, options: ReportOptions) -> bytes:
         # Rejected input, and the rules a call could not be judged by (a regex over its time
         # budget, `regex_engine`): the call itself is audited and reported without them.
         problems = result.extra.get("rule_errors")
         if not problems:
-            return ""
+            return b""
         call = result.call
-        return _csv_text([text_cells([call.source, call.line, call.call_id, reason]) for reason in problems])
+        return _csv_text([text_cells([call.source, call.line, call.call_id, reason]) for reason in problems]).encode()
 
     def add_error(self, error: InputError) -> None:
         record = error.to_record()

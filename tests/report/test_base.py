@@ -18,7 +18,7 @@ def test_parts_are_keyed_by_writer_name(scheme, results):
     assert list(run.parts) == list(WRITERS)
     assert [c.call_id for c in run.calls] == ["call-01", "call-02", "call-03"]
     # findings.jsonl renders one JSON text for the run: its part holds the run's lines
-    assert run.parts["findings.jsonl"].count("\n") == sum(len(r.findings) for r in results[:3])
+    assert run.parts["findings.jsonl"].count(b"\n") == sum(len(r.findings) for r in results[:3])
 
 
 def test_runs_rendered_in_another_registration_order_write_the_same_reports(tmp_path, scheme, results):
