@@ -80,6 +80,7 @@ def _text_cell(s: str) -> str:
 
 
 _TEXTS_KEPT = 20_000  # texts remembered by a sheet (`RowsFile._texts`) before starting afresh
+_TEXT_KEPT_CHARS = 200  # and the longest remembered: the texts that repeat are short, a cell holds 32,767
 
 
 class RowsFile:
@@ -118,7 +119,9 @@ class RowsFile:
                 if t is str:
                     rest = texts.get(v)
                     if rest is None:
-                        rest = texts[v] = _text_cell(v)
+                        rest = _text_cell(v)
+                        if len(v) <= _TEXT_KEPT_CHARS:
+                            texts[v] = rest
                     append(f'<c r="{letters[col]}{n}"{rest}')
                 elif t is bool:
                     append(f'<c r="{letters[col]}{n}" t="b"><v>{1 if v else 0}</v></c>')
