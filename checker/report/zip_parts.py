@@ -3,9 +3,10 @@ ahead of time: report.xlsx's big sheets are compressed while their rows arrive (
 that closing the workbook no longer compresses tens of megabytes of XML after the last call.
 
 Why by hand: `zipfile` compresses what it is given and has no public way to take data compressed
-already. What is written here is what `zipfile` writes for the same entries (APPNOTE 6.3: local
-headers, central directory, end record; ZIP64 extra fields and records past 4 GiB), read back by
-`zipfile`, openpyxl and calamine in the tests.
+already. The records written here are the ones `zipfile` writes (APPNOTE 6.3: local headers,
+central directory, end record; ZIP64 extra fields and records past 4 GiB, and no data
+descriptors: every size is known before an entry's data), read back by `zipfile`, openpyxl and
+calamine in the tests, and by Info-ZIP's `unzip -t`.
 
 An entry's data is a run of raw deflate segments, each from a compressor of its own: every one
 but the last ends with a sync flush (byte-aligned, no final block), so the segments concatenated
