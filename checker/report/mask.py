@@ -110,10 +110,12 @@ def mask_finding_record(finding, call, seen: dict[str, bool] | None = None) -> d
         seen = {}
     # Each text that masking reads, tested alone: one that holds nothing masks to itself, and so
     # does an excerpt or a match cut from such a turn (below). Nothing anywhere: nothing changes.
-    if not any(
-        _may_mask(text, seen)
-        for text in (original, finding.excerpt, finding.matched, finding.message, finding.suggest)
-        if text
+    # A rule's message and suggestion are the same in every call: remembered for the process.
+    if len(_RULE_TEXTS) > 4096:
+        _RULE_TEXTS.clear()
+    if not (
+        any(_may_mask(text, seen) for text in (original, finding.excerpt, finding.matched) if text)
+        or any(_may_mask(text, _RULE_TEXTS) for text in (finding.message, finding.suggest) if text)
     ):
         return record
     if original is not None and make_excerpt(original, finding.span) == finding.excerpt:
@@ -129,6 +131,9 @@ def mask_finding_record(finding, call, seen: dict[str, bool] | None = None) -> d
     record["message"] = mask_text(finding.message)
     record["suggest"] = mask_text(finding.suggest)
     return record
+
+
+_RULE_TEXTS: dict[str, bool] = {}  # `_may_mask` of rules' messages and suggestions, for every call
 
 
 def _may_mask(text: str, seen: dict[str, bool]) -> bool:
