@@ -28,7 +28,6 @@ __all__ = [
     "cell_kinds",
     "clean_text",
     "RecordValues",
-    "record_values",
     "row_values",
     "sheet_rows",
 ]
@@ -62,11 +61,6 @@ def row_values(kinds: list[str], row: list[str]) -> bytes:
     else:
         values = [_value(kind, value) for kind, value in zip(kinds, row)]
     return orjson.dumps(values, option=orjson.OPT_APPEND_NEWLINE)
-
-
-def record_values(columns: list[str], record: dict, from_one: frozenset[str] = frozenset()) -> list:
-    """A findings.jsonl record's cells as the sheet holds them (`RecordValues`)."""
-    return RecordValues(columns, from_one)(record)
 
 
 class RecordValues:

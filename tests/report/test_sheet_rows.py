@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 from hypothesis import example, given, settings, strategies as st
 
-from checker.report.sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, cell_kinds, record_values, row_values
+from checker.report.sheet_rows import EXCEL_MAX_CELL, ILLEGAL_XML, RecordValues, cell_kinds, row_values
 from checker.report.tables import text_cells
 
 COLUMNS = ["call_id", "score", "passed", "excerpt", "turn", "message"]
@@ -65,7 +65,7 @@ FINDING = {
 
 def test_a_findings_record_as_the_sheet_holds_it():
     columns = list(FINDING)
-    assert record_values(columns, FINDING, frozenset({"turn"})) == [
+    assert RecordValues(columns, frozenset({"turn"}))(FINDING) == [
         "c1",
         None,
         "taboo",
@@ -76,7 +76,7 @@ def test_a_findings_record_as_the_sheet_holds_it():
         5.0,
         False,
     ]
-    assert record_values(["excerpt", "missing"], {"excerpt": "x" * (EXCEL_MAX_CELL + 3)}) == [
+    assert RecordValues(["excerpt", "missing"])({"excerpt": "x" * (EXCEL_MAX_CELL + 3)}) == [
         "x" * EXCEL_MAX_CELL,
         None,
     ]
@@ -99,7 +99,7 @@ def test_a_record_reads_as_its_csv_row_would(record):
     """The Findings sheet is made from findings.jsonl's records, the Calls sheet from CSV cells:
     both paths give a record the same cells (turn counted from 1 in the sheet)."""
     columns = list(record)
-    from_record = record_values(columns, record, frozenset({"turn"}))
+    from_record = RecordValues(columns, frozenset({"turn"}))(record)
     shifted = {**record, "turn": None if record["turn"] is None else record["turn"] + 1}
     from_csv = orjson.loads(row_values(cell_kinds(columns), text_cells([shifted[c] for c in columns])))
     assert from_record == from_csv  # 4 == 4.0: a number is a number in the sheet either way
